@@ -1,0 +1,274 @@
+//! The HTTP protocol binding (`bindings/http-protocol-binding.md`) over a
+//! plain [`HttpMessage`]: mode detection, binary mode with percent-encoded
+//! `ce-` headers, structured and batched modes.
+
+use std::borrow::Cow;
+
+use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
+use super::{Decoded, Encoding, Mode, json, percent};
+use crate::event::{Data, Event, is_json_content_type};
+use crate::rules::Violation;
+use crate::wire::{HttpMessage, MEDIA_JSON, MEDIA_JSON_BATCH};
+
+/// Returns the content mode a receiver infers from `Content-Type`: batch is
+/// tested before structured, since both share the `application/cloudevents`
+/// prefix; the comparison ignores ASCII case (HTTP-MODE-1..3).
+pub fn detect_mode(content_type: Option<&[u8]>) -> Mode {
+    let Some(ct) = content_type else { return Mode::Binary };
+    let starts = |prefix: &[u8]| ct.len() >= prefix.len() && ct[..prefix.len()].eq_ignore_ascii_case(prefix);
+    if starts(b"application/cloudevents-batch") {
+        Mode::Batch
+    } else if starts(b"application/cloudevents") {
+        Mode::Structured
+    } else {
+        Mode::Binary
+    }
+}
+
+/// Returns the media type of `ct` without parameters, lower-cased.
+pub(crate) fn essence(ct: &[u8]) -> String {
+    let end = ct.iter().position(|&b| b == b';').unwrap_or(ct.len());
+    String::from_utf8_lossy(&ct[..end]).trim().to_ascii_lowercase()
+}
+
+/// Decodes an HTTP message in whichever mode its `Content-Type` selects.
+pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
+    let mut content_types = msg.header_values("content-type");
+    let ct = content_types.next();
+    let repeated_ct = content_types.next().is_some();
+    match detect_mode(ct) {
+        Mode::Batch => {
+            let ct = ct.unwrap_or_default();
+            if essence(ct) != MEDIA_JSON_BATCH {
+                return Err(vec![unsupported_format(ct, "HTTP-BAT-1")]);
+            }
+            let (events, warnings) = json::decode_batch(&msg.body)?;
+            Ok(Decoded { events, encoding: Encoding::HttpBatch, warnings })
+        }
+        Mode::Structured => {
+            let ct = ct.unwrap_or_default();
+            if essence(ct) != MEDIA_JSON {
+                return Err(vec![unsupported_format(ct, "HTTP-MODE-4")]);
+            }
+            let (event, warnings) = json::decode_event(&msg.body)?;
+            Ok(Decoded { events: vec![event], encoding: Encoding::HttpStructured, warnings })
+        }
+        Mode::Binary => {
+            let (event, warnings) = decode_binary(msg, ct, repeated_ct)?;
+            Ok(Decoded { events: vec![event], encoding: Encoding::HttpBinary, warnings })
+        }
+    }
+}
+
+fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
+    let mut v = Violation::new(
+        rule,
+        format!("event format {:?} is not supported; the reference knows only the JSON format", String::from_utf8_lossy(ct)),
+    );
+    v.refuse = true;
+    v.at("header content-type")
+}
+
+fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Built {
+    let mut builder = EventBuilder::new(Origin::Header);
+    let mut seen: Vec<String> = Vec::with_capacity(msg.headers.len());
+    let mut any_ce = false;
+    for (name, raw) in &msg.headers {
+        let Some(prefix) = name.get(..3) else { continue };
+        if !prefix.eq_ignore_ascii_case("ce-") {
+            continue;
+        }
+        any_ce = true;
+        let attribute = name[3..].to_ascii_lowercase();
+        let at = format!("header {name}");
+        if seen.contains(&attribute) {
+            builder.violation(Violation::new("CORE-CTX-2", format!("header {name} is repeated; an attribute appears at most once")).at(at));
+            continue;
+        }
+        seen.push(attribute.clone());
+        if attribute == "datacontenttype" {
+            builder.violation(
+                Violation::new("HTTP-BIN-2", "binary mode carries datacontenttype in Content-Type, never in a ce-datacontenttype header").at(at),
+            );
+            continue;
+        }
+        match percent::decode(raw) {
+            Ok(text) => builder.push(attribute, RawValue::Str(Cow::Owned(text.into_owned()))),
+            Err(e) => builder.violation(Violation::new(e.rule(), e.message()).at(at)),
+        }
+    }
+    if !any_ce {
+        builder.violation(Violation::new(
+            "HTTP-MODE-7",
+            "no ce- headers and no CloudEvents Content-Type: this is not a CloudEvent in any mode",
+        ));
+    }
+    if repeated_ct {
+        builder.violation(Violation::new("CORE-CTX-2", "Content-Type is repeated, so datacontenttype would appear twice").at("header content-type"));
+    }
+    if let Some(ct) = ct {
+        match percent::decode(ct) {
+            // Content-Type is not percent-encoded, but it must be printable
+            // ASCII, which is all this checks when there is no '%'.
+            _ if !ct.iter().all(|b| (0x20..0x7f).contains(b)) => builder.violation(
+                Violation::new("HTTP-HDR-1", "Content-Type holds a byte outside printable US-ASCII").at("header content-type"),
+            ),
+            _ => builder.push("datacontenttype", RawValue::Str(Cow::Owned(String::from_utf8_lossy(ct).into_owned()))),
+        }
+    }
+    let (mut event, violations) = builder.finish();
+    event.set_data(body_data(&msg.body, event.datacontenttype()));
+    conclude(event, violations)
+}
+
+/// Returns the data a binary-mode body carries: none when empty (our
+/// choice), a JSON value when the content type declares JSON and the body
+/// parses, text for `text/*` UTF-8 bodies, and bytes otherwise.
+pub(crate) fn body_data(body: &[u8], content_type: Option<&str>) -> Data {
+    if body.is_empty() {
+        return Data::None;
+    }
+    match content_type {
+        Some(ct) if is_json_content_type(ct) => match std::str::from_utf8(body) {
+            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => Data::Json(text.to_owned()),
+            _ => Data::Bytes(body.to_vec()),
+        },
+        Some(ct) if ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/") => match std::str::from_utf8(body) {
+            Ok(text) => Data::Text(text.to_owned()),
+            Err(_) => Data::Bytes(body.to_vec()),
+        },
+        _ => Data::Bytes(body.to_vec()),
+    }
+}
+
+/// Returns the `Content-Type` a binary message carries for `event`: its
+/// `datacontenttype`, or `application/json` for JSON data without one
+/// (CORE-DCT-3, JSON-DATA-15); none for bytes without one (JSON-DATA-11).
+pub(crate) fn binary_content_type(event: &Event) -> Option<Cow<'_, str>> {
+    match (event.datacontenttype(), event.data()) {
+        (Some(ct), _) => Some(Cow::Borrowed(ct)),
+        (None, Data::Json(_)) => Some(Cow::Borrowed("application/json")),
+        _ => None,
+    }
+}
+
+/// Encodes one event in binary mode.
+pub fn encode_binary(event: &Event) -> HttpMessage {
+    let mut headers = Vec::with_capacity(event.attribute_count() + 2);
+    headers.push(("ce-specversion".to_owned(), event.specversion().as_str().as_bytes().to_vec()));
+    for (name, value) in event.attributes() {
+        if name == "datacontenttype" {
+            continue;
+        }
+        headers.push((format!("ce-{name}"), percent::encode(&value.canonical()).as_bytes().to_vec()));
+    }
+    if let Some(ct) = binary_content_type(event) {
+        headers.push(("content-type".to_owned(), ct.as_bytes().to_vec()));
+    }
+    HttpMessage::post(headers, event.data().body_bytes().to_vec())
+}
+
+/// Encodes one event in structured mode with the JSON format.
+pub fn encode_structured(event: &Event) -> HttpMessage {
+    HttpMessage::post(vec![("content-type".to_owned(), MEDIA_JSON.as_bytes().to_vec())], json::encode_event(event))
+}
+
+/// Encodes events in batched mode with the JSON batch format.
+pub fn encode_batch(events: &[Event]) -> HttpMessage {
+    HttpMessage::post(vec![("content-type".to_owned(), MEDIA_JSON_BATCH.as_bytes().to_vec())], json::encode_batch(events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h0() -> Vec<(String, Vec<u8>)> {
+        [("ce-specversion", "1.0"), ("ce-id", "1"), ("ce-source", "/s"), ("ce-type", "t.x")]
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn with(extra: &[(&str, &str)]) -> HttpMessage {
+        let mut h = h0();
+        h.extend(extra.iter().map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())));
+        HttpMessage::post(h, Vec::new())
+    }
+
+    fn rules(r: &Result<Decoded, Vec<Violation>>) -> Vec<&str> {
+        match r {
+            Ok(_) => vec![],
+            Err(v) => v.iter().filter(|v| v.is_error()).map(|v| v.rule.as_str()).collect(),
+        }
+    }
+
+    #[test]
+    fn modes_are_detected_case_insensitively_batch_first() {
+        assert_eq!(detect_mode(Some(b"APPLICATION/CloudEvents+JSON; charset=utf-8")), Mode::Structured);
+        assert_eq!(detect_mode(Some(b"application/cloudevents-batch+json")), Mode::Batch);
+        assert_eq!(detect_mode(Some(b"text/plain")), Mode::Binary);
+        assert_eq!(detect_mode(None), Mode::Binary);
+    }
+
+    #[test]
+    fn binary_minimal_and_header_case() {
+        let d = decode(&with(&[])).unwrap();
+        assert_eq!(d.events[0].get_str("id"), Some("1"));
+        let msg = HttpMessage::post(
+            vec![("CE-ID".into(), b"1".to_vec()), ("Ce-Source".into(), b"/s".to_vec()), ("ce-SPECVERSION".into(), b"1.0".to_vec()), ("ce-type".into(), b"t.x".to_vec()), ("ce-MyExt".into(), b"v".to_vec())],
+            vec![],
+        );
+        let d = decode(&msg).unwrap();
+        assert_eq!(d.events[0].get_str("myext"), Some("v"));
+    }
+
+    #[test]
+    fn binary_violations() {
+        assert_eq!(rules(&decode(&with(&[("ce-datacontenttype", "text/plain")]))), ["HTTP-BIN-2"]);
+        assert_eq!(rules(&decode(&with(&[("ce-id", "2")]))), ["CORE-CTX-2"]);
+        assert_eq!(rules(&decode(&with(&[("ce-subject", "%FF")]))), ["HTTP-HDR-10"]);
+        assert_eq!(rules(&decode(&with(&[("ce-subject", "")]))), ["CORE-SUBJ-1"]);
+        assert_eq!(rules(&decode(&with(&[("ce-data", "x")]))), ["CORE-NAME-5"]);
+        assert_eq!(rules(&decode(&with(&[("ce-", "x")]))), ["CORE-NAME-3"]);
+        assert!(decode(&with(&[("ce-comexampleext", "")])).is_ok());
+        let none = HttpMessage::post(vec![("content-type".into(), b"application/json".to_vec())], b"{}".to_vec());
+        assert!(rules(&decode(&none)).contains(&"HTTP-MODE-7"));
+    }
+
+    #[test]
+    fn binary_round_trip_keeps_percent_encoding_and_content_type() {
+        let mut msg = with(&[("ce-subject", "Euro%20%E2%82%AC%20%F0%9F%98%80"), ("content-type", "application/json; charset=utf-8")]);
+        msg.body = br#"{"a":1}"#.to_vec();
+        let d = decode(&msg).unwrap();
+        let e = &d.events[0];
+        assert_eq!(e.get_str("subject"), Some("Euro € 😀"));
+        assert_eq!(e.data(), &Data::Json(r#"{"a":1}"#.into()));
+        let out = encode_binary(e);
+        assert_eq!(out.header("ce-subject"), Some("Euro%20%E2%82%AC%20%F0%9F%98%80"));
+        assert_eq!(out.header("content-type"), Some("application/json; charset=utf-8"));
+        assert!(out.header("ce-datacontenttype").is_none());
+        assert_eq!(out.body, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn structured_ignores_headers_and_batch_needs_its_type() {
+        let mut msg = HttpMessage::post(vec![("content-type".into(), b"application/cloudevents+json".to_vec()), ("ce-id".into(), b"1".to_vec())], br#"{"specversion":"1.0","source":"/s","type":"t.x"}"#.to_vec());
+        assert_eq!(rules(&decode(&msg)), ["CORE-CTX-1"]);
+        msg.body = br#"[{"specversion":"1.0","id":"1","source":"/s","type":"t.x"}]"#.to_vec();
+        assert_eq!(rules(&decode(&msg)), ["JSON-ENV-1"]);
+        msg.headers[0].1 = b"application/cloudevents-batch+json".to_vec();
+        assert_eq!(decode(&msg).unwrap().events.len(), 1);
+    }
+
+    #[test]
+    fn json_data_without_content_type_gets_application_json() {
+        let (e, _) = json::decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":"I'm just a string"}"#).unwrap();
+        let out = encode_binary(&e);
+        assert_eq!(out.header("content-type"), Some("application/json"));
+        assert_eq!(out.body, br#""I'm just a string""#);
+        let (e, _) = json::decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data_base64":"eyAieHl6IjogMTIzIH0="}"#).unwrap();
+        let out = encode_binary(&e);
+        assert!(out.header("content-type").is_none());
+        assert_eq!(out.body, br#"{ "xyz": 123 }"#);
+    }
+}

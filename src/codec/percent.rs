@@ -1,0 +1,167 @@
+//! Percent-encoding of HTTP `ce-` header values (HTTP binding §3.1.3.2).
+//!
+//! Encoding: the UTF-8 bytes of space, `"`, `%` and everything outside
+//! U+0021..U+007E become `%XY` with upper-case hex (HTTP-HDR-2, -3, -5, -6).
+//! Decoding: an RFC 7230 quoted-string is unquoted first, then exactly one
+//! round of percent-decoding runs, and the result must be UTF-8 (HTTP-HDR-7
+//! to -11). Malformed sequences are refused (our choice, `rules.yaml`).
+
+use std::borrow::Cow;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// Bytes the binding requires to be encoded, besides every non-ASCII byte.
+const HEADER_SET: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'%');
+
+/// Encodes a canonical string for a `ce-` header value.
+pub fn encode(text: &str) -> Cow<'_, str> {
+    utf8_percent_encode(text, HEADER_SET).into()
+}
+
+/// Why a header value could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A raw byte outside printable ASCII (HTTP-HDR-1).
+    RawByte(u8),
+    /// An unterminated or malformed quoted-string (HTTP-HDR-7).
+    BadQuoting,
+    /// `%` not followed by two hex digits (HTTP-HDR-7, our strict choice).
+    BadEscape(usize),
+    /// The decoded bytes are not UTF-8 (HTTP-HDR-10).
+    NotUtf8,
+}
+
+impl DecodeError {
+    /// Returns the rule the error breaks.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::RawByte(_) => "HTTP-HDR-1",
+            Self::BadQuoting | Self::BadEscape(_) => "HTTP-HDR-7",
+            Self::NotUtf8 => "HTTP-HDR-10",
+        }
+    }
+
+    /// Returns a one-line explanation.
+    pub fn message(&self) -> String {
+        match self {
+            Self::RawByte(b) => format!("raw byte 0x{b:02X} in a header value; only printable US-ASCII may appear unencoded"),
+            Self::BadQuoting => "a quoted-string header value is not terminated or escapes badly".into(),
+            Self::BadEscape(at) => format!("'%' at byte {at} is not followed by two hex digits"),
+            Self::NotUtf8 => "the percent-decoded bytes are not valid UTF-8".into(),
+        }
+    }
+}
+
+fn unquote(raw: &[u8]) -> Result<Cow<'_, [u8]>, DecodeError> {
+    if raw.first() != Some(&b'"') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 1;
+    loop {
+        match raw.get(i) {
+            None => return Err(DecodeError::BadQuoting),
+            Some(b'"') => {
+                return if i + 1 == raw.len() { Ok(Cow::Owned(out)) } else { Err(DecodeError::BadQuoting) };
+            }
+            Some(b'\\') => {
+                let escaped = *raw.get(i + 1).ok_or(DecodeError::BadQuoting)?;
+                out.push(escaped);
+                i += 2;
+            }
+            Some(&b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a raw `ce-` header value into the attribute's canonical string.
+pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    // Tabs are allowed around and inside field values by HTTP; the binding
+    // still requires printable ASCII for the value itself.
+    if let Some(&b) = raw.iter().find(|b| !(0x20..0x7f).contains(*b)) {
+        return Err(DecodeError::RawByte(b));
+    }
+    let unquoted = unquote(raw)?;
+    if !unquoted.contains(&b'%') {
+        return match unquoted {
+            // Printable ASCII is UTF-8.
+            Cow::Borrowed(b) => Ok(Cow::Borrowed(std::str::from_utf8(b).map_err(|_| DecodeError::NotUtf8)?)),
+            Cow::Owned(v) => Ok(Cow::Owned(String::from_utf8(v).map_err(|_| DecodeError::NotUtf8)?)),
+        };
+    }
+    let mut out = Vec::with_capacity(unquoted.len());
+    let mut i = 0;
+    while i < unquoted.len() {
+        let b = unquoted[i];
+        if b == b'%' {
+            let high = unquoted.get(i + 1).copied().and_then(hex);
+            let low = unquoted.get(i + 2).copied().and_then(hex);
+            match (high, low) {
+                (Some(h), Some(l)) => out.push(h << 4 | l),
+                _ => return Err(DecodeError::BadEscape(i)),
+            }
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| DecodeError::NotUtf8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_exactly_the_required_set() {
+        assert_eq!(encode("Euro € 😀"), "Euro%20%E2%82%AC%20%F0%9F%98%80");
+        assert_eq!(encode("100%"), "100%25");
+        assert_eq!(encode("a\"b"), "a%22b");
+        assert_eq!(encode("tab\there"), "tab%09here");
+        assert_eq!(encode("!~/:;=?@[]"), "!~/:;=?@[]");
+        assert_eq!(encode("\u{85}"), "%C2%85");
+    }
+
+    #[test]
+    fn decodes_per_the_binding() {
+        assert_eq!(decode(b"caf%c3%a9").unwrap(), "café");
+        assert_eq!(decode(b"%41%42C").unwrap(), "ABC");
+        assert_eq!(decode(b"100%2541").unwrap(), "100%41");
+        assert_eq!(decode(b"\"hello world\"").unwrap(), "hello world");
+        assert_eq!(decode(br#""a\"b""#).unwrap(), "a\"b");
+        assert_eq!(decode(b"\"%41\"").unwrap(), "A");
+        assert_eq!(decode(b"a+b").unwrap(), "a+b");
+        assert_eq!(decode(b"").unwrap(), "");
+    }
+
+    #[test]
+    fn refuses_what_the_binding_forbids() {
+        for (raw, rule) in [
+            (&b"%C0%A0"[..], "HTTP-HDR-10"),
+            (b"%FF", "HTTP-HDR-10"),
+            (b"%E2%82", "HTTP-HDR-10"),
+            (b"%ED%A0%80", "HTTP-HDR-10"),
+            (b"%G1", "HTTP-HDR-7"),
+            (b"abc%", "HTTP-HDR-7"),
+            (b"%4", "HTTP-HDR-7"),
+            (b"\"open", "HTTP-HDR-7"),
+            ("é".as_bytes(), "HTTP-HDR-1"),
+            (b"a\tb", "HTTP-HDR-1"),
+        ] {
+            assert_eq!(decode(raw).unwrap_err().rule(), rule, "{raw:?}");
+        }
+    }
+}

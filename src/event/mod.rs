@@ -1,0 +1,196 @@
+//! The CloudEvents event model: a spec version, an ordered list of typed
+//! attributes, and optional data (DESIGN.md §3).
+//!
+//! An [`Event`] built by the codecs is always valid against the MUST rules
+//! the reference enforces; invalid input never becomes an `Event`, it becomes
+//! a list of violations. Equivalence of two events lives in [`equivalence`].
+
+pub mod equivalence;
+pub mod timestamp;
+pub mod value;
+
+use std::fmt;
+
+pub use timestamp::Timestamp;
+pub use value::{AttributeType, AttributeValue};
+
+/// A CloudEvents specification version cespec knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpecVersion {
+    V0_3,
+    V1_0,
+}
+
+impl SpecVersion {
+    /// Returns the `specversion` attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V0_3 => "0.3",
+            Self::V1_0 => "1.0",
+        }
+    }
+
+    /// Parses a `specversion` value; only exact known values are accepted.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "1.0" => Some(Self::V1_0),
+            "0.3" => Some(Self::V0_3),
+            _ => None,
+        }
+    }
+
+    /// Returns the type of the attribute `name` in this version, or `None`
+    /// for an extension (whose type comes from its representation).
+    pub fn attribute_type(self, name: &str) -> Option<AttributeType> {
+        Some(match (self, name) {
+            (_, "id" | "type" | "specversion" | "subject" | "datacontenttype") => AttributeType::String,
+            (_, "source") => AttributeType::UriRef,
+            (_, "time") => AttributeType::Timestamp,
+            (Self::V1_0, "dataschema") => AttributeType::Uri,
+            (Self::V0_3, "schemaurl") => AttributeType::UriRef,
+            (Self::V0_3, "datacontentencoding") => AttributeType::String,
+            _ => return None,
+        })
+    }
+
+    /// Returns the names of the REQUIRED attributes (core spec §3.1).
+    pub fn required(self) -> &'static [&'static str] {
+        &["id", "source", "specversion", "type"]
+    }
+}
+
+impl fmt::Display for SpecVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Event data, as the JSON format and the bindings distinguish it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Data {
+    /// No data at all (no `data` member, an empty body, a null Kafka value).
+    #[default]
+    None,
+    /// A JSON value, kept as its exact JSON text (always valid JSON).
+    Json(String),
+    /// Text carried in `data` as a JSON string under a non-JSON content type.
+    Text(String),
+    /// Bytes: `data_base64`, or a binary-mode body that is not JSON.
+    Bytes(Vec<u8>),
+}
+
+impl Data {
+    /// Returns true when there is no data.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Self::None)
+    }
+
+    /// Returns the bytes a binary-mode body carries for this data.
+    pub fn body_bytes(&self) -> &[u8] {
+        match self {
+            Self::None => &[],
+            Self::Json(text) | Self::Text(text) => text.as_bytes(),
+            Self::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+/// A valid CloudEvent.
+#[derive(Clone, Debug)]
+pub struct Event {
+    specversion: SpecVersion,
+    /// Attributes other than `specversion`, in the order they were read or set.
+    attributes: Vec<(String, AttributeValue)>,
+    data: Data,
+}
+
+impl Event {
+    /// Returns an event of `specversion` with no attributes and no data.
+    /// Callers add the required attributes with [`Event::set`].
+    pub fn new(specversion: SpecVersion) -> Self {
+        Self { specversion, attributes: Vec::new(), data: Data::None }
+    }
+
+    /// Returns the spec version.
+    pub fn specversion(&self) -> SpecVersion {
+        self.specversion
+    }
+
+    /// Returns the value of attribute `name` (`specversion` is not stored here).
+    pub fn get(&self, name: &str) -> Option<&AttributeValue> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Returns the string of attribute `name` when it has one.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(AttributeValue::as_str)
+    }
+
+    /// Sets attribute `name`, replacing an earlier value in place.
+    pub fn set(&mut self, name: impl Into<String>, value: AttributeValue) {
+        let name = name.into();
+        match self.attributes.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.attributes.push((name, value)),
+        }
+    }
+
+    /// Removes attribute `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
+        let at = self.attributes.iter().position(|(n, _)| n == name)?;
+        Some(self.attributes.remove(at).1)
+    }
+
+    /// Iterates the attributes other than `specversion`, in order.
+    pub fn attributes(&self) -> impl Iterator<Item = (&str, &AttributeValue)> {
+        self.attributes.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// Returns the number of attributes other than `specversion`.
+    pub fn attribute_count(&self) -> usize {
+        self.attributes.len()
+    }
+
+    /// Returns the data.
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+
+    /// Replaces the data.
+    pub fn set_data(&mut self, data: Data) {
+        self.data = data;
+    }
+
+    /// Returns `datacontenttype`, if set.
+    pub fn datacontenttype(&self) -> Option<&str> {
+        self.get_str("datacontenttype")
+    }
+}
+
+/// Returns true when `content_type` declares JSON: its media type, without
+/// parameters and compared case-insensitively, is `*/json` or `*/*+json`
+/// (JSON-DATA-4, CORE-DCT-2).
+pub fn is_json_content_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((_, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.as_bytes();
+    subtype.eq_ignore_ascii_case(b"json")
+        || (subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case(b"+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for yes in ["application/json", "text/json", "Application/JSON", "application/vnd.foo+json; charset=utf-8", "application/x+JSON"] {
+            assert!(is_json_content_type(yes), "{yes}");
+        }
+        for no in ["application/json-seq", "application/jsonx", "text/plain", "json", "application/+jsonx"] {
+            assert!(!is_json_content_type(no), "{no}");
+        }
+    }
+}

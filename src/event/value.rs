@@ -1,0 +1,332 @@
+//! The seven CloudEvents attribute types and their canonical strings
+//! (core spec, "Type System"), with the checks each type imposes.
+//!
+//! Parsing from a canonical string is strict: it is how binary-mode headers
+//! become typed values, and how `cespec` decides what is valid. Checks return
+//! a short human reason; callers attach the rule ID (see `codec::builder`).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::timestamp::Timestamp;
+
+/// The abstract type of an attribute value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttributeType {
+    Boolean,
+    Integer,
+    String,
+    Binary,
+    Uri,
+    UriRef,
+    Timestamp,
+}
+
+impl AttributeType {
+    /// Returns the type's name as the spec writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Boolean => "Boolean",
+            Self::Integer => "Integer",
+            Self::String => "String",
+            Self::Binary => "Binary",
+            Self::Uri => "URI",
+            Self::UriRef => "URI-reference",
+            Self::Timestamp => "Timestamp",
+        }
+    }
+}
+
+/// A typed attribute value. URI and URI-reference keep their validated text.
+#[derive(Clone, Debug)]
+pub enum AttributeValue {
+    Boolean(bool),
+    Integer(i32),
+    String(String),
+    Binary(Vec<u8>),
+    Uri(String),
+    UriRef(String),
+    Timestamp(Timestamp),
+}
+
+impl AttributeValue {
+    /// Returns the value's type.
+    pub fn kind(&self) -> AttributeType {
+        match self {
+            Self::Boolean(_) => AttributeType::Boolean,
+            Self::Integer(_) => AttributeType::Integer,
+            Self::String(_) => AttributeType::String,
+            Self::Binary(_) => AttributeType::Binary,
+            Self::Uri(_) => AttributeType::Uri,
+            Self::UriRef(_) => AttributeType::UriRef,
+            Self::Timestamp(_) => AttributeType::Timestamp,
+        }
+    }
+
+    /// Returns the canonical string (core spec, Type System).
+    pub fn canonical(&self) -> Cow<'_, str> {
+        match self {
+            Self::Boolean(true) => Cow::Borrowed("true"),
+            Self::Boolean(false) => Cow::Borrowed("false"),
+            Self::Integer(n) => Cow::Owned(n.to_string()),
+            Self::String(s) | Self::Uri(s) | Self::UriRef(s) => Cow::Borrowed(s),
+            Self::Binary(bytes) => Cow::Owned(BASE64.encode(bytes)),
+            Self::Timestamp(t) => Cow::Borrowed(t.as_str()),
+        }
+    }
+
+    /// Returns the string if this value is carried as a JSON string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) | Self::Uri(s) | Self::UriRef(s) => Some(s),
+            Self::Timestamp(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Parses a canonical string as a value of type `kind`.
+    pub fn parse(kind: AttributeType, text: &str) -> Result<Self, &'static str> {
+        Ok(match kind {
+            AttributeType::Boolean => Self::Boolean(parse_boolean(text)?),
+            AttributeType::Integer => Self::Integer(parse_integer(text)?),
+            AttributeType::String => {
+                check_string(text)?;
+                Self::String(text.to_owned())
+            }
+            AttributeType::Binary => Self::Binary(parse_binary(text)?),
+            AttributeType::Uri => {
+                check_uri(text)?;
+                Self::Uri(text.to_owned())
+            }
+            AttributeType::UriRef => {
+                check_uri_reference(text)?;
+                Self::UriRef(text.to_owned())
+            }
+            AttributeType::Timestamp => {
+                Self::Timestamp(Timestamp::parse(text).map_err(|e| e.0)?)
+            }
+        })
+    }
+}
+
+impl fmt::Display for AttributeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.canonical())
+    }
+}
+
+/// Parses the Boolean canonical string: exactly `true` or `false` (CORE-TS-3).
+pub fn parse_boolean(text: &str) -> Result<bool, &'static str> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("a Boolean is exactly 'true' or 'false'"),
+    }
+}
+
+/// Checks the Integer lexical form: an optional '-' and the integer part of
+/// a JSON number, so no '+', no leading zeros, no fraction, no exponent (CORE-TS-5).
+pub fn check_integer_lexical(text: &str) -> Result<(), &'static str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    match digits.as_bytes() {
+        [] => Err("an Integer needs at least one digit"),
+        [b'0', _, ..] => Err("an Integer has no leading zeros"),
+        d if d.iter().all(u8::is_ascii_digit) => Ok(()),
+        _ => Err("an Integer is an optional '-' and digits only (no '+', fraction or exponent)"),
+    }
+}
+
+/// Parses an Integer canonical string in the int32 range (CORE-TS-4, CORE-TS-5).
+pub fn parse_integer(text: &str) -> Result<i32, &'static str> {
+    check_integer_lexical(text)?;
+    if text.len() > 12 {
+        return Err("Integer out of the range -2147483648..2147483647");
+    }
+    // The lexical check guarantees digits; only the range can fail now.
+    text.parse::<i64>()
+        .ok()
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or("Integer out of the range -2147483648..2147483647")
+}
+
+/// Decodes strict RFC 4648 base64: standard alphabet, canonical padding (CORE-TS-9).
+pub fn parse_binary(text: &str) -> Result<Vec<u8>, &'static str> {
+    BASE64
+        .decode(text)
+        .map_err(|_| "not RFC 4648 base64 (standard alphabet, with padding)")
+}
+
+/// Returns the first character a CloudEvents String may not hold, if any
+/// (CORE-TS-6 control characters, CORE-TS-7 noncharacters). Unpaired
+/// surrogates (CORE-TS-8) cannot exist in a Rust `str`; decoders catch them.
+pub fn forbidden_char(text: &str) -> Option<(char, &'static str)> {
+    // Fast path: printable ASCII needs no per-char work.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    text.chars().find_map(|c| {
+        let cp = c as u32;
+        if cp <= 0x1f || (0x7f..=0x9f).contains(&cp) {
+            Some((c, "a control character"))
+        } else if (0xfdd0..=0xfdef).contains(&cp) || (cp & 0xfffe) == 0xfffe {
+            Some((c, "a Unicode noncharacter"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Checks the String rules: no control characters, no noncharacters.
+pub fn check_string(text: &str) -> Result<(), &'static str> {
+    match forbidden_char(text) {
+        None => Ok(()),
+        Some((_, "a control character")) => Err("a String may not contain control characters"),
+        Some(_) => Err("a String may not contain Unicode noncharacters"),
+    }
+}
+
+/// Checks an RFC 3986 URI-reference (CORE-TS-11). Emptiness is checked by the caller.
+pub fn check_uri_reference(text: &str) -> Result<(), &'static str> {
+    fluent_uri::UriRef::parse(text)
+        .map(|_| ())
+        .map_err(|_| "not an RFC 3986 URI-reference")
+}
+
+/// Checks an RFC 3986 §4.3 absolute URI: a scheme, and no fragment (CORE-TS-10).
+pub fn check_uri(text: &str) -> Result<(), &'static str> {
+    let uri = fluent_uri::Uri::parse(text).map_err(|_| "not an absolute RFC 3986 URI (a scheme is required)")?;
+    if uri.fragment().is_some() {
+        return Err("an absolute URI (RFC 3986 §4.3) has no fragment");
+    }
+    Ok(())
+}
+
+fn is_token_char(b: u8) -> bool {
+    // RFC 2045 token: any CHAR except SPACE, CTLs and tspecials.
+    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b)
+}
+
+/// Checks RFC 2046/2045 media-type syntax: `type/subtype` followed by
+/// `; name=value` parameters, where value is a token or a quoted-string (CORE-DCT-1).
+pub fn check_media_type(text: &str) -> Result<(), &'static str> {
+    const BAD: &str = "not an RFC 2046 media type (type/subtype with optional ;name=value parameters)";
+    let b = text.as_bytes();
+    let mut i = 0;
+    let token = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && is_token_char(b[*i]) {
+            *i += 1;
+        }
+        *i > start
+    };
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t') {
+            *i += 1;
+        }
+    };
+    if !token(&mut i) || b.get(i) != Some(&b'/') {
+        return Err(BAD);
+    }
+    i += 1;
+    if !token(&mut i) {
+        return Err(BAD);
+    }
+    loop {
+        skip_ws(&mut i);
+        if i == b.len() {
+            return Ok(());
+        }
+        if b[i] != b';' {
+            return Err(BAD);
+        }
+        i += 1;
+        skip_ws(&mut i);
+        if !token(&mut i) || b.get(i) != Some(&b'=') {
+            return Err(BAD);
+        }
+        i += 1;
+        if b.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => return Err(BAD),
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'\\') => i += 2,
+                    Some(_) => i += 1,
+                }
+            }
+        } else if !token(&mut i) {
+            return Err(BAD);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_follow_the_json_integer_part() {
+        assert_eq!(parse_integer("42"), Ok(42));
+        assert_eq!(parse_integer("-7"), Ok(-7));
+        assert_eq!(parse_integer("-2147483648"), Ok(i32::MIN));
+        assert_eq!(parse_integer("2147483647"), Ok(i32::MAX));
+        assert_eq!(parse_integer("-0"), Ok(0));
+        for bad in ["+7", "007", "4.0", "1e3", "", "-", "2147483648", "-2147483649", " 1", "99999999999999999999"] {
+            assert!(parse_integer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans_are_case_sensitive() {
+        assert_eq!(parse_boolean("true"), Ok(true));
+        assert!(parse_boolean("True").is_err());
+        assert!(parse_boolean("1").is_err());
+    }
+
+    #[test]
+    fn base64_is_strict() {
+        assert_eq!(parse_binary("Zm9vYg==").unwrap(), b"foob");
+        assert!(parse_binary("Zm9vYg").is_err());
+        assert!(parse_binary("Zm9v_g==").is_err());
+        assert_eq!(parse_binary("").unwrap(), b"");
+    }
+
+    #[test]
+    fn strings_reject_controls_and_noncharacters() {
+        assert!(check_string("hello € 😀").is_ok());
+        for bad in ["a\nb", "a\tb", "a\u{85}b", "\u{7f}", "\u{FFFF}", "\u{FDD0}", "\u{1FFFE}", "\u{10FFFF}"] {
+            assert!(check_string(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uris_are_strict() {
+        for ok in ["/cloudevents/spec/pull/123", "1-555-123-4567", "urn:event:from:x", "//github.com/x", ""] {
+            assert!(check_uri_reference(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://exa mple.com", "%zz", "https://example.com/ä", "C:\\path", "http://[::1"] {
+            assert!(check_uri_reference(bad).is_err(), "{bad}");
+        }
+        assert!(check_uri("https://example.com/s.json").is_ok());
+        assert!(check_uri("/s.json").is_err());
+        assert!(check_uri("#").is_err());
+        assert!(check_uri("https://x/s.json#/a").is_err());
+    }
+
+    #[test]
+    fn media_types_follow_rfc2045() {
+        for ok in ["application/json", "application/json; charset=utf-8", "text/plain;a=\"b c\"", "application/vnd.x+json"] {
+            assert!(check_media_type(ok).is_ok(), "{ok}");
+        }
+        for bad in ["json", "", "text/", "/plain", "text/plain;", "text /plain", "text/plain; a"] {
+            assert!(check_media_type(bad).is_err(), "{bad}");
+        }
+    }
+}

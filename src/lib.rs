@@ -1,0 +1,15 @@
+//! cespec: a conformance test and benchmark harness for CloudEvents
+//! implementations.
+//!
+//! The library holds everything: the reference implementation (`event`,
+//! `codec`, `validate`), the requirement catalog (`rules`), the suites
+//! (`suite`), targets, the runner and the reports. It never prints and never
+//! reads the environment; the `cespec` binary resolves both at the edge.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod codec;
+pub mod error;
+pub mod event;
+pub mod rules;
+pub mod wire;

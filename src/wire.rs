@@ -1,0 +1,110 @@
+//! Plain wire messages: an HTTP request or response, a Kafka record, and a
+//! raw event-format document. They hold bytes exactly as sent, so invalid
+//! input (raw non-ASCII header values, repeated headers, broken JSON) can be
+//! expressed and judged. Conversions to and from fixtures and the child
+//! process protocol live with those formats (`suite`, `target::stdio`).
+
+/// The media type of a single JSON-format event.
+pub const MEDIA_JSON: &str = "application/cloudevents+json";
+/// The media type of a JSON-format batch.
+pub const MEDIA_JSON_BATCH: &str = "application/cloudevents-batch+json";
+
+/// One header: the name as written, the value as raw bytes.
+pub type Header = (String, Vec<u8>);
+
+/// An HTTP message (request or response) of the HTTP protocol binding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpMessage {
+    /// Method of a request (`POST` by default); empty for a response.
+    pub method: String,
+    /// Request target path (`/` by default).
+    pub path: String,
+    /// Status code of a response; 0 for a request.
+    pub status: u16,
+    /// Headers in order, duplicates and case kept.
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+/// A Kafka record of the Kafka protocol binding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KafkaRecord {
+    pub key: Option<Vec<u8>>,
+    /// Headers in order; Kafka header names are case-sensitive.
+    pub headers: Vec<Header>,
+    /// `None` is a null value (a tombstone).
+    pub value: Option<Vec<u8>>,
+}
+
+/// A raw event-format document with the media type it was labelled with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JsonDocument {
+    pub media_type: String,
+    pub body: Vec<u8>,
+}
+
+/// Any message a target can be given or can return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Http(HttpMessage),
+    Kafka(KafkaRecord),
+    Json(JsonDocument),
+}
+
+impl Message {
+    /// Returns the name of the message's binding: `http`, `kafka` or `json`.
+    pub fn binding(&self) -> &'static str {
+        match self {
+            Self::Http(_) => "http",
+            Self::Kafka(_) => "kafka",
+            Self::Json(_) => "json",
+        }
+    }
+
+    /// Returns the size on the wire: headers (name, ": ", value, CRLF), key and body.
+    pub fn wire_size(&self) -> usize {
+        let headers = |h: &[Header]| h.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
+        match self {
+            Self::Http(m) => headers(&m.headers) + m.body.len(),
+            Self::Kafka(r) => {
+                headers(&r.headers) + r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)
+            }
+            Self::Json(d) => d.body.len(),
+        }
+    }
+}
+
+impl HttpMessage {
+    /// Returns a `POST /` request with these headers and body.
+    pub fn post(headers: Vec<Header>, body: Vec<u8>) -> Self {
+        Self { method: "POST".into(), path: "/".into(), status: 0, headers, body }
+    }
+
+    /// Returns the values of every header named `name` (case-insensitive).
+    pub fn header_values<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+        headers_named(&self.headers, name)
+    }
+
+    /// Returns the first header named `name` (case-insensitive) as text, if it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.header_values(name).next().and_then(|v| std::str::from_utf8(v).ok())
+    }
+}
+
+impl KafkaRecord {
+    /// Returns the first header with exactly `name` as text, if it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+}
+
+/// Iterates the values of headers whose name equals `name` ignoring ASCII case.
+pub fn headers_named<'a, 'n>(headers: &'a [Header], name: &'n str) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+    headers
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
+}
