@@ -13,3 +13,7 @@ pub mod error;
 pub mod event;
 pub mod rules;
 pub mod wire;
+pub mod suite;
+pub mod target;
+pub mod exit_codes;
+pub mod runner;

@@ -1,0 +1,303 @@
+//! The serialised form of a wire message, shared by suite fixtures
+//! (`input:`), the child-process protocol (`message`) and saved cases.
+//!
+//! Headers are a map or a list of `[name, value]` pairs; a list item may be
+//! `{name, value_base64}` for raw bytes. Bodies are `body` (UTF-8 text),
+//! `body_base64`, or, in fixtures only, `body_file` under `fixtures/`.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{Header, HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, Message};
+
+/// One header in serialised form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderSpec {
+    /// `[name, value]`, value as UTF-8 text.
+    Pair(String, String),
+    /// `{name, value_base64}` for values that are not UTF-8.
+    Raw { name: String, value_base64: String },
+}
+
+/// Headers as a map (simple) or a list (keeps order, case and duplicates).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HeadersSpec {
+    List(Vec<HeaderSpec>),
+    Map(indexmap_like::OrderedMap),
+}
+
+impl Default for HeadersSpec {
+    fn default() -> Self {
+        Self::List(Vec::new())
+    }
+}
+
+/// An ordered string map, kept in file order (serde_json's `preserve_order` map).
+pub mod indexmap_like {
+    use serde::{Deserialize, Serialize};
+
+    /// Header name to value, in the order written.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(transparent)]
+    pub struct OrderedMap(pub serde_json::Map<String, serde_json::Value>);
+}
+
+/// Where a body comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodySpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_file: Option<String>,
+}
+
+/// An HTTP message in serialised form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub headers: HeadersSpec,
+    #[serde(flatten)]
+    pub body: BodySpec,
+}
+
+/// A Kafka record in serialised form. An absent or null value is a null value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_base64: Option<String>,
+    #[serde(default)]
+    pub headers: HeadersSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_file: Option<String>,
+}
+
+/// A raw event-format document in serialised form.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSpec {
+    /// Exact text (duplicate keys and broken JSON can be written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Exact bytes, for documents that are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_base64: Option<String>,
+    /// A value, serialised compactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// A message in serialised form: exactly one of the three kinds is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<KafkaSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<JsonSpec>,
+}
+
+/// Why a serialised message is not usable; the caller adds the file and line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+fn err<T>(message: impl Into<String>) -> Result<T, InputError> {
+    Err(InputError(message.into()))
+}
+
+fn decode_base64(what: &str, text: &str) -> Result<Vec<u8>, InputError> {
+    BASE64.decode(text).or_else(|_| err(format!("{what} is not valid base64")))
+}
+
+/// Reads a file under `fixtures`, refusing paths that climb out of it.
+fn read_fixture(fixtures: Option<&Path>, name: &str) -> Result<Vec<u8>, InputError> {
+    let Some(dir) = fixtures else {
+        return err(format!("{name}: body files are only allowed in suite fixtures"));
+    };
+    let relative = Path::new(name);
+    if relative.is_absolute() || relative.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return err(format!("{name}: a fixture path must stay under the fixtures directory"));
+    }
+    std::fs::read(dir.join(relative)).or_else(|e| err(format!("fixture file {}: {e}", dir.join(relative).display())))
+}
+
+/// Returns the bytes from exactly one of text, base64 or file, or `None` when all are absent.
+fn one_of(what: &str, text: &Option<String>, b64: &Option<String>, file: &Option<String>, fixtures: Option<&Path>) -> Result<Option<Vec<u8>>, InputError> {
+    match (text, b64, file) {
+        (None, None, None) => Ok(None),
+        (Some(t), None, None) => Ok(Some(t.as_bytes().to_vec())),
+        (None, Some(b), None) => decode_base64(&format!("{what}_base64"), b).map(Some),
+        (None, None, Some(f)) => read_fixture(fixtures, f).map(Some),
+        _ => err(format!("give only one of {what}, {what}_base64 and {what}_file")),
+    }
+}
+
+impl HeadersSpec {
+    /// Returns the headers as raw pairs.
+    pub fn to_headers(&self) -> Result<Vec<Header>, InputError> {
+        match self {
+            Self::List(items) => items
+                .iter()
+                .map(|h| match h {
+                    HeaderSpec::Pair(n, v) => Ok((n.clone(), v.as_bytes().to_vec())),
+                    HeaderSpec::Raw { name, value_base64 } => Ok((name.clone(), decode_base64("value_base64", value_base64)?)),
+                })
+                .collect(),
+            Self::Map(map) => map
+                .0
+                .iter()
+                .map(|(n, v)| match v {
+                    serde_json::Value::String(s) => Ok((n.clone(), s.as_bytes().to_vec())),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => Ok((n.clone(), v.to_string().into_bytes())),
+                    _ => err(format!("header {n}: a value is a string")),
+                })
+                .collect(),
+        }
+    }
+
+    /// Returns the list form of raw headers (UTF-8 values as text).
+    pub fn from_headers(headers: &[Header]) -> Self {
+        Self::List(
+            headers
+                .iter()
+                .map(|(n, v)| match std::str::from_utf8(v) {
+                    Ok(text) => HeaderSpec::Pair(n.clone(), text.to_owned()),
+                    Err(_) => HeaderSpec::Raw { name: n.clone(), value_base64: BASE64.encode(v) },
+                })
+                .collect(),
+        )
+    }
+}
+
+fn text_or_base64(bytes: &[u8]) -> (Option<String>, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => (Some(t.to_owned()), None),
+        Err(_) => (None, Some(BASE64.encode(bytes))),
+    }
+}
+
+impl InputSpec {
+    /// Builds the wire message; `fixtures` is the directory `*_file` paths
+    /// are read from (`None` forbids them, as in the child-process protocol).
+    pub fn to_message(&self, fixtures: Option<&Path>) -> Result<Message, InputError> {
+        match (&self.http, &self.kafka, &self.json) {
+            (Some(h), None, None) => Ok(Message::Http(HttpMessage {
+                method: h.method.clone().unwrap_or_else(|| "POST".into()),
+                path: h.path.clone().unwrap_or_else(|| "/".into()),
+                status: h.status.unwrap_or(0),
+                headers: h.headers.to_headers()?,
+                body: one_of("body", &h.body.body, &h.body.body_base64, &h.body.body_file, fixtures)?.unwrap_or_default(),
+            })),
+            (None, Some(k), None) => Ok(Message::Kafka(KafkaRecord {
+                key: one_of("key", &k.key, &k.key_base64, &None, fixtures)?,
+                headers: k.headers.to_headers()?,
+                value: one_of("value", &k.value, &k.value_base64, &k.value_file, fixtures)?,
+            })),
+            (None, None, Some(j)) => {
+                let body = match (&j.text, &j.text_base64, &j.value) {
+                    (Some(t), None, None) => t.as_bytes().to_vec(),
+                    (None, Some(b), None) => decode_base64("text_base64", b)?,
+                    (None, None, Some(v)) => serde_json::to_vec(v).or_else(|e| err(e.to_string()))?,
+                    _ => return err("json: give exactly one of text, text_base64 and value"),
+                };
+                Ok(Message::Json(JsonDocument { media_type: j.media_type.clone().unwrap_or_else(|| MEDIA_JSON.into()), body }))
+            }
+            _ => err("a message has exactly one of http, kafka and json"),
+        }
+    }
+
+    /// Returns the serialised form of a message (text where UTF-8, base64 otherwise).
+    pub fn from_message(message: &Message) -> Self {
+        match message {
+            Message::Http(m) => {
+                let (body, body_base64) = text_or_base64(&m.body);
+                Self {
+                    http: Some(HttpSpec {
+                        method: (!m.method.is_empty()).then(|| m.method.clone()),
+                        path: (!m.path.is_empty() && m.path != "/").then(|| m.path.clone()),
+                        status: (m.status != 0).then_some(m.status),
+                        headers: HeadersSpec::from_headers(&m.headers),
+                        body: BodySpec { body, body_base64, body_file: None },
+                    }),
+                    ..Self::default()
+                }
+            }
+            Message::Kafka(r) => {
+                let (key, key_base64) = r.key.as_deref().map_or((None, None), text_or_base64);
+                let (value, value_base64) = r.value.as_deref().map_or((None, None), text_or_base64);
+                Self {
+                    kafka: Some(KafkaSpec { key, key_base64, headers: HeadersSpec::from_headers(&r.headers), value, value_base64, value_file: None }),
+                    ..Self::default()
+                }
+            }
+            Message::Json(d) => {
+                let (text, text_base64) = text_or_base64(&d.body);
+                Self { json: Some(JsonSpec { text, text_base64, value: None, media_type: Some(d.media_type.clone()) }), ..Self::default() }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_raw_bytes() {
+        let msg = Message::Http(HttpMessage::post(
+            vec![("ce-id".into(), b"1".to_vec()), ("ce-x".into(), vec![0xff, 0x20])],
+            vec![0, 159, 146, 150],
+        ));
+        let spec = InputSpec::from_message(&msg);
+        let text = serde_json::to_string(&spec).unwrap();
+        let back: InputSpec = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.to_message(None).unwrap(), msg);
+    }
+
+    #[test]
+    fn map_and_list_headers() {
+        let spec: InputSpec = serde_json::from_str(r#"{"http":{"headers":{"ce-id":"1","ce-n":5},"body":"x"}}"#).unwrap();
+        let Message::Http(m) = spec.to_message(None).unwrap() else { panic!() };
+        assert_eq!(m.headers, vec![("ce-id".into(), b"1".to_vec()), ("ce-n".into(), b"5".to_vec())]);
+        assert_eq!(m.method, "POST");
+        let spec: InputSpec = serde_json::from_str(r#"{"kafka":{"headers":[["ce_id","1"],["ce_id","2"]]}}"#).unwrap();
+        let Message::Kafka(k) = spec.to_message(None).unwrap() else { panic!() };
+        assert_eq!(k.headers.len(), 2);
+        assert_eq!(k.value, None);
+    }
+
+    #[test]
+    fn refuses_ambiguous_or_escaping_input() {
+        let spec: InputSpec = serde_json::from_str(r#"{"http":{"body":"x","body_base64":"eA=="}}"#).unwrap();
+        assert!(spec.to_message(None).is_err());
+        let spec: InputSpec = serde_json::from_str(r#"{"http":{"body_file":"../etc/passwd"}}"#).unwrap();
+        assert!(spec.to_message(Some(Path::new("fixtures"))).is_err());
+        assert!(serde_json::from_str::<InputSpec>(r#"{"http":{},"json":{}}"#).unwrap().to_message(None).is_err());
+    }
+}

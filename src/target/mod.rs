@@ -1,0 +1,111 @@
+//! Targets: the implementations cespec tests. Every kind speaks one
+//! semantic, *echo* (DESIGN.md §5): given an input message and a reply
+//! encoding, decode with the implementation and re-encode the event(s), or
+//! reject. One file per kind of target.
+
+pub mod reference;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::Encoding;
+use crate::wire::Message;
+
+/// What an implementation says about itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ImplementationInfo {
+    pub name: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Capability names a target declares; cases that require others are
+/// skipped as unsupported. Encodings use their names (`http-binary`, ...);
+/// `specversion-0.3` marks spec 0.3 support.
+pub type Capabilities = BTreeSet<String>;
+
+/// Returns the capability set of a full implementation of every encoding and both spec versions.
+pub fn all_capabilities() -> Capabilities {
+    Encoding::ALL.iter().map(|e| e.as_str().to_owned()).chain(["specversion-0.3".to_owned()]).collect()
+}
+
+/// An in-process Rust implementation under test. `Event` is the
+/// implementation's own event type: the harness never looks inside it, it
+/// only chains `decode` and `encode` and judges the wire result.
+pub trait Implementation: Send + Sync {
+    type Event;
+
+    /// Returns the implementation's name, language and version.
+    fn info(&self) -> ImplementationInfo;
+
+    /// Returns the capabilities the implementation supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Decodes a message into events, or rejects it with a reason.
+    fn decode(&self, message: &Message) -> Result<Vec<Self::Event>, String>;
+
+    /// Encodes events in `encoding`, or fails with a reason.
+    fn encode(&self, events: &[Self::Event], encoding: Encoding) -> Result<Message, String>;
+}
+
+/// The result of one echo exchange with a target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Echo {
+    /// The target accepted the input and replied with this message.
+    Accepted(Message),
+    /// The target rejected the input (a 4xx, `ok: false`, a decode error).
+    Rejected { reason: String },
+    /// The exchange broke: connection refused, timeout, crash, protocol
+    /// violation, a 5xx. Never a pass.
+    Broken { reason: String },
+}
+
+/// A boxed future, so targets of every kind fit behind one trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The runner's view of any target.
+pub trait Target: Send + Sync {
+    /// Returns the implementation's self-description.
+    fn info(&self) -> ImplementationInfo;
+
+    /// Returns the capabilities the target supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Sends `input` and asks for the reply in `reply`.
+    fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo>;
+
+    /// Releases the target's resources (stops a child process, a server).
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// Runs an in-process [`Implementation`] as a [`Target`].
+pub struct InProcess<I>(pub I);
+
+impl<I: Implementation> Target for InProcess<I> {
+    fn info(&self) -> ImplementationInfo {
+        self.0.info()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+
+    fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
+        let result = match self.0.decode(input) {
+            Err(reason) => Echo::Rejected { reason },
+            Ok(events) => match self.0.encode(&events, reply) {
+                Ok(message) => Echo::Accepted(message),
+                Err(reason) => Echo::Broken { reason: format!("decoded, but could not encode in {reply}: {reason}") },
+            },
+        };
+        Box::pin(async move { result })
+    }
+}
