@@ -1,0 +1,294 @@
+//! Judging one echo against a case's expectations: the verdict, the reply's
+//! conformance under the strict reference decoder, equivalence with the
+//! expected events, and the case's reply constraints (DESIGN.md §4-6).
+//!
+//! Every deviation becomes a [`Finding`]; the result's status is the worst
+//! finding's. Warnings the reply decoder raises about the event's *content*
+//! (e.g. a relative `source`) are not held against the target: the input
+//! carried them already.
+
+use std::time::Duration;
+
+use crate::codec::{self, Encoding};
+use crate::event::equivalence::{self, Difference};
+use crate::event::Event;
+use crate::rules::{Level, level_of};
+use crate::suite::input::InputSpec;
+use crate::suite::{Case, ReplyExpectation, Verdict};
+use crate::target::{Capabilities, Echo};
+use crate::wire::{Header, Message, headers_named};
+
+use super::outcome::{CaseResult, Finding, Status, Transcript};
+
+/// The capability a target declares when only its status codes can be judged.
+pub const RECEIVER_ONLY: &str = "receiver-only";
+
+/// How to judge.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JudgeOptions {
+    /// SHOULD deviations fail instead of warning.
+    pub strict: bool,
+}
+
+/// Returns the default reply encoding for a case's binding.
+fn default_reply(input: Encoding) -> Encoding {
+    match input {
+        Encoding::Json | Encoding::JsonBatch => input,
+        Encoding::HttpBatch => Encoding::HttpBatch,
+        Encoding::HttpBinary | Encoding::HttpStructured => Encoding::HttpBinary,
+        Encoding::KafkaBinary | Encoding::KafkaStructured => Encoding::KafkaBinary,
+    }
+}
+
+/// Returns the reply encodings a case is echoed in on a target with `caps`:
+/// every non-batch encoding of the input's binding the target supports for
+/// an accepted single event, the batch encoding for a batch, and one
+/// exchange for a case that must be rejected or a receiver-only target.
+pub fn replies(case: &Case, caps: &Capabilities) -> Vec<Encoding> {
+    let input = case.input_encoding;
+    if case.expect.verdict == Verdict::Reject || input.is_batch() || caps.contains(RECEIVER_ONLY) {
+        return vec![default_reply(input)];
+    }
+    let supported: Vec<Encoding> = input.siblings().filter(|e| !e.is_batch() && caps.contains(e.as_str())).collect();
+    if supported.is_empty() { vec![default_reply(input)] } else { supported }
+}
+
+/// Returns true when results should be reported per reply encoding.
+pub fn per_reply(case: &Case, caps: &Capabilities) -> bool {
+    case.expect.verdict == Verdict::Accept && !caps.contains(RECEIVER_ONLY) && !case.input_encoding.is_batch()
+}
+
+/// What the judge needs to know about the target.
+pub struct TargetView<'a> {
+    pub name: &'a str,
+    pub capabilities: &'a Capabilities,
+}
+
+/// Judges one echo of `case` asking for `reply`, taking `duration`.
+pub fn judge(case: &Case, reply: Encoding, echo: &Echo, target: &TargetView<'_>, options: JudgeOptions, duration: Duration) -> CaseResult {
+    let mut result = CaseResult {
+        case: case.id.clone(),
+        suite: case.suite.clone(),
+        target: target.name.to_owned(),
+        reply: per_reply(case, target.capabilities).then_some(reply),
+        status: Status::Pass,
+        level: case.level,
+        rules: case.rules.clone(),
+        message: String::new(),
+        expected: None,
+        actual: None,
+        findings: Vec::new(),
+        transcript: Some(Transcript { request: Some(InputSpec::from_message(&case.input)), response: None, note: None }),
+        duration,
+        known_failure: None,
+    };
+    let deviation = |r: &mut CaseResult, rule: &str, level: Level, message: String| {
+        r.findings.push(Finding { rule: rule.to_owned(), level, message });
+    };
+    match (echo, case.expect.verdict) {
+        (Echo::Broken { reason }, _) => {
+            result.status = Status::Error;
+            result.message = reason.clone();
+            note(&mut result, reason);
+            return result;
+        }
+        (Echo::Rejected { reason }, Verdict::Reject) => {
+            result.message = "rejected, as required".to_owned();
+            note(&mut result, reason);
+        }
+        (Echo::Rejected { reason }, Verdict::Accept) => {
+            note(&mut result, reason);
+            result.expected = Some("accept".into());
+            result.actual = Some(format!("reject: {reason}"));
+            let first = case.rules.first().map_or("CORE-GEN-1", String::as_str);
+            deviation(&mut result, first, case.level, format!("rejected a message the spec lets through: {reason}"));
+        }
+        (Echo::Accepted(reply_msg), Verdict::Reject) => {
+            result.transcript.as_mut().map(|t| t.response = Some(InputSpec::from_message(reply_msg)));
+            result.expected = Some("reject".into());
+            result.actual = Some("accept".into());
+            for rule in &case.rules {
+                deviation(&mut result, rule, level_of(rule), "accepted a message that breaks this rule".to_owned());
+            }
+        }
+        (Echo::Accepted(reply_msg), Verdict::Accept) => {
+            result.transcript.as_mut().map(|t| t.response = Some(InputSpec::from_message(reply_msg)));
+            if !target.capabilities.contains(RECEIVER_ONLY) {
+                judge_reply(case, reply, reply_msg, &mut result);
+            }
+        }
+    }
+    finish(&mut result, options);
+    result
+}
+
+fn note(result: &mut CaseResult, reason: &str) {
+    if let Some(t) = result.transcript.as_mut() {
+        t.note = Some(reason.to_owned());
+    }
+}
+
+fn finish(result: &mut CaseResult, options: JudgeOptions) {
+    let worst = result.findings.iter().map(|f| Status::for_deviation(f.level, options.strict)).max_by_key(|s| severity(*s));
+    if let Some(status) = worst {
+        result.status = status;
+        if result.message.is_empty() {
+            let first = &result.findings.iter().find(|f| Status::for_deviation(f.level, options.strict) == status).unwrap_or(&result.findings[0]);
+            result.message = format!("{} [{}] {}", first.rule, first.level, first.message);
+        }
+    } else if result.message.is_empty() {
+        result.message = "as expected".to_owned();
+    }
+}
+
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::Pass | Status::Skip => 0,
+        Status::Info => 1,
+        Status::Warn => 2,
+        Status::Fail => 3,
+        Status::Error => 4,
+    }
+}
+
+fn events_json(events: &[Event]) -> String {
+    let docs: Vec<String> = events.iter().map(|e| String::from_utf8_lossy(&codec::json::encode_event(e)).into_owned()).collect();
+    if docs.len() == 1 { docs.into_iter().next().unwrap_or_default() } else { format!("[{}]", docs.join(",")) }
+}
+
+fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut CaseResult) {
+    let level = case.level;
+    let first_rule = case.rules.first().cloned().unwrap_or_default();
+    match codec::decode(message) {
+        Err(violations) => {
+            for v in violations.into_iter().filter(|v| v.is_error()) {
+                let at = v.at.map(|a| format!(" ({a})")).unwrap_or_default();
+                result.findings.push(Finding { rule: v.rule, level: v.level, message: format!("the reply breaks this rule: {}{at}", v.message) });
+            }
+        }
+        Ok(decoded) => {
+            if decoded.encoding != reply {
+                result.findings.push(Finding {
+                    rule: first_rule.clone(),
+                    level: Level::Must,
+                    message: format!("asked for a reply in {reply}, got {}", decoded.encoding),
+                });
+            }
+            if let Some(expected) = &case.expect.events {
+                compare_events(expected, &decoded.events, level, result);
+            }
+        }
+    }
+    if let Some(constraints) = case.expect.reply.get(&reply) {
+        check_constraints(constraints, message, &first_rule, level, result);
+    }
+}
+
+fn compare_events(expected: &[Event], actual: &[Event], level: Level, result: &mut CaseResult) {
+    let mut differences = Vec::new();
+    if expected.len() != actual.len() {
+        result.findings.push(Finding {
+            rule: "JSON-BATCH-1".into(),
+            level,
+            message: format!("expected {} event(s), the reply holds {}", expected.len(), actual.len()),
+        });
+    }
+    for (i, (want, got)) in expected.iter().zip(actual).enumerate() {
+        for d in equivalence::compare(want, got) {
+            differences.push((i, d));
+        }
+    }
+    if differences.is_empty() && expected.len() == actual.len() {
+        return;
+    }
+    result.expected = Some(events_json(expected));
+    result.actual = Some(events_json(actual));
+    for (i, d) in differences {
+        let finding_level = match &d {
+            Difference::Precision { .. } => Level::Should,
+            Difference::NullData { .. } => Level::May,
+            _ => level,
+        };
+        let prefix = if expected.len() > 1 { format!("event {i}: ") } else { String::new() };
+        result.findings.push(Finding { rule: d.rule().to_owned(), level: finding_level, message: format!("{prefix}{d}") });
+    }
+}
+
+/// Returns the headers and body of a reply, whatever its binding.
+fn parts(message: &Message) -> (&[Header], Option<&[u8]>, bool) {
+    match message {
+        Message::Http(m) => (&m.headers, Some(&m.body), true),
+        Message::Kafka(r) => (&r.headers, r.value.as_deref(), false),
+        Message::Json(d) => (&[], Some(&d.body), true),
+    }
+}
+
+/// Compares header values; media types compare type, subtype and parameter
+/// names case-insensitively, with parameters parsed.
+fn header_matches(name: &str, want: &str, got: &[u8]) -> bool {
+    let Ok(got) = std::str::from_utf8(got) else { return false };
+    if !name.eq_ignore_ascii_case("content-type") {
+        return want == got;
+    }
+    let parse = |s: &str| {
+        let mut parts = s.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut params: Vec<(String, String)> = parts
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| {
+                let k = k.trim().to_ascii_lowercase();
+                let v = v.trim().trim_matches('"');
+                let v = if k == "charset" { v.to_ascii_lowercase() } else { v.to_owned() };
+                (k, v)
+            })
+            .collect();
+        params.sort();
+        (essence, params)
+    };
+    parse(want) == parse(got)
+}
+
+fn check_constraints(c: &ReplyExpectation, message: &Message, rule: &str, level: Level, result: &mut CaseResult) {
+    let (headers, body, case_insensitive) = parts(message);
+    let find = |name: &str| -> Vec<&[u8]> {
+        if case_insensitive {
+            headers_named(headers, name).collect()
+        } else {
+            headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_slice()).collect()
+        }
+    };
+    let mut fail = |message: String| result.findings.push(Finding { rule: rule.to_owned(), level, message });
+    for (name, want) in &c.headers {
+        match find(name).as_slice() {
+            [] => fail(format!("reply header {name} is missing; expected {want:?}")),
+            [got] if header_matches(name, want, got) => {}
+            [got] => fail(format!("reply header {name}: expected {want:?}, got {:?}", String::from_utf8_lossy(got))),
+            many => fail(format!("reply header {name} appears {} times", many.len())),
+        }
+    }
+    for name in &c.absent {
+        if let Some(got) = find(name).first() {
+            fail(format!("reply header {name} must be absent, got {:?}", String::from_utf8_lossy(got)));
+        }
+    }
+    if let Some(want) = &c.body {
+        match body {
+            Some(got) if got == want.as_slice() => {}
+            Some(got) => fail(format!("reply body: expected {:?}, got {:?}", String::from_utf8_lossy(want), String::from_utf8_lossy(got))),
+            None => fail(format!("reply value is null; expected {:?}", String::from_utf8_lossy(want))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_compare_loosely_other_headers_exactly() {
+        assert!(header_matches("Content-Type", "application/json; charset=utf-8", b"Application/JSON;charset=UTF-8"));
+        assert!(!header_matches("content-type", "application/json", b"application/json; charset=utf-8"));
+        assert!(header_matches("ce-subject", "a%20b", b"a%20b"));
+        assert!(!header_matches("ce-subject", "a%20b", b"a%20B"));
+    }
+}
