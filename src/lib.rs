@@ -11,9 +11,10 @@
 pub mod codec;
 pub mod error;
 pub mod event;
+pub mod exit_codes;
 pub mod rules;
-pub mod wire;
+pub mod runner;
 pub mod suite;
 pub mod target;
-pub mod exit_codes;
-pub mod runner;
+pub mod validate;
+pub mod wire;
