@@ -197,6 +197,16 @@ pub(crate) fn binary_content_type(event: &Event) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Returns true when `name` travels as its own header in binary mode:
+/// `datacontenttype` is the content type instead, and spec 0.3's
+/// `datacontentencoding` only describes how the JSON format wraps bytes, which
+/// a binary body carries raw.
+pub(crate) fn is_binary_header_attribute(event: &Event, name: &str) -> bool {
+    name != "datacontenttype"
+        && !(name == "datacontentencoding"
+            && event.specversion() == crate::event::SpecVersion::V0_3)
+}
+
 /// Encodes one event in binary mode.
 pub fn encode_binary(event: &Event) -> HttpMessage {
     let mut headers = Vec::with_capacity(event.attribute_count() + 2);
@@ -205,7 +215,7 @@ pub fn encode_binary(event: &Event) -> HttpMessage {
         event.specversion().as_str().as_bytes().to_vec(),
     ));
     for (name, value) in event.attributes() {
-        if name == "datacontenttype" {
+        if !is_binary_header_attribute(event, name) {
             continue;
         }
         headers.push((

@@ -612,3 +612,43 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\u0001\n€""#);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_scanned_without_recursion() {
+        let depth = 100_000;
+        let doc = format!(
+            r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        // Valid JSON however deep: `data` is kept as text, never built as a tree.
+        let (event, _) = decode_event(doc.as_bytes()).unwrap();
+        assert_eq!(event.data().body_bytes().len(), 2 * depth);
+        let batch = format!("[{}{}]", "[".repeat(depth), "]".repeat(depth));
+        assert!(decode_batch(batch.as_bytes()).is_err());
+        let ext = format!(
+            r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","x":{}{}}}"#,
+            "{\"a\":".repeat(depth),
+            "}".repeat(depth)
+        );
+        assert!(decode_event(ext.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        for bytes in [
+            &b"\xff\xfe"[..],
+            b"{\"a\":\"\\u",
+            b"[{",
+            b"{\"data\":1e99999}",
+            b"{\"specversion\":\"1.0\",\"id\":\"\xff\"}",
+        ] {
+            let _ = decode_event(bytes);
+            let _ = decode_batch(bytes);
+        }
+    }
+}

@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
-use super::http::{binary_content_type, body_data, detect_mode, essence};
+use super::http::{
+    binary_content_type, body_data, detect_mode, essence, is_binary_header_attribute,
+};
 use super::{Decoded, Encoding, Mode, json};
 use crate::event::{Data, Event};
 use crate::rules::Violation;
@@ -153,7 +155,7 @@ pub fn encode_binary(event: &Event) -> KafkaRecord {
         event.specversion().as_str().as_bytes().to_vec(),
     ));
     for (name, value) in event.attributes() {
-        if name != "datacontenttype" {
+        if is_binary_header_attribute(event, name) {
             headers.push((format!("ce_{name}"), value.canonical().as_bytes().to_vec()));
         }
     }

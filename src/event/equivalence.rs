@@ -11,6 +11,9 @@
 //!   by value; otherwise as bytes (text as its UTF-8 bytes).
 //! - Spec 0.3 `datacontentencoding` is a representation marker, like the
 //!   choice between `data` and `data_base64`, and is not compared.
+//! - A `datacontenttype` that declares JSON, present where the expected
+//!   event has JSON data and none, is the implied type made explicit, which
+//!   CORE-DCT-3 and JSON-DATA-15 recommend; it is not an extra attribute.
 
 use std::fmt;
 
@@ -127,7 +130,13 @@ pub fn compare(expected: &Event, actual: &Event) -> Vec<Difference> {
             }
         }
     }
+    let implied_json = expected.datacontenttype().is_none()
+        && matches!(expected.data(), Data::Json(_))
+        && actual.datacontenttype().is_some_and(is_json_content_type);
     for (name, got) in actual.attributes() {
+        if name == "datacontenttype" && implied_json {
+            continue;
+        }
         if expected.get(name).is_none() && !ignored(name, actual) {
             out.push(Difference::Unexpected {
                 name: name.to_owned(),
@@ -315,6 +324,23 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert!(matches!(d[0], Difference::Missing { .. }));
         assert!(matches!(d[1], Difference::Unexpected { .. }));
+    }
+
+    #[test]
+    fn the_implied_json_content_type_is_not_an_extra_attribute() {
+        let a = ev(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":{"a":1}}"#);
+        let b = ev(
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"application/json","data":{"a":1}}"#,
+        );
+        assert!(compare(&a, &b).is_empty());
+        let c = ev(
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"text/plain","data":"{\"a\":1}"}"#,
+        );
+        assert!(!compare(&a, &c).is_empty());
+        assert!(
+            !compare(&b, &a).is_empty(),
+            "a lost datacontenttype is still reported"
+        );
     }
 
     #[test]
