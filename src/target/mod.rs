@@ -3,6 +3,7 @@
 //! encoding, decode with the implementation and re-encode the event(s), or
 //! reject. One file per kind of target.
 
+pub mod http;
 pub mod reference;
 
 use std::collections::BTreeSet;
