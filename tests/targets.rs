@@ -295,3 +295,360 @@ async fn an_oversized_response_is_broken() {
         other => panic!("{other:?}"),
     }
 }
+
+mod stdio {
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    use cespec::codec::{self, Encoding};
+    use cespec::error::TargetError;
+    use cespec::target::stdio::{StdioOptions, StdioTarget};
+    use cespec::target::{Echo, Target};
+    use cespec::wire::{HttpMessage, KafkaRecord, Message};
+
+    use super::event;
+
+    /// Returns the path of example program `name`, built once per run.
+    ///
+    /// Integration tests get `CARGO_BIN_EXE_*` for binaries but not for
+    /// examples, and `cargo test --test targets` does not build examples.
+    /// Adding them as `[[bin]]`s would install test helpers with the tool,
+    /// so the test runs `cargo build --examples` itself (a no-op when they
+    /// are fresh; cargo's lock is free while tests run) and takes the paths
+    /// from cargo's JSON messages. Bounded to 15 minutes for a cold build
+    /// on a busy machine.
+    fn example(name: &str) -> PathBuf {
+        static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
+        let built = BUILT.get_or_init(|| {
+            let mut child = Command::new(env!("CARGO"))
+                .args(["build", "--examples", "--message-format=json"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cargo runs");
+            let stdout = child.stdout.take().unwrap();
+            let reader =
+                std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+            let deadline = Instant::now() + Duration::from_secs(900);
+            loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    assert!(status.success(), "cargo build --examples failed");
+                    break;
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("cargo build --examples took longer than 15 minutes");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let text = reader.join().unwrap();
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|v| {
+                    Some((
+                        v["target"]["name"].as_str()?.to_owned(),
+                        PathBuf::from(v["executable"].as_str()?),
+                    ))
+                })
+                .collect()
+        });
+        built
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| panic!("no example {name}"))
+    }
+
+    fn argv(name: &str, args: &[&str]) -> Vec<String> {
+        std::iter::once(example(name).display().to_string())
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect()
+    }
+
+    fn quick() -> StdioOptions {
+        StdioOptions {
+            start_timeout: Duration::from_secs(10),
+            echo_timeout: Duration::from_millis(500),
+            ..StdioOptions::default()
+        }
+    }
+
+    /// Returns an event request that makes the misbehaving program misbehave.
+    fn trigger() -> Message {
+        let Message::Http(mut m) = event("bad") else {
+            unreachable!()
+        };
+        m.headers.push(("x-misbehave".into(), b"1".to_vec()));
+        Message::Http(m)
+    }
+
+    #[tokio::test]
+    async fn the_reference_child_echoes_and_rejects() {
+        let target = StdioTarget::spawn(argv("stdio-reference", &[]), quick())
+            .await
+            .unwrap();
+        assert_eq!(target.info().name, "reference (stdio)");
+        assert!(target.capabilities().contains("kafka-binary"));
+        let input = event("s-1");
+        let want = &codec::decode(&input).unwrap().events[0];
+        for reply in [
+            Encoding::HttpBinary,
+            Encoding::HttpStructured,
+            Encoding::HttpBatch,
+            Encoding::KafkaBinary,
+            Encoding::Json,
+        ] {
+            let Echo::Accepted(out) = target.echo(&input, reply).await else {
+                panic!("{reply}")
+            };
+            let got = codec::decode(&out).unwrap();
+            assert_eq!(got.encoding, reply);
+            assert!(cespec::event::equivalence::compare(want, &got.events[0]).is_empty());
+        }
+        // Bytes that are not UTF-8 survive both ways.
+        let raw = Message::Kafka(KafkaRecord {
+            key: None,
+            headers: [
+                ("ce_specversion", "1.0"),
+                ("ce_id", "k"),
+                ("ce_source", "/s"),
+                ("ce_type", "t"),
+            ]
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+            .collect(),
+            value: Some(vec![0xff, 0x00, 0xfe]),
+        });
+        let Echo::Accepted(Message::Kafka(back)) = target.echo(&raw, Encoding::KafkaBinary).await
+        else {
+            panic!()
+        };
+        assert_eq!(back.value, Some(vec![0xff, 0x00, 0xfe]));
+        let invalid = Message::Http(HttpMessage::post(
+            vec![("ce-id".into(), b"1".to_vec())],
+            vec![],
+        ));
+        match target.echo(&invalid, Encoding::HttpBinary).await {
+            Echo::Rejected { reason } => assert!(reason.contains("CORE-CTX-1"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(target.restarts(), 0);
+        target.shutdown().await;
+        assert!(matches!(
+            target.echo(&input, Encoding::HttpBinary).await,
+            Echo::Broken { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn shell_mode_runs_through_sh() {
+        let line = format!("exec '{}'", example("stdio-reference").display());
+        let target = StdioTarget::spawn(
+            vec![line],
+            StdioOptions {
+                shell: true,
+                ..quick()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            target.echo(&event("sh"), Encoding::HttpBinary).await,
+            Echo::Accepted(_)
+        ));
+        target.shutdown().await;
+    }
+
+    /// Runs `mode` on a triggering echo, checks the reason, then checks that
+    /// the next echo works on a restarted process.
+    async fn misbehaves(mode: &str, want: &[&str]) {
+        let target = StdioTarget::spawn(
+            argv("stdio-misbehave", &[mode, "--when-header", "x-misbehave"]),
+            quick(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                target.echo(&event("ok"), Encoding::HttpBinary).await,
+                Echo::Accepted(_)
+            ),
+            "{mode}: before"
+        );
+        let started = Instant::now();
+        match target.echo(&trigger(), Encoding::HttpBinary).await {
+            Echo::Broken { reason } => {
+                for w in want {
+                    assert!(reason.contains(w), "{mode}: {reason:?} lacks {w:?}");
+                }
+            }
+            other => panic!("{mode}: {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{mode}: too slow"
+        );
+        assert!(
+            matches!(
+                target.echo(&event("again"), Encoding::HttpStructured).await,
+                Echo::Accepted(_)
+            ),
+            "{mode}: after"
+        );
+        assert_eq!(target.restarts(), 1, "{mode}");
+        target.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_crash_is_broken_and_the_process_restarts() {
+        misbehaves(
+            "crash-on-echo",
+            &[
+                "process exited with status 3",
+                "stderr tail: stdio-misbehave: crashing on purpose",
+            ],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_hang_is_broken_after_the_timeout_and_the_process_restarts() {
+        misbehaves("hang", &["no reply within 500 ms", "killed"]).await;
+    }
+
+    #[tokio::test]
+    async fn garbage_is_a_protocol_violation() {
+        misbehaves(
+            "garbage",
+            &[
+                "protocol violation: the reply is not JSON",
+                "this is not json",
+            ],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_wrong_seq_is_a_protocol_violation() {
+        misbehaves(
+            "wrong-seq",
+            &["protocol violation: the reply has seq 1002, the request had seq 2"],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_handshake_is_an_error() {
+        let options = StdioOptions {
+            start_timeout: Duration::from_millis(500),
+            ..quick()
+        };
+        let started = Instant::now();
+        match StdioTarget::spawn(argv("stdio-misbehave", &["no-start"]), options).await {
+            Err(TargetError::Handshake { message, .. }) => {
+                assert!(message.contains("no reply within 500 ms"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("started"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        match StdioTarget::spawn(argv("stdio-misbehave", &["exit-on-start"]), quick()).await {
+            Err(TargetError::Handshake { message, .. }) => {
+                assert!(
+                    message.contains("exited with status 4")
+                        && message.contains("refusing to start"),
+                    "{message}"
+                )
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("started"),
+        }
+        let missing = StdioTarget::spawn(vec!["/nonexistent/cespec-child".into()], quick()).await;
+        assert!(matches!(missing, Err(TargetError::Spawn { .. })));
+    }
+}
+
+mod protocol_docs {
+    use cespec::codec::Encoding;
+    use cespec::target::stdio::protocol::{Request, wire_spec};
+    use cespec::wire::{JsonDocument, KafkaRecord, MEDIA_JSON_BATCH, Message};
+    use serde_json::Value;
+
+    const SCHEMA: &str = include_str!("../docs/stdio-protocol.schema.json");
+    const DOC: &str = include_str!("../docs/stdio-protocol.md");
+
+    fn validator() -> jsonschema::Validator {
+        jsonschema::validator_for(&serde_json::from_str(SCHEMA).unwrap()).unwrap()
+    }
+
+    fn check(v: &jsonschema::Validator, line: &str) {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{line}\n{errors:#?}");
+    }
+
+    #[test]
+    fn every_line_in_the_document_fits_the_schema() {
+        let v = validator();
+        let mut in_json = false;
+        let mut checked = 0;
+        for line in DOC.lines() {
+            match line {
+                "```json" => in_json = true,
+                "```" => in_json = false,
+                l if in_json => check(&v, l),
+                l if l.starts_with("> {") || l.starts_with("< {") => check(&v, &l[2..]),
+                _ => continue,
+            }
+            checked += 1;
+        }
+        assert!(checked >= 12, "only {checked} lines checked");
+    }
+
+    #[test]
+    fn what_cespec_writes_fits_the_schema() {
+        let v = validator();
+        let messages = [
+            super::event("1"),
+            Message::Kafka(KafkaRecord {
+                key: Some(vec![0xff]),
+                headers: vec![("ce_id".into(), vec![0xfe])],
+                value: None,
+            }),
+            Message::Json(JsonDocument {
+                media_type: MEDIA_JSON_BATCH.into(),
+                body: b"[]".to_vec(),
+            }),
+        ];
+        let mut requests = vec![Request::Start { protocol: 1 }, Request::Stop];
+        requests.extend(messages.iter().map(|m| Request::Echo {
+            seq: 9,
+            message: Box::new(wire_spec(m)),
+            reply: Encoding::KafkaStructured,
+        }));
+        for r in requests {
+            check(&v, &serde_json::to_string(&r).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_schema_refuses_broken_lines() {
+        let v = validator();
+        for bad in [
+            r#"{"type":"start","protocol":2}"#,
+            r#"{"type":"echo","seq":1,"message":{"http":{},"json":{}},"reply":"http-binary"}"#,
+            r#"{"type":"echo","seq":1,"message":{"http":{"body":"a","body_base64":"YQ=="}},"reply":"http-binary"}"#,
+            r#"{"type":"echo","seq":1,"message":{"json":{"text":"{}","value":{}}},"reply":"json"}"#,
+            r#"{"type":"echo","seq":1,"message":{"http":{}},"reply":"mqtt"}"#,
+            r#"{"type":"started","name":"x"}"#,
+            r#"{"seq":1,"ok":true}"#,
+            r#"{"seq":1,"ok":false}"#,
+            r#"{"seq":-1,"ok":false,"error":"x"}"#,
+        ] {
+            assert!(!v.is_valid(&serde_json::from_str(bad).unwrap()), "{bad}");
+        }
+    }
+}

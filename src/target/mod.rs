@@ -4,7 +4,9 @@
 //! reject. One file per kind of target.
 
 pub mod http;
+pub mod process;
 pub mod reference;
+pub mod stdio;
 
 use std::collections::BTreeSet;
 use std::future::Future;
