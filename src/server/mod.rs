@@ -5,9 +5,11 @@
 //! This module holds what both share: the [`Limits`] that keep a hostile
 //! client from exhausting the harness, the accept loop with its connection
 //! cap, body reading under a size cap, and graceful shutdown. What a server
-//! answers is the business of its [`Handler`]; this module never decodes
+//! answers is the business of its handler; this module never decodes
 //! an event. HTTP/1.1 only, plain TCP.
 
+pub mod expected;
+pub mod listen;
 pub mod serve;
 
 use std::convert::Infallible;

@@ -93,7 +93,7 @@ pub(crate) fn echo(request: &HttpMessage) -> Reply {
 }
 
 /// Returns the rejection text: the violations that reject first, one per line.
-fn rejection(violations: &[Violation]) -> String {
+pub(crate) fn rejection(violations: &[Violation]) -> String {
     let mut sorted: Vec<&Violation> = violations.iter().collect();
     sorted.sort_by_key(|v| !v.is_error());
     let mut text = String::new();
