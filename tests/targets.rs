@@ -132,6 +132,109 @@ async fn keep_alive_connections_are_reused_across_many_echoes() {
     server.shutdown().await;
 }
 
+/// Sends raw bytes to `addr` and returns everything read back until the
+/// server closes or `within` passes.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8], within: Duration) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let _ = stream.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut out)).await;
+    out
+}
+
+fn status_of(response: &[u8]) -> String {
+    String::from_utf8_lossy(response)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn serve_answers_hostile_clients_with_4xx() {
+    let limits = cespec::server::Limits {
+        request_timeout: Duration::from_millis(300),
+        header_read_timeout: Duration::from_millis(300),
+        ..cespec::server::Limits::default()
+    };
+    let server = serve::start(ServeConfig {
+        limits,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let addr = server.addr();
+    let second = Duration::from_secs(2);
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("400", b"NONSENSE\r\n\r\n".to_vec()),
+        ("431", [b"POST / HTTP/1.1\r\nhost: x\r\nx-big: ".as_slice(), &[b'a'; 70_000], b"\r\n\r\n"].concat()),
+        // A chunked body past the limit, with no Content-Length to refuse early.
+        (
+            "413",
+            [
+                b"POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n200000\r\n".as_slice(),
+                &[b' '; 0x200000],
+                b"\r\n0\r\n\r\n",
+            ]
+            .concat(),
+        ),
+        // A header value that is not UTF-8: decoded, rejected with a rule, never a 5xx.
+        ("400", [b"POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nce-specversion: 1.0\r\nce-id: \xff\xfe\r\nce-source: /s\r\nce-type: t\r\ncontent-length: 0\r\n\r\n".as_slice()].concat()),
+        // A body that never completes.
+        ("408", b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nab".to_vec()),
+    ];
+    for (want, request) in cases {
+        let response = raw_exchange(addr, &request, second).await;
+        let line = status_of(&response);
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {want}")),
+            "want {want}, got {:?}",
+            String::from_utf8_lossy(&response)
+        );
+    }
+    // A client that never finishes its head is cut off after the header read timeout.
+    let started = Instant::now();
+    let response = raw_exchange(addr, b"POST / HTTP/1.1\r\nhost:", Duration::from_secs(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "not cut off: {:?}",
+        status_of(&response)
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_caps_concurrent_connections() {
+    let limits = cespec::server::Limits {
+        max_connections: 1,
+        ..cespec::server::Limits::default()
+    };
+    let server = serve::start(ServeConfig {
+        limits,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let first = TcpStream::connect(server.addr()).await.unwrap();
+    // Give the server a moment to take the first connection.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let target = HttpTarget::new(&server.url(), options(300)).unwrap();
+    assert!(
+        matches!(
+            target.echo(&event("wait"), Encoding::HttpBinary).await,
+            Echo::Broken { .. }
+        ),
+        "served beyond the cap"
+    );
+    drop(first);
+    let target = HttpTarget::new(&server.url(), options(3000)).unwrap();
+    assert!(matches!(
+        target.echo(&event("now"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    server.shutdown().await;
+}
+
 /// A scripted HTTP server: it reads one request per connection, then does
 /// what `script` says with the stream. Serves at most `connections` connections.
 async fn scripted<F, Fut>(connections: usize, script: F) -> String

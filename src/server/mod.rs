@@ -48,7 +48,6 @@ pub struct Limits {
     /// Most header lines in a request; beyond it the answer is 431.
     pub max_headers: usize,
     /// Largest request head (request line and headers); beyond it 431.
-    /// hyper's buffer has a floor of 8 KiB, so smaller values act as 8 KiB.
     pub max_header_bytes: usize,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
@@ -205,6 +204,7 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(limits.max_headers)
+        .max_header_size(limits.max_header_bytes)
         .max_buf_size(limits.max_header_bytes.max(MIN_BUF))
         .keep_alive(true);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
