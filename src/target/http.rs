@@ -223,9 +223,6 @@ impl HttpTarget {
                 };
             }
         };
-        if let Err(reason) = self.request(input, mode) {
-            return Echo::Broken { reason };
-        }
         let timeout = self.options.timeout;
         let response = match tokio::time::timeout(timeout, self.exchange(input, mode)).await {
             Err(_) => {
