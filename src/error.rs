@@ -23,3 +23,47 @@ pub enum LoadError {
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
+
+/// A target could not be opened: a bad address, a program that does not
+/// start or does not answer its handshake, a server that never became ready.
+/// Failures of single exchanges are not errors but `Echo::Broken` results.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The target address (or the `--start` command) cannot be parsed.
+    #[error("target {address:?}: {message}")]
+    Address { address: String, message: String },
+    /// An `https://` target: this build has no TLS client.
+    #[error(
+        "target {address:?}: TLS not built in; use http:// (a TLS-terminating proxy can sit in front)"
+    )]
+    TlsNotBuiltIn { address: String },
+    /// A program could not be spawned.
+    #[error("cannot start {command:?}: {source}")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A child process did not complete the `start` handshake.
+    #[error("{command:?} did not complete the start handshake: {message}")]
+    Handshake { command: String, message: String },
+    /// A started server did not accept connections in time, or exited first.
+    #[error("{command:?} did not become ready: {message}")]
+    NotReady { command: String, message: String },
+    /// The in-process server could not be started.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// An HTTP server (`cespec serve`, `cespec listen`) could not be started.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -14,6 +14,7 @@ pub mod event;
 pub mod exit_codes;
 pub mod rules;
 pub mod runner;
+pub mod server;
 pub mod suite;
 pub mod target;
 pub mod validate;

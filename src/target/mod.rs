@@ -3,7 +3,15 @@
 //! encoding, decode with the implementation and re-encode the event(s), or
 //! reject. One file per kind of target.
 
+pub mod expectations;
+pub mod file;
+pub mod http;
+pub mod process;
 pub mod reference;
+pub mod reference_http;
+pub mod spec;
+pub mod start;
+pub mod stdio;
 
 use std::collections::BTreeSet;
 use std::future::Future;

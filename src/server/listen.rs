@@ -1,0 +1,575 @@
+//! `cespec listen`: judge a *sender* under test. An HTTP server (loopback
+//! by default) takes every request the sender makes, decodes it with the
+//! strict reference decoder, optionally matches each event against an
+//! expected-events file, and answers 202 to valid events and 400 to
+//! invalid ones. Each request becomes a [`CaseResult`] (`listen/request-<n>`)
+//! on the same [`RunEvent`] stream a run produces, so every reporter works
+//! unchanged; expected events that never arrived are reported at the end.
+//!
+//! Statuses: a MUST violation or a difference from the expected event
+//! fails; a SHOULD violation warns (fails under `strict`); a MAY violation
+//! is informational. A request refused by the limits (body too large, too
+//! slow) is an error: it could not be judged.
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::expected::{ExpectedEvents, MatchBy, Matched, Matcher};
+use super::serve::rejection;
+use super::{Handler, Limits, Reply, RunningServer};
+use crate::codec::{self, Encoding, json};
+use crate::error::ServerError;
+use crate::event::Event;
+use crate::event::equivalence::Difference;
+use crate::rules::{Level, Violation};
+use crate::runner::{CaseResult, Finding, RunEvent, Status, Tally, TargetSummary, Transcript};
+use crate::suite::input::InputSpec;
+use crate::target::ImplementationInfo;
+use crate::wire::{HttpMessage, Message};
+
+/// The suite name of every listen result.
+pub const SUITE: &str = "listen";
+
+/// What `cespec listen` does.
+#[derive(Clone, Debug)]
+pub struct ListenConfig {
+    /// Address to bind (default `127.0.0.1:0`, a free loopback port).
+    pub addr: SocketAddr,
+    pub limits: Limits,
+    /// Events the sender should emit.
+    pub expected: Option<ExpectedEvents>,
+    /// Stop after this many events (a batch counts each event it carries;
+    /// a request that is not a valid event counts as one).
+    pub stop_after: Option<usize>,
+    /// Stop after this long in any case.
+    pub timeout: Option<Duration>,
+    /// SHOULD violations fail instead of warn.
+    pub strict: bool,
+    /// The target name results carry (default `sender`).
+    pub target: String,
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            limits: Limits::default(),
+            expected: None,
+            stop_after: None,
+            timeout: None,
+            strict: false,
+            target: "sender".into(),
+        }
+    }
+}
+
+/// A listening server, bound and accepting, whose results are not yet consumed.
+pub struct Listener {
+    server: RunningServer,
+    results: mpsc::UnboundedReceiver<Captured>,
+    shared: Arc<Shared>,
+    stop_after: Option<usize>,
+    timeout: Option<Duration>,
+    expected_count: usize,
+}
+
+/// One judged request.
+struct Captured {
+    result: CaseResult,
+    events: usize,
+}
+
+/// State the request handler and the run loop share.
+struct Shared {
+    target: String,
+    strict: bool,
+    matcher: Mutex<Option<Matcher>>,
+    requests: AtomicUsize,
+    stopped: AtomicBool,
+    results: mpsc::UnboundedSender<Captured>,
+}
+
+/// Binds the listener; it accepts requests from now on, and they queue
+/// until [`Listener::run`] consumes them.
+pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let expected_count = config.expected.as_ref().map_or(0, ExpectedEvents::len);
+    let shared = Arc::new(Shared {
+        target: config.target,
+        strict: config.strict,
+        matcher: Mutex::new(config.expected.map(Matcher::new)),
+        requests: AtomicUsize::new(0),
+        stopped: AtomicBool::new(false),
+        results: tx,
+    });
+    let server = RunningServer::bind(
+        config.addr,
+        config.limits,
+        Arc::new(Capture(shared.clone())),
+    )
+    .await?;
+    Ok(Listener {
+        server,
+        results: rx,
+        shared,
+        stop_after: config.stop_after,
+        timeout: config.timeout,
+        expected_count,
+    })
+}
+
+impl Listener {
+    /// Returns the address the sender should send to.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// Returns `http://addr/`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Runs until the event count or the timeout is reached; see [`Listener::run_until`].
+    pub async fn run(self, events: mpsc::Sender<RunEvent>) -> Tally {
+        self.run_until(events, std::future::pending()).await
+    }
+
+    /// Emits `Started`, one `Finished` per request, one per expected event
+    /// that never arrived, then `Done`, and returns the tally. It ends at
+    /// the event count, the timeout, when `stop` resolves (Ctrl-C), or when
+    /// the receiver of `events` is dropped. Requests after the end are
+    /// answered 503 and not judged.
+    pub async fn run_until(
+        mut self,
+        events: mpsc::Sender<RunEvent>,
+        stop: impl Future<Output = ()>,
+    ) -> Tally {
+        let summary = TargetSummary {
+            name: self.shared.target.clone(),
+            address: self.url(),
+            info: ImplementationInfo {
+                name: self.shared.target.clone(),
+                ..ImplementationInfo::default()
+            },
+            capabilities: Default::default(),
+        };
+        let cases = self.stop_after.unwrap_or(0).max(self.expected_count);
+        let _ = events
+            .send(RunEvent::Started {
+                targets: vec![summary],
+                cases,
+            })
+            .await;
+        let mut tally = Tally::default();
+        let mut counted = 0usize;
+        let deadline = self.timeout.map(|t| tokio::time::Instant::now() + t);
+        let expired = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(stop, expired);
+        while self.stop_after.is_none_or(|n| counted < n) {
+            let captured = tokio::select! {
+                c = self.results.recv() => c,
+                () = &mut expired => None,
+                () = &mut stop => None,
+            };
+            let Some(captured) = captured else { break };
+            counted += captured.events;
+            if !forward(&events, &mut tally, captured.result).await {
+                break;
+            }
+        }
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        self.server.shutdown().await;
+        // Requests judged before the stop took effect are reported too.
+        while let Ok(captured) = self.results.try_recv() {
+            forward(&events, &mut tally, captured.result).await;
+        }
+        let missing: Vec<CaseResult> = match self.shared.matcher.lock() {
+            Ok(guard) => guard
+                .as_ref()
+                .map(|m| {
+                    m.missing()
+                        .map(|e| missing_result(&self.shared.target, m.match_by(), e))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        for result in missing {
+            forward(&events, &mut tally, result).await;
+        }
+        let _ = events.send(RunEvent::Done { tally }).await;
+        tally
+    }
+}
+
+/// Counts and sends a result; false when nobody listens any more.
+async fn forward(events: &mpsc::Sender<RunEvent>, tally: &mut Tally, result: CaseResult) -> bool {
+    tally.add(result.status);
+    events
+        .send(RunEvent::Finished(Box::new(result)))
+        .await
+        .is_ok()
+}
+
+/// The request handler.
+struct Capture(Arc<Shared>);
+
+impl Handler for Capture {
+    fn handle(&self, request: HttpMessage, received: Instant) -> Reply {
+        if self.0.stopped.load(Ordering::SeqCst) {
+            return Reply::text(503, "the listener has stopped\n");
+        }
+        let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let (reply, mut result, events) = self.judge(&request, n);
+        result.transcript = Some(transcript(&request, &reply));
+        result.duration = received.elapsed();
+        let _ = self.0.results.send(Captured { result, events });
+        reply
+    }
+
+    fn refused(&self, request: HttpMessage, received: Instant, reply: &Reply) {
+        if self.0.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let reason = String::from_utf8_lossy(&reply.body).trim().to_owned();
+        let mut result = self.result(
+            n,
+            Status::Error,
+            Level::Must,
+            format!("refused with {}: {reason}", reply.status),
+        );
+        result.transcript = Some(transcript(&request, reply));
+        result.duration = received.elapsed();
+        let _ = self.0.results.send(Captured { result, events: 1 });
+    }
+}
+
+impl Capture {
+    /// Decodes and judges one request: the reply, the result and the number of events it counts for.
+    fn judge(&self, request: &HttpMessage, n: usize) -> (Reply, CaseResult, usize) {
+        let decoded = match codec::http::decode(request) {
+            Err(violations) => {
+                let findings: Vec<Finding> = violations.iter().map(finding).collect();
+                let first = violations
+                    .iter()
+                    .find(|v| v.is_error())
+                    .or(violations.first());
+                let message = match first {
+                    Some(v) => format!("invalid: {} violation(s), first: {v}", violations.len()),
+                    None => "invalid".to_owned(),
+                };
+                let mut result = self.judged(n, findings, message);
+                // Whatever its findings' levels, an input the reference refuses is not a pass.
+                if matches!(result.status, Status::Pass | Status::Info | Status::Warn) {
+                    result.status = Status::Fail;
+                }
+                return (Reply::text(400, rejection(&violations)), result, 1);
+            }
+            Ok(d) => d,
+        };
+        let mut findings: Vec<Finding> = decoded.warnings.iter().map(finding).collect();
+        let mut expected_text = None;
+        let mut actual_text = None;
+        let mut unexpected = Vec::new();
+        let several = decoded.events.len() > 1;
+        if let Ok(mut guard) = self.0.matcher.lock()
+            && let Some(matcher) = guard.as_mut()
+        {
+            let key = matcher.match_by().attribute();
+            for event in &decoded.events {
+                let label = format!("{key}={}", event.get_str(key).unwrap_or("?"));
+                match matcher.receive(event) {
+                    Matched::Expected {
+                        expected,
+                        differences,
+                    } => {
+                        if !differences.is_empty() && !several {
+                            expected_text = Some(event_json(&expected));
+                            actual_text = Some(event_json(event));
+                        }
+                        findings.extend(
+                            differences
+                                .iter()
+                                .map(|d| difference(d, several.then_some(&label))),
+                        );
+                    }
+                    Matched::Unexpected => {
+                        unexpected.push(format!("event {label} is not in the expected-events file"))
+                    }
+                    Matched::NoKey => {
+                        unexpected.push(format!("an event without {key} cannot be matched"))
+                    }
+                }
+            }
+        }
+        let what = describe(decoded.encoding, &decoded.events);
+        let message = match (&unexpected[..], findings.len()) {
+            ([first, ..], _) => format!("{what}: {first}"),
+            ([], 0) => format!("valid {what}"),
+            ([], k) => format!("{what}: {k} finding(s)"),
+        };
+        let mut result = self.judged(n, findings, message);
+        if !unexpected.is_empty() {
+            result.status = Status::Fail;
+        }
+        result.expected = expected_text;
+        result.actual = actual_text;
+        (
+            Reply {
+                status: 202,
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+            result,
+            decoded.events.len().max(1),
+        )
+    }
+
+    /// Returns a result whose status and level follow from `findings`.
+    fn judged(&self, n: usize, findings: Vec<Finding>, message: String) -> CaseResult {
+        let status = findings
+            .iter()
+            .map(|f| Status::for_deviation(f.level, self.0.strict))
+            .min_by_key(|s| severity_rank(*s))
+            .unwrap_or(Status::Pass);
+        let level = findings
+            .iter()
+            .map(|f| f.level)
+            .max()
+            .unwrap_or(Level::Must);
+        let mut rules: Vec<String> = Vec::new();
+        for f in &findings {
+            if !rules.contains(&f.rule) {
+                rules.push(f.rule.clone());
+            }
+        }
+        let mut result = self.result(n, status, level, message);
+        result.rules = rules;
+        result.findings = findings;
+        result
+    }
+
+    fn result(&self, n: usize, status: Status, level: Level, message: String) -> CaseResult {
+        CaseResult {
+            case: format!("{SUITE}/request-{n}"),
+            suite: SUITE.into(),
+            target: self.0.target.clone(),
+            reply: None,
+            status,
+            level,
+            rules: Vec::new(),
+            message,
+            expected: None,
+            actual: None,
+            findings: Vec::new(),
+            transcript: None,
+            duration: Duration::ZERO,
+            known_failure: None,
+        }
+    }
+}
+
+/// Ranks statuses from worst (0) to best.
+fn severity_rank(status: Status) -> u8 {
+    match status {
+        Status::Error => 0,
+        Status::Fail => 1,
+        Status::Warn => 2,
+        Status::Info => 3,
+        Status::Skip => 4,
+        Status::Pass => 5,
+    }
+}
+
+fn finding(v: &Violation) -> Finding {
+    let message = match &v.at {
+        Some(at) => format!("{} ({at})", v.message),
+        None => v.message.clone(),
+    };
+    Finding {
+        rule: v.rule.clone(),
+        level: v.level,
+        message,
+    }
+}
+
+/// Returns the finding for a difference from the expected event.
+fn difference(d: &Difference, label: Option<&String>) -> Finding {
+    let level = match d {
+        Difference::Precision { .. } => Level::Should,
+        Difference::NullData { .. } => Level::May,
+        _ => Level::Must,
+    };
+    let message = match label {
+        Some(l) => format!("event {l}: {d}"),
+        None => d.to_string(),
+    };
+    Finding {
+        rule: d.rule().to_owned(),
+        level,
+        message,
+    }
+}
+
+fn describe(encoding: Encoding, events: &[Event]) -> String {
+    match events {
+        [one] => format!("{encoding} event id={}", one.get_str("id").unwrap_or("?")),
+        many => format!("{encoding} message of {} events", many.len()),
+    }
+}
+
+fn event_json(event: &Event) -> String {
+    String::from_utf8_lossy(&json::encode_event(event)).into_owned()
+}
+
+fn transcript(request: &HttpMessage, reply: &Reply) -> Transcript {
+    let response = HttpMessage {
+        method: String::new(),
+        path: String::new(),
+        status: reply.status,
+        headers: reply.headers.clone(),
+        body: reply.body.clone(),
+    };
+    Transcript {
+        request: Some(InputSpec::from_message(&Message::Http(request.clone()))),
+        response: Some(InputSpec::from_message(&Message::Http(response))),
+        note: Some(format!("answered {}", reply.status)),
+    }
+}
+
+/// Returns the failure for an expected event that never arrived.
+fn missing_result(target: &str, match_by: MatchBy, event: &Event) -> CaseResult {
+    let key = match_by.attribute();
+    let value = event.get_str(key).unwrap_or("?");
+    CaseResult {
+        case: format!("{SUITE}/expected-{key}-{value}"),
+        suite: SUITE.into(),
+        target: target.to_owned(),
+        reply: None,
+        status: Status::Fail,
+        level: Level::Must,
+        rules: Vec::new(),
+        message: format!("the expected event {key}={value} never arrived"),
+        expected: Some(event_json(event)),
+        actual: None,
+        findings: Vec::new(),
+        transcript: None,
+        duration: Duration::ZERO,
+        known_failure: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capture(strict: bool, expected: Option<&str>) -> Capture {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let matcher = expected.map(|text| {
+            Matcher::new(
+                ExpectedEvents::parse(text.as_bytes(), std::path::Path::new("e"), MatchBy::Id)
+                    .unwrap(),
+            )
+        });
+        Capture(Arc::new(Shared {
+            target: "s".into(),
+            strict,
+            matcher: Mutex::new(matcher),
+            requests: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+            results: tx,
+        }))
+    }
+
+    fn request(headers: &[(&str, &str)], body: &str) -> HttpMessage {
+        HttpMessage::post(
+            headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+                .collect(),
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    const GOOD: [(&str, &str); 4] = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", "1"),
+        ("ce-source", "https://example.com/s"),
+        ("ce-type", "com.example.t"),
+    ];
+
+    #[test]
+    fn judges_valid_and_invalid_requests() {
+        let c = capture(false, None);
+        let (reply, result, n) = c.judge(&request(&GOOD, ""), 1);
+        assert_eq!(
+            (reply.status, result.status, n, result.case.as_str()),
+            (202, Status::Pass, 1, "listen/request-1")
+        );
+        let mut relative = GOOD;
+        relative[2] = ("ce-source", "/s");
+        let (reply, result, _) = c.judge(&request(&relative, ""), 2);
+        assert_eq!(
+            (reply.status, result.status, result.level),
+            (202, Status::Warn, Level::Should)
+        );
+        let (_, result, _) = capture(true, None).judge(&request(&relative, ""), 1);
+        assert_eq!(result.status, Status::Fail, "strict");
+        let (reply, result, _) = c.judge(&request(&GOOD[1..], ""), 2);
+        assert_eq!((reply.status, result.status), (400, Status::Fail));
+        assert!(
+            result.findings.iter().any(|f| f.rule == "CORE-CTX-1"),
+            "{:?}",
+            result.findings
+        );
+        assert!(result.message.starts_with("invalid: "));
+    }
+
+    #[test]
+    fn compares_with_the_expected_events() {
+        let expected = r#"{"specversion":"1.0","id":"1","source":"https://example.com/s","type":"com.example.t"}
+{"specversion":"1.0","id":"2","source":"https://example.com/s","type":"com.example.t"}"#;
+        let c = capture(false, Some(expected));
+        let (_, result, _) = c.judge(&request(&GOOD, ""), 1);
+        assert_eq!(result.status, Status::Pass, "{result:?}");
+        let mut other = GOOD;
+        other[3] = ("ce-type", "com.example.changed");
+        other[1] = ("ce-id", "2");
+        let (reply, result, _) = c.judge(&request(&other, ""), 2);
+        assert_eq!((reply.status, result.status), (202, Status::Fail));
+        assert!(result.expected.is_some() && result.actual.is_some());
+        other[1] = ("ce-id", "3");
+        let (_, result, _) = c.judge(&request(&other, ""), 3);
+        assert_eq!(result.status, Status::Fail);
+        assert!(
+            result.message.contains("not in the expected-events file"),
+            "{}",
+            result.message
+        );
+    }
+
+    #[test]
+    fn a_batch_counts_each_event() {
+        let c = capture(false, None);
+        let body = r#"[{"specversion":"1.0","id":"1","source":"https://example.com/s","type":"com.example.t"},{"specversion":"1.0","id":"2","source":"https://example.com/s","type":"com.example.t"}]"#;
+        let (reply, result, n) = c.judge(
+            &request(
+                &[("content-type", "application/cloudevents-batch+json")],
+                body,
+            ),
+            1,
+        );
+        assert_eq!((reply.status, result.status, n), (202, Status::Pass, 2));
+    }
+}

@@ -1,0 +1,382 @@
+//! The HTTP servers cespec runs itself: [`serve`] (the reference
+//! implementation as an echo target) and [`listen`] (capture and judgement
+//! of what a sender under test emits).
+//!
+//! This module holds what both share: the [`Limits`] that keep a hostile
+//! client from exhausting the harness, the accept loop with its connection
+//! cap, body reading under a size cap, and graceful shutdown. What a server
+//! answers is the business of its handler; this module never decodes
+//! an event. HTTP/1.1 only, plain TCP.
+
+pub mod expected;
+pub mod listen;
+pub mod serve;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use serve::{ServeConfig, start};
+
+use crate::error::ServerError;
+use crate::wire::{Header, HttpMessage};
+
+/// hyper refuses a read buffer smaller than this.
+const MIN_BUF: usize = 8192;
+
+/// How long open connections get to finish after a shutdown is asked.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Resource limits of a server. A request beyond them is answered with
+/// the matching 4xx, never with a 5xx or a crash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body; beyond it the answer is 413.
+    pub max_body_bytes: usize,
+    /// Most header lines in a request; beyond it the answer is 431.
+    pub max_headers: usize,
+    /// Largest request head (request line and headers); beyond it 431.
+    pub max_header_bytes: usize,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time allowed to receive a request head; the connection is closed after it.
+    pub header_read_timeout: Duration,
+    /// Time allowed to receive a request body; the answer is 408 after it.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            max_headers: 100,
+            max_header_bytes: 64 << 10,
+            max_connections: 256,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A response a handler gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Returns a plain-text reply.
+    pub fn text(status: u16, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), b"text/plain; charset=utf-8".to_vec())],
+            body: text.into().into_bytes(),
+        }
+    }
+}
+
+/// What a server does with each request.
+pub(crate) trait Handler: Send + Sync + 'static {
+    /// Answers a complete request (head and body within the limits).
+    fn handle(&self, request: HttpMessage, received: Instant) -> Reply;
+
+    /// Learns of a request the limits refused (`request` has no body).
+    fn refused(&self, request: HttpMessage, received: Instant, reply: &Reply) {
+        let _ = (request, received, reply);
+    }
+}
+
+/// A server accepting connections in the background. Dropping it stops
+/// the server as well; [`RunningServer::shutdown`] also waits for open
+/// exchanges to finish.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Binds `addr` and starts serving with `handler`.
+    pub(crate) async fn bind(
+        addr: SocketAddr,
+        limits: Limits,
+        handler: Arc<dyn Handler>,
+    ) -> Result<Self, ServerError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, Arc::new(limits), handler, stopped));
+        Ok(Self { addr, stop, task })
+    }
+
+    /// Returns the address the server listens on (the real port when bound to port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the server's base URL, `http://addr/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops accepting, lets open exchanges finish (at most 5 s), then closes.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    limits: Arc<Limits>,
+    handler: Arc<dyn Handler>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut connections = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = stop_asked(&mut stopped) => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop_asked(&mut stopped) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        match stream {
+            Ok((stream, _)) => {
+                connections.spawn(serve_connection(
+                    stream,
+                    limits.clone(),
+                    handler.clone(),
+                    stopped.clone(),
+                    permit,
+                ));
+            }
+            // Out of file descriptors and the like: back off instead of spinning.
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    connections.abort_all();
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    limits: Arc<Limits>,
+    handler: Arc<dyn Handler>,
+    mut stopped: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = {
+        let limits = limits.clone();
+        service_fn(move |request| {
+            let (limits, handler) = (limits.clone(), handler.clone());
+            async move { Ok::<_, Infallible>(respond(request, &limits, handler.as_ref()).await) }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_headers(limits.max_headers)
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size(limits.max_header_bytes.max(MIN_BUF))
+        .keep_alive(true);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop_asked(&mut stopped) => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Resolves once a stop is asked (or the server handle is dropped).
+async fn stop_asked(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    TooLarge,
+    Broken(String),
+}
+
+async fn respond(
+    request: hyper::Request<Incoming>,
+    limits: &Limits,
+    handler: &dyn Handler,
+) -> hyper::Response<Full<Bytes>> {
+    let received = Instant::now();
+    let (parts, body) = request.into_parts();
+    let head = HttpMessage {
+        method: parts.method.as_str().to_owned(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.to_string(), |p| p.as_str().to_owned()),
+        status: 0,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect(),
+        body: Vec::new(),
+    };
+    let announced = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let too_large = || {
+        Reply::text(
+            413,
+            format!(
+                "request body exceeds the limit of {} bytes\n",
+                limits.max_body_bytes
+            ),
+        )
+    };
+    let outcome = if announced.is_some_and(|n| n > drain_cap(limits.max_body_bytes) as u64) {
+        Err(too_large())
+    } else {
+        match tokio::time::timeout(
+            limits.request_timeout,
+            read_body(body, limits.max_body_bytes),
+        )
+        .await
+        {
+            Err(_) => Err(Reply::text(
+                408,
+                format!(
+                    "request body not received within {} ms\n",
+                    limits.request_timeout.as_millis()
+                ),
+            )),
+            Ok(Err(BodyError::TooLarge)) => Err(too_large()),
+            Ok(Err(BodyError::Broken(e))) => {
+                Err(Reply::text(400, format!("request body broke off: {e}\n")))
+            }
+            Ok(Ok(bytes)) => Ok(bytes),
+        }
+    };
+    let reply = match outcome {
+        Ok(body) => handler.handle(HttpMessage { body, ..head }, received),
+        Err(reply) => {
+            handler.refused(head, received, &reply);
+            reply
+        }
+    };
+    to_response(reply)
+}
+
+/// Returns how many bytes of an oversized body are read and thrown away
+/// before answering 413, so the client sees the answer and not a reset.
+fn drain_cap(max: usize) -> usize {
+    max.saturating_mul(4).max(16 << 20)
+}
+
+async fn read_body(mut body: Incoming, max: usize) -> Result<Vec<u8>, BodyError> {
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            total = total.saturating_add(data.len());
+            if total > drain_cap(max) {
+                return Err(BodyError::TooLarge);
+            }
+            if total <= max {
+                out.extend_from_slice(&data);
+            }
+        }
+    }
+    if total > max {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(out)
+    }
+}
+
+/// Turns a reply into a hyper response; headers HTTP cannot carry are
+/// replaced by a 400 that says so (it is the input that asked for them).
+fn to_response(reply: Reply) -> hyper::Response<Full<Bytes>> {
+    let mut response = hyper::Response::new(Full::new(Bytes::new()));
+    for (name, value) in &reply.headers {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                response.headers_mut().append(n, v);
+            }
+            _ => {
+                return to_response(Reply::text(
+                    400,
+                    format!(
+                        "the reply cannot be sent: header {name} holds bytes HTTP cannot carry\n"
+                    ),
+                ));
+            }
+        }
+    }
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    *response.body_mut() = Full::new(Bytes::from(reply.body));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_become_responses() {
+        let r = to_response(Reply {
+            status: 200,
+            headers: vec![("ce-id".into(), vec![b'a', 0xe9])],
+            body: b"x".to_vec(),
+        });
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["ce-id"].as_bytes(), &[b'a', 0xe9]);
+        let r = to_response(Reply {
+            status: 200,
+            headers: vec![("content-type".into(), b"a\x01b".to_vec())],
+            body: vec![],
+        });
+        assert_eq!(r.status(), 400);
+    }
+
+    #[test]
+    fn drains_a_bounded_excess() {
+        assert_eq!(drain_cap(1 << 20), 16 << 20);
+        assert_eq!(drain_cap(8 << 20), 32 << 20);
+        assert_eq!(drain_cap(usize::MAX), usize::MAX);
+    }
+}

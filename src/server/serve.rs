@@ -1,0 +1,175 @@
+//! `cespec serve`: the reference implementation as an HTTP echo target
+//! (DESIGN.md §5). Each request is decoded with the strict reference codec;
+//! a rejected input is answered 400 with the violated rules, one per line;
+//! an accepted one is re-encoded in the mode `X-Echo-Mode` names (binary
+//! by default) and answered 200. A batch input is always answered as a
+//! batch, whatever mode is asked, because the other modes carry one event.
+//!
+//! The server's own limits (body size, header count and size, connections,
+//! timeouts) live in [`Limits`]; bad input never earns a 5xx.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{Handler, Limits, Reply, RunningServer};
+use crate::codec::{self, Encoding};
+use crate::error::ServerError;
+use crate::rules::Violation;
+use crate::target::http::ECHO_MODE_HEADER;
+use crate::wire::{HttpMessage, Message};
+
+/// The longest rejection text sent back.
+const MAX_REASON_BYTES: usize = 4096;
+
+/// Where and how `cespec serve` listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// Address to bind; the default `127.0.0.1:0` picks a free loopback port.
+    pub addr: SocketAddr,
+    pub limits: Limits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Starts the reference echo server; it runs until shut down or dropped.
+pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
+    RunningServer::bind(config.addr, config.limits, Arc::new(Echoer)).await
+}
+
+/// The reference implementation behind the echo server.
+struct Echoer;
+
+impl Handler for Echoer {
+    fn handle(&self, request: HttpMessage, _received: Instant) -> Reply {
+        echo(&request)
+    }
+}
+
+/// Returns the reference's answer to one echo request.
+pub(crate) fn echo(request: &HttpMessage) -> Reply {
+    let asked = match request.header_values(ECHO_MODE_HEADER).next() {
+        None => Encoding::HttpBinary,
+        Some(v) => match v.to_ascii_lowercase().as_slice() {
+            b"binary" => Encoding::HttpBinary,
+            b"structured" => Encoding::HttpStructured,
+            b"batch" => Encoding::HttpBatch,
+            _ => return Reply::text(400, "X-Echo-Mode must be binary, structured or batch\n"),
+        },
+    };
+    let decoded = match codec::http::decode(request) {
+        Ok(d) => d,
+        Err(violations) => return Reply::text(400, rejection(&violations)),
+    };
+    let encoding = if decoded.encoding == Encoding::HttpBatch {
+        Encoding::HttpBatch
+    } else {
+        asked
+    };
+    match codec::encode(&decoded.events, encoding) {
+        Ok(Message::Http(reply)) => Reply {
+            status: 200,
+            headers: reply.headers,
+            body: reply.body,
+        },
+        // The reference encodes every decoded event in every HTTP mode;
+        // reaching these arms is a bug in cespec, not bad input.
+        Ok(other) => Reply::text(
+            500,
+            format!(
+                "internal error: {encoding} produced a {} message\n",
+                other.binding()
+            ),
+        ),
+        Err(e) => Reply::text(500, format!("internal error: {e}\n")),
+    }
+}
+
+/// Returns the rejection text: the violations that reject first, one per line.
+pub(crate) fn rejection(violations: &[Violation]) -> String {
+    let mut sorted: Vec<&Violation> = violations.iter().collect();
+    sorted.sort_by_key(|v| !v.is_error());
+    let mut text = String::new();
+    for v in sorted {
+        let line = format!("{v}\n");
+        if text.len() + line.len() > MAX_REASON_BYTES {
+            text.push_str("…\n");
+            break;
+        }
+        text.push_str(&line);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binary(extra: &[(&str, &str)]) -> HttpMessage {
+        let mut headers: Vec<(String, Vec<u8>)> = [
+            ("ce-specversion", "1.0"),
+            ("ce-id", "1"),
+            ("ce-source", "/s"),
+            ("ce-type", "t.x"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+        headers.push(("content-type".into(), b"text/plain".to_vec()));
+        HttpMessage::post(headers, b"hi".to_vec())
+    }
+
+    #[test]
+    fn echoes_in_the_mode_asked() {
+        let r = echo(&binary(&[]));
+        assert_eq!(r.status, 200);
+        assert!(r.headers.iter().any(|(n, v)| n == "ce-id" && v == b"1"));
+        assert_eq!(r.body, b"hi");
+        let r = echo(&binary(&[("X-Echo-Mode", "Structured")]));
+        assert_eq!(r.status, 200);
+        assert!(r.headers.contains(&(
+            "content-type".into(),
+            b"application/cloudevents+json".to_vec()
+        )));
+        let r = echo(&binary(&[("x-echo-mode", "batch")]));
+        assert!(r.body.starts_with(b"["));
+        assert_eq!(echo(&binary(&[("x-echo-mode", "kafka")])).status, 400);
+    }
+
+    #[test]
+    fn a_batch_is_answered_as_a_batch() {
+        let body = br#"[{"specversion":"1.0","id":"1","source":"/s","type":"t"},{"specversion":"1.0","id":"2","source":"/s","type":"t"}]"#;
+        let mut m = HttpMessage::post(
+            vec![(
+                "content-type".into(),
+                b"application/cloudevents-batch+json".to_vec(),
+            )],
+            body.to_vec(),
+        );
+        m.headers.push(("x-echo-mode".into(), b"binary".to_vec()));
+        let r = echo(&m);
+        assert_eq!(r.status, 200);
+        assert!(r.headers.contains(&(
+            "content-type".into(),
+            b"application/cloudevents-batch+json".to_vec()
+        )));
+    }
+
+    #[test]
+    fn rejects_with_the_rules() {
+        let mut m = binary(&[]);
+        m.headers.retain(|(n, _)| n != "ce-id");
+        let r = echo(&m);
+        assert_eq!(r.status, 400);
+        let text = String::from_utf8(r.body).unwrap();
+        assert!(text.contains("[MUST]"), "{text}");
+    }
+}

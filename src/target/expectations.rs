@@ -1,0 +1,260 @@
+//! A target's known failures (DESIGN.md §5): the cases it is known to
+//! fail, why, and where the issue is tracked. The runner marks a failing
+//! case listed here as *expected*, and one that now passes as ready to be
+//! removed from the list. This module only loads the file and answers
+//! lookups.
+//!
+//! ```yaml
+//! known-failures:
+//!   - case: http-binary/percent-encoded-unicode     # one case, every reply encoding
+//!     reason: the SDK does not percent-decode header values
+//!     link: https://github.com/cloudevents/sdk-x/issues/1
+//!   - case: http-binary/minimal@http-structured     # one reply encoding only
+//!     reason: structured replies drop extensions
+//!   - case: "json-batch/*"                          # `*` matches any run of characters
+//!     reason: no batch support
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::LoadError;
+use crate::runner::KnownFailure;
+
+/// One known failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// A case id (`suite/case`, optionally `@reply`), or a pattern with `*`.
+    pub case: String,
+    pub reason: String,
+    pub link: Option<String>,
+    /// The line the entry starts on.
+    pub line: usize,
+}
+
+impl Entry {
+    /// Returns the entry as a result records it.
+    pub fn known_failure(&self, now_passes: bool) -> KnownFailure {
+        KnownFailure {
+            reason: self.reason.clone(),
+            link: self.link.clone(),
+            now_passes,
+        }
+    }
+}
+
+/// A loaded known-failures file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expectations {
+    path: PathBuf,
+    entries: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileShape {
+    #[serde(default)]
+    known_failures: Vec<Spanned<EntryShape>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryShape {
+    case: String,
+    reason: String,
+    #[serde(default)]
+    link: Option<String>,
+}
+
+impl Expectations {
+    /// Reads and checks a known-failures file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks known-failures text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, LoadError> {
+        let file: FileShape = serde_saphyr::from_str(text).map_err(|e| LoadError::Yaml {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let invalid = |line: usize, message: String| LoadError::Invalid {
+            path: path.to_owned(),
+            message: format!("line {line}: {message}"),
+        };
+        let mut entries: Vec<Entry> = Vec::with_capacity(file.known_failures.len());
+        for spanned in file.known_failures {
+            let line = usize::try_from(spanned.referenced.line()).unwrap_or(0);
+            let EntryShape { case, reason, link } = spanned.value;
+            let case = case.trim().to_owned();
+            if case.is_empty() || !case.contains('/') && !case.contains('*') {
+                return Err(invalid(
+                    line,
+                    format!("case {case:?} is not a case id (suite/case) or a pattern with *"),
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(invalid(line, format!("{case}: give a reason")));
+            }
+            if let Some(earlier) = entries.iter().find(|e| e.case == case) {
+                return Err(invalid(
+                    line,
+                    format!("{case} is already listed on line {}", earlier.line),
+                ));
+            }
+            entries.push(Entry {
+                case,
+                reason: reason.trim().to_owned(),
+                link,
+                line,
+            });
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            entries,
+        })
+    }
+
+    /// Returns the file the entries came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Returns every entry in file order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Returns the entry for `case_id` (`suite/case` or `suite/case@reply`):
+    /// an entry naming the id exactly, or the case without its reply
+    /// encoding, wins over a pattern; among patterns the first in the file wins.
+    pub fn matching(&self, case_id: &str) -> Option<&Entry> {
+        let base = case_id.split_once('@').map_or(case_id, |(b, _)| b);
+        self.entries
+            .iter()
+            .find(|e| e.case == case_id || e.case == base)
+            .or_else(|| {
+                self.entries.iter().find(|e| {
+                    e.case.contains('*') && (glob(&e.case, case_id) || glob(&e.case, base))
+                })
+            })
+    }
+}
+
+/// Returns true if and only if `text` matches `pattern`, where `*` stands
+/// for any run of characters (`/`, `.` and `@` included) and everything
+/// else for itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\
+known-failures:
+  - case: http-binary/unicode
+    reason: no percent-decoding
+    link: https://example.com/1
+  - case: http-binary/minimal@http-structured
+    reason: structured replies drop extensions
+  - case: \"json-batch/*\"
+    reason: no batch
+  - case: \"*/*-0.3*\"
+    reason: no spec 0.3
+";
+
+    #[test]
+    fn looks_cases_up() {
+        let x = Expectations::parse(FILE, Path::new("x.yaml")).unwrap();
+        assert_eq!(x.entries().len(), 4);
+        assert_eq!(x.entries()[1].line, 5);
+        let reason = |id: &str| x.matching(id).map(|e| e.reason.as_str());
+        assert_eq!(reason("http-binary/unicode"), Some("no percent-decoding"));
+        assert_eq!(
+            reason("http-binary/unicode@http-binary"),
+            Some("no percent-decoding")
+        );
+        assert_eq!(
+            reason("http-binary/minimal@http-structured"),
+            Some("structured replies drop extensions")
+        );
+        assert_eq!(reason("http-binary/minimal@http-binary"), None);
+        assert_eq!(reason("json-batch/empty@http-batch"), Some("no batch"));
+        assert_eq!(reason("core/time-0.3.json"), Some("no spec 0.3"));
+        assert_eq!(reason("core/time"), None);
+        let k = x
+            .matching("http-binary/unicode")
+            .unwrap()
+            .known_failure(true);
+        assert_eq!(
+            (k.link.as_deref(), k.now_passes),
+            (Some("https://example.com/1"), true)
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("*", ""));
+        assert!(glob("a*", "abc"));
+        assert!(glob("*c", "abc"));
+        assert!(glob("a*b*c", "a-b-b-c"));
+        assert!(!glob("a*b*c", "a-c"));
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("abc", "abc") && !glob("abc", "abcd"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let dup = "known-failures:\n  - case: a/b\n    reason: x\n  - case: a/b\n    reason: y\n";
+        let e = Expectations::parse(dup, Path::new("k.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("k.yaml: line 4") && e.contains("line 2"),
+            "{e}"
+        );
+        let e = Expectations::parse(
+            "known-failures:\n  - case: a/b\n    reason: ''\n",
+            Path::new("k.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 2") && e.contains("reason"), "{e}");
+        let e = Expectations::parse(
+            "known-failures:\n  - case: a/b\n    why: x\n",
+            Path::new("k.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("k.yaml:") && e.contains("line 3"), "{e}");
+        assert!(
+            Expectations::parse("known-failures: []\n", Path::new("k.yaml"))
+                .unwrap()
+                .entries()
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! Targets files: many targets for one matrix run (DESIGN.md §5).
+//!
+//! ```yaml
+//! targets:
+//!   - name: reference
+//!     address: reference
+//!   - name: sdk-python
+//!     address: http://127.0.0.1:8081/
+//!     start: python3 adapters/python-sdk/server.py --port 8081
+//!     capabilities: [http-binary, http-structured]
+//!     expectations: expectations/sdk-python.yaml
+//!   - name: sdk-js
+//!     address: "cmd:node adapters/js-sdk/stdio.js"
+//!   - name: gateway
+//!     address: http://127.0.0.1:9000/
+//!     start: cd gateway && ./run.sh
+//!     shell: true
+//! ```
+//!
+//! Everything is checked at load time, so a run never starts with a bad
+//! entry: names unique, addresses valid, start commands that split into
+//! words (or `shell: true`), and the expectations files loaded. Relative
+//! paths are resolved against the targets file's directory. Every error
+//! names the file and the line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::Capabilities;
+use super::expectations::Expectations;
+use super::spec::{OpenOptions, TargetSpec};
+use crate::error::LoadError;
+
+/// One target of a targets file, checked.
+#[derive(Clone, Debug)]
+pub struct TargetEntry {
+    /// The name the reports use; unique in the file.
+    pub name: String,
+    pub spec: TargetSpec,
+    /// A command that starts the target before the run.
+    pub start: Option<String>,
+    /// Run `start` (and a `cmd:` line) with `sh -c`.
+    pub shell: bool,
+    /// Replaces the capabilities the target declares or is assumed to have.
+    pub capabilities: Option<Capabilities>,
+    /// The known failures, loaded from the file the entry names.
+    pub expectations: Option<Expectations>,
+    /// The line the entry starts on.
+    pub line: usize,
+}
+
+impl TargetEntry {
+    /// Returns `base` with this entry's start command, shell flag and capabilities applied.
+    pub fn open_options(&self, base: &OpenOptions) -> OpenOptions {
+        OpenOptions {
+            start: self.start.clone().or_else(|| base.start.clone()),
+            shell: self.shell || base.shell,
+            capabilities: self
+                .capabilities
+                .clone()
+                .or_else(|| base.capabilities.clone()),
+            ..base.clone()
+        }
+    }
+}
+
+/// A loaded targets file.
+#[derive(Clone, Debug)]
+pub struct TargetsFile {
+    pub path: PathBuf,
+    pub targets: Vec<TargetEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileShape {
+    targets: Vec<Spanned<EntryShape>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryShape {
+    name: String,
+    address: String,
+    #[serde(default)]
+    start: Option<String>,
+    #[serde(default)]
+    shell: bool,
+    #[serde(default)]
+    capabilities: Option<Vec<String>>,
+    #[serde(default)]
+    expectations: Option<String>,
+}
+
+impl TargetsFile {
+    /// Reads and checks a targets file, and the expectations files it names.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks targets-file text; `path` names it in errors and
+    /// anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, LoadError> {
+        let file: FileShape = serde_saphyr::from_str(text).map_err(|e| LoadError::Yaml {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let invalid = |line: usize, message: String| LoadError::Invalid {
+            path: path.to_owned(),
+            message: format!("line {line}: {message}"),
+        };
+        if file.targets.is_empty() {
+            return Err(LoadError::Invalid {
+                path: path.to_owned(),
+                message: "the file lists no targets".into(),
+            });
+        }
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut targets: Vec<TargetEntry> = Vec::with_capacity(file.targets.len());
+        for spanned in file.targets {
+            let line = usize::try_from(spanned.referenced.line()).unwrap_or(0);
+            let e = spanned.value;
+            let name = e.name.trim().to_owned();
+            if name.is_empty() {
+                return Err(invalid(line, "a target needs a name".into()));
+            }
+            if let Some(other) = targets.iter().find(|t| t.name == name) {
+                return Err(invalid(
+                    line,
+                    format!(
+                        "target name {name:?} is already used on line {}",
+                        other.line
+                    ),
+                ));
+            }
+            let spec = TargetSpec::parse(&e.address)
+                .map_err(|err| invalid(line, format!("target {name}: {err}")))?;
+            let capabilities = e
+                .capabilities
+                .map(|c| c.into_iter().collect::<Capabilities>());
+            let entry = TargetEntry {
+                name,
+                spec,
+                start: e.start,
+                shell: e.shell,
+                capabilities,
+                expectations: None,
+                line,
+            };
+            entry
+                .spec
+                .check(&entry.open_options(&OpenOptions::default()))
+                .map_err(|err| invalid(line, format!("target {}: {err}", entry.name)))?;
+            let expectations = match e.expectations {
+                Some(p) => Some(Expectations::load(&base.join(p))?),
+                None => None,
+            };
+            targets.push(TargetEntry {
+                expectations,
+                ..entry
+            });
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            targets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<TargetsFile, String> {
+        TargetsFile::parse(text, Path::new("t.yaml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn loads_every_field() {
+        let f = parse(
+            "targets:\n  - name: ref\n    address: reference\n  - name: py\n    address: http://127.0.0.1:8081/\n    start: python3 server.py --port 8081\n    capabilities: [http-binary]\n  - name: gw\n    address: http://127.0.0.1:9/\n    start: cd gw && ./run\n    shell: true\n",
+        )
+        .unwrap();
+        assert_eq!(f.targets.len(), 3);
+        let py = &f.targets[1];
+        assert_eq!(
+            (py.name.as_str(), py.line, py.spec.kind()),
+            ("py", 4, "http")
+        );
+        let options = py.open_options(&OpenOptions::default());
+        assert_eq!(
+            options.start.as_deref(),
+            Some("python3 server.py --port 8081")
+        );
+        assert_eq!(options.capabilities.unwrap().len(), 1);
+        assert!(f.targets[2].shell);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let cases = [
+            (
+                "targets:\n  - name: a\n    address: reference\n  - name: a\n    address: reference\n",
+                "t.yaml: line 4: target name \"a\" is already used on line 2",
+            ),
+            (
+                "targets:\n  - name: a\n    address: https://x/\n",
+                "t.yaml: line 2: target a:",
+            ),
+            (
+                "targets:\n  - name: a\n    address: http://x/\n    start: a && b\n",
+                "t.yaml: line 2: target a:",
+            ),
+            (
+                "targets:\n  - name: a\n    address: reference\n    start: ./x\n",
+                "t.yaml: line 2",
+            ),
+            ("targets:\n  - name: a\n    adress: reference\n", "line 3"),
+            ("targets: []\n", "t.yaml: the file lists no targets"),
+        ];
+        for (text, want) in cases {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(want), "{e:?} lacks {want:?}");
+        }
+    }
+
+    #[test]
+    fn loads_expectations_relative_to_the_file() {
+        let dir = std::env::temp_dir().join(format!("cespec-targets-file-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("x")).unwrap();
+        std::fs::write(
+            dir.join("x/known.yaml"),
+            "known-failures:\n  - case: a/b\n    reason: r\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("targets.yaml"),
+            "targets:\n  - name: a\n    address: reference\n    expectations: x/known.yaml\n",
+        )
+        .unwrap();
+        let f = TargetsFile::load(&dir.join("targets.yaml")).unwrap();
+        assert!(
+            f.targets[0]
+                .expectations
+                .as_ref()
+                .unwrap()
+                .matching("a/b")
+                .is_some()
+        );
+        std::fs::write(
+            dir.join("targets.yaml"),
+            "targets:\n  - name: a\n    address: reference\n    expectations: missing.yaml\n",
+        )
+        .unwrap();
+        let e = TargetsFile::load(&dir.join("targets.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing.yaml"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

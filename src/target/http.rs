@@ -1,0 +1,579 @@
+//! HTTP targets: an echo server (`http://host:port/path`) or a receiver
+//! that is only judged by its status code (`receiver:http://...`).
+//!
+//! The client is hyper's HTTP/1.1 connection API over a plain TCP stream,
+//! with a small pool of idle keep-alive connections. Header values go out
+//! as raw bytes (obs-text included) and come back as raw bytes, repeated
+//! headers kept; hyper lower-cases header names, which HTTP allows.
+//! Every exchange is bounded by a timeout and the response by a size cap.
+//! This module does not judge replies: it only maps the exchange onto
+//! [`Echo`] (DESIGN.md §5).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, Target};
+use crate::codec::Encoding;
+use crate::error::TargetError;
+use crate::wire::{Header, HttpMessage, Message};
+
+/// The capability a receiver-only target declares: the judge checks its
+/// status code and nothing of the (empty or arbitrary) reply.
+pub const RECEIVER_ONLY: &str = "receiver-only";
+
+/// The request header naming the reply mode of an echo.
+pub const ECHO_MODE_HEADER: &str = "x-echo-mode";
+
+/// Idle keep-alive connections kept per target.
+const MAX_IDLE: usize = 32;
+
+/// How much of an error body a rejection reason quotes.
+const REASON_BYTES: usize = 200;
+
+/// Settings of an HTTP target.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    /// The longest one exchange may take: connect, send, the whole response.
+    pub timeout: Duration,
+    /// The largest response body accepted; a larger one breaks the exchange.
+    pub max_response_bytes: usize,
+    /// Replaces the default capabilities (see [`default_capabilities`]).
+    pub capabilities: Option<Capabilities>,
+    /// Replaces the self-description (by default the name is the address).
+    pub info: Option<ImplementationInfo>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_response_bytes: 16 << 20,
+            capabilities: None,
+            info: None,
+        }
+    }
+}
+
+/// Returns what an HTTP target is taken to support unless told otherwise:
+/// the three content modes of the HTTP binding, spec 1.0 only.
+pub fn default_capabilities() -> Capabilities {
+    [
+        Encoding::HttpBinary,
+        Encoding::HttpStructured,
+        Encoding::HttpBatch,
+    ]
+    .iter()
+    .map(|e| e.as_str().to_owned())
+    .collect()
+}
+
+/// A parsed `http://` URL: what a client needs to reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpUrl {
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+    /// `host:port` as written, for the `Host` header.
+    pub authority: String,
+    /// The path (and query), `/` when absent.
+    pub path: String,
+}
+
+impl HttpUrl {
+    /// Parses `http://host[:port][/path]`. `https://` is refused with
+    /// [`TargetError::TlsNotBuiltIn`].
+    pub fn parse(url: &str) -> Result<Self, TargetError> {
+        let bad = |message: &str| TargetError::Address {
+            address: url.to_owned(),
+            message: message.to_owned(),
+        };
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") {
+            return Err(TargetError::TlsNotBuiltIn {
+                address: url.to_owned(),
+            });
+        }
+        if !lower.starts_with("http://") {
+            return Err(bad("expected an http:// URL"));
+        }
+        let rest = &url["http://".len()..];
+        let rest = rest.split('#').next().unwrap_or_default();
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err(bad("credentials in the URL are not supported"));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let close = v6.find(']').ok_or_else(|| bad("unclosed [ in the host"))?;
+            (&v6[..close], v6[close + 1..].strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad("the URL has no host"));
+        }
+        let port = match port {
+            None => 80,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?,
+        };
+        let path = match path {
+            "" => "/".to_owned(),
+            p if p.starts_with('?') => format!("/{p}"),
+            p => p.to_owned(),
+        };
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+            authority: authority.to_owned(),
+            path,
+        })
+    }
+
+    /// Returns the request target for an input whose own path is `input`:
+    /// the input's path is appended to the URL's path (`/` adds nothing).
+    pub fn join(&self, input: &str) -> String {
+        if input.is_empty() || input == "/" {
+            self.path.clone()
+        } else if self.path == "/" {
+            input.to_owned()
+        } else {
+            let sep = if input.starts_with('/') || input.starts_with('?') {
+                ""
+            } else {
+                "/"
+            };
+            format!("{}{sep}{input}", self.path.trim_end_matches('/'))
+        }
+    }
+}
+
+/// An echo or receiver-only target reached over HTTP/1.1.
+pub struct HttpTarget {
+    url: HttpUrl,
+    address: String,
+    receiver: bool,
+    options: HttpOptions,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+/// A finished exchange: status, headers and body of the response.
+struct Response {
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+}
+
+impl HttpTarget {
+    /// Returns an echo target for `url` (`http://host:port/path`).
+    pub fn new(url: &str, options: HttpOptions) -> Result<Self, TargetError> {
+        Ok(Self {
+            url: HttpUrl::parse(url)?,
+            address: url.to_owned(),
+            receiver: false,
+            options,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Returns a receiver-only target for `url`: inputs are posted as they
+    /// are, without `X-Echo-Mode`, and only the status code is judged. Its
+    /// capabilities include [`RECEIVER_ONLY`].
+    pub fn receiver(url: &str, options: HttpOptions) -> Result<Self, TargetError> {
+        Ok(Self {
+            receiver: true,
+            ..Self::new(url, options)?
+        })
+    }
+
+    /// Returns the URL the target was opened with.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Returns true if and only if the target is receiver-only.
+    pub fn is_receiver(&self) -> bool {
+        self.receiver
+    }
+
+    async fn echo_http(&self, input: &HttpMessage, reply: Encoding) -> Echo {
+        let mode = match (self.receiver, reply) {
+            (true, _) => None,
+            (false, Encoding::HttpBinary) => Some("binary"),
+            (false, Encoding::HttpStructured) => Some("structured"),
+            (false, Encoding::HttpBatch) => Some("batch"),
+            (false, other) => {
+                return Echo::Broken {
+                    reason: format!(
+                        "an HTTP target replies in http-binary, http-structured or http-batch, not {other}"
+                    ),
+                };
+            }
+        };
+        let timeout = self.options.timeout;
+        let response = match tokio::time::timeout(timeout, self.exchange(input, mode)).await {
+            Err(_) => {
+                return Echo::Broken {
+                    reason: format!("no complete response within {} ms", timeout.as_millis()),
+                };
+            }
+            Ok(Err(reason)) => return Echo::Broken { reason },
+            Ok(Ok(r)) => r,
+        };
+        classify(response)
+    }
+
+    /// Builds the request: the input's method, headers and body, its path
+    /// appended to the URL's; framing headers are hyper's to write.
+    fn request(
+        &self,
+        input: &HttpMessage,
+        mode: Option<&'static str>,
+    ) -> Result<hyper::Request<Full<Bytes>>, String> {
+        let method = if input.method.is_empty() {
+            "POST"
+        } else {
+            input.method.as_str()
+        };
+        let method = hyper::Method::from_bytes(method.as_bytes())
+            .map_err(|_| format!("input cannot be sent over HTTP/1.1: bad method {method:?}"))?;
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(self.url.join(&input.path));
+        let headers = builder.headers_mut().ok_or_else(|| {
+            format!(
+                "input cannot be sent over HTTP/1.1: bad path {:?}",
+                input.path
+            )
+        })?;
+        let host = HeaderValue::from_str(&self.url.authority)
+            .map_err(|_| format!("bad host {:?}", self.url.authority))?;
+        headers.append(hyper::header::HOST, host);
+        const SKIPPED: [&str; 5] = [
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            ECHO_MODE_HEADER,
+        ];
+        for (name, value) in &input.headers {
+            if SKIPPED.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                continue;
+            }
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                format!("input cannot be sent over HTTP/1.1: bad header name {name:?}")
+            })?;
+            let v = HeaderValue::from_bytes(value).map_err(|_| {
+                format!("input cannot be sent over HTTP/1.1: header {name} holds a control byte")
+            })?;
+            headers.append(n, v);
+        }
+        if let Some(mode) = mode {
+            headers.append(ECHO_MODE_HEADER, HeaderValue::from_static(mode));
+        }
+        builder
+            .body(Full::new(Bytes::copy_from_slice(&input.body)))
+            .map_err(|e| format!("input cannot be sent over HTTP/1.1: {e}"))
+    }
+
+    /// Sends on an idle connection, or a new one; a reused connection that
+    /// turns out closed is retried once on a fresh one.
+    async fn exchange(
+        &self,
+        input: &HttpMessage,
+        mode: Option<&'static str>,
+    ) -> Result<Response, String> {
+        if let Some(mut sender) = self.take_idle().await {
+            match sender.send_request(self.request(input, mode)?).await {
+                Ok(response) => return self.finish(sender, response).await,
+                Err(e) if e.is_canceled() || e.is_incomplete_message() => {}
+                Err(e) => return Err(describe("HTTP exchange failed", &e)),
+            }
+        }
+        self.exchange_fresh(self.request(input, mode)?).await
+    }
+
+    async fn exchange_fresh(
+        &self,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<Response, String> {
+        let mut sender = self.connect().await?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| describe("HTTP exchange failed", &e))?;
+        self.finish(sender, response).await
+    }
+
+    async fn take_idle(&self) -> Option<SendRequest<Full<Bytes>>> {
+        loop {
+            let mut sender = self.idle.lock().ok()?.pop()?;
+            if !sender.is_closed() && sender.ready().await.is_ok() {
+                return Some(sender);
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, String> {
+        let stream = TcpStream::connect((self.url.host.as_str(), self.url.port))
+            .await
+            .map_err(|e| format!("cannot connect to {}: {e}", self.url.authority))?;
+        // Small request-response exchanges: do not wait for Nagle.
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = http1::Builder::new()
+            .max_headers(1024)
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| describe("HTTP handshake failed", &e))?;
+        tokio::spawn(async move {
+            // The connection's end is seen by the sender; its error adds nothing.
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+
+    /// Reads the whole body under the size cap, then parks the connection.
+    async fn finish(
+        &self,
+        sender: SendRequest<Full<Bytes>>,
+        response: hyper::Response<hyper::body::Incoming>,
+    ) -> Result<Response, String> {
+        let (parts, mut body) = response.into_parts();
+        let max = self.options.max_response_bytes;
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| describe("the response broke off", &e))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > max {
+                    return Err(format!(
+                        "the response body exceeds the limit of {max} bytes"
+                    ));
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        if !sender.is_closed()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(sender);
+        }
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        Ok(Response {
+            status: parts.status.as_u16(),
+            headers,
+            body: bytes,
+        })
+    }
+}
+
+/// Maps a response onto an echo result: 2xx accepts, 4xx rejects, anything else breaks.
+fn classify(response: Response) -> Echo {
+    let Response {
+        status,
+        headers,
+        body,
+    } = response;
+    match status {
+        200..=299 => Echo::Accepted(Message::Http(HttpMessage {
+            method: String::new(),
+            path: String::new(),
+            status,
+            headers,
+            body,
+        })),
+        400..=499 => Echo::Rejected {
+            reason: format!("HTTP {status}: {}", snippet(&body)),
+        },
+        _ => Echo::Broken {
+            reason: format!("HTTP {status}: {}", snippet(&body)),
+        },
+    }
+}
+
+/// Returns the first bytes of a body as one line of text.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(REASON_BYTES)];
+    let text: String = String::from_utf8_lossy(cut)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    if body.len() > REASON_BYTES {
+        format!("{text}…")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Returns an error and its sources on one line.
+fn describe(context: &str, error: &dyn std::error::Error) -> String {
+    let mut text = format!("{context}: {error}");
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+impl Target for HttpTarget {
+    fn info(&self) -> ImplementationInfo {
+        self.options
+            .info
+            .clone()
+            .unwrap_or_else(|| ImplementationInfo {
+                name: self.address.clone(),
+                ..ImplementationInfo::default()
+            })
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = self
+            .options
+            .capabilities
+            .clone()
+            .unwrap_or_else(default_capabilities);
+        if self.receiver {
+            caps.insert(RECEIVER_ONLY.to_owned());
+        }
+        caps
+    }
+
+    fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
+        Box::pin(async move {
+            match input {
+                Message::Http(m) => self.echo_http(m, reply).await,
+                _ => Echo::Broken {
+                    reason: "http targets take http inputs".into(),
+                },
+            }
+        })
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+        Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let u = HttpUrl::parse("http://127.0.0.1:8080/echo?x=1").unwrap();
+        assert_eq!(
+            (
+                u.host.as_str(),
+                u.port,
+                u.authority.as_str(),
+                u.path.as_str()
+            ),
+            ("127.0.0.1", 8080, "127.0.0.1:8080", "/echo?x=1")
+        );
+        let u = HttpUrl::parse("HTTP://localhost").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("localhost", 80, "/")
+        );
+        let u = HttpUrl::parse("http://[::1]:9000").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("::1", 9000));
+        assert!(matches!(
+            HttpUrl::parse("https://x"),
+            Err(TargetError::TlsNotBuiltIn { .. })
+        ));
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http://:80/",
+            "http://h:0",
+            "http://h:99999",
+            "http://u:p@h/",
+            "http://[::1",
+        ] {
+            assert!(HttpUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn joins_paths() {
+        let root = HttpUrl::parse("http://h/").unwrap();
+        let base = HttpUrl::parse("http://h/echo/").unwrap();
+        assert_eq!(root.join("/"), "/");
+        assert_eq!(root.join("/a?b"), "/a?b");
+        assert_eq!(base.join(""), "/echo/");
+        assert_eq!(base.join("/a"), "/echo/a");
+        assert_eq!(base.join("a"), "/echo/a");
+    }
+
+    #[test]
+    fn classifies_statuses() {
+        let r = |status, body: &[u8]| Response {
+            status,
+            headers: vec![],
+            body: body.to_vec(),
+        };
+        assert!(matches!(
+            classify(r(200, b"")),
+            Echo::Accepted(Message::Http(HttpMessage { status: 200, .. }))
+        ));
+        assert_eq!(
+            classify(r(400, b"CORE-ID-1 bad\n")),
+            Echo::Rejected {
+                reason: "HTTP 400: CORE-ID-1 bad".into()
+            }
+        );
+        assert!(matches!(classify(r(503, b"")), Echo::Broken { .. }));
+        assert!(matches!(classify(r(301, b"")), Echo::Broken { .. }));
+        let long = vec![b'x'; 300];
+        let Echo::Rejected { reason } = classify(r(413, &long)) else {
+            panic!()
+        };
+        assert_eq!(reason.len(), "HTTP 413: ".len() + 200 + "…".len());
+    }
+
+    #[test]
+    fn receiver_declares_itself() {
+        let t = HttpTarget::receiver("http://127.0.0.1:1/", HttpOptions::default()).unwrap();
+        assert!(t.capabilities().contains(RECEIVER_ONLY));
+        let t = HttpTarget::new("http://127.0.0.1:1/", HttpOptions::default()).unwrap();
+        assert_eq!(t.capabilities(), default_capabilities());
+    }
+
+    #[test]
+    fn refuses_unsendable_input() {
+        let t = HttpTarget::new("http://127.0.0.1:1/", HttpOptions::default()).unwrap();
+        let msg = HttpMessage::post(vec![("ce-id".into(), b"a\nb".to_vec())], vec![]);
+        assert!(
+            t.request(&msg, Some("binary"))
+                .unwrap_err()
+                .contains("control byte")
+        );
+        let msg = HttpMessage::post(vec![("ce-id".into(), vec![b'a', 0xff])], vec![]);
+        assert!(
+            t.request(&msg, Some("binary")).is_ok(),
+            "obs-text goes out as is"
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! `HttpTarget` against scripted servers that misbehave in one way each:
+//! 202 for a receiver, 500, silence, a cut response, garbage, refusal and an
+//! oversized response.
+
+use std::time::{Duration, Instant};
+
+use cespec::codec::Encoding;
+use cespec::target::http::{HttpOptions, HttpTarget, RECEIVER_ONLY};
+use cespec::target::{Echo, Target};
+use cespec::wire::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{event, options};
+
+/// A scripted HTTP server: it reads one request per connection, then does
+/// what `script` says with the stream. Serves at most `connections` connections.
+async fn scripted<F, Fut>(connections: usize, script: F) -> String
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for _ in 0..connections {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            read_request(&mut stream).await;
+            script(stream).await;
+        }
+    });
+    url
+}
+
+/// Reads a request head and a Content-Length body, within 5 s.
+async fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut chunk = [0u8; 4096];
+    while Instant::now() < deadline {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                break;
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    buf
+}
+
+#[tokio::test]
+async fn receiver_only_target_is_judged_by_status() {
+    let url = scripted(1, |mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+            .await;
+    })
+    .await;
+    let target = HttpTarget::receiver(&url, options(5000)).unwrap();
+    assert!(target.capabilities().contains(RECEIVER_ONLY));
+    match target.echo(&event("r"), Encoding::HttpBinary).await {
+        Echo::Accepted(Message::Http(m)) => {
+            assert_eq!(m.status, 202);
+            assert!(m.body.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_5xx_is_broken() {
+    let url = scripted(1, |mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\n\r\noops")
+            .await;
+    })
+    .await;
+    let target = HttpTarget::new(&url, options(5000)).unwrap();
+    assert_eq!(
+        target.echo(&event("x"), Encoding::HttpBinary).await,
+        Echo::Broken {
+            reason: "HTTP 500: oops".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_is_broken_within_the_timeout() {
+    let url = scripted(1, |s| async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        drop(s);
+    })
+    .await;
+    let target = HttpTarget::new(&url, options(300)).unwrap();
+    let started = Instant::now();
+    match target.echo(&event("x"), Encoding::HttpBinary).await {
+        Echo::Broken { reason } => assert!(reason.contains("within 300 ms"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn a_response_cut_short_is_broken() {
+    let url = scripted(1, |mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc")
+            .await;
+        let _ = s.shutdown().await;
+    })
+    .await;
+    let target = HttpTarget::new(&url, options(5000)).unwrap();
+    match target.echo(&event("x"), Encoding::HttpBinary).await {
+        Echo::Broken { reason } => assert!(reason.contains("broke off"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn garbage_and_refusal_are_broken() {
+    let url = scripted(1, |mut s| async move {
+        let _ = s.write_all(b"SMTP ready\r\n\r\n").await;
+    })
+    .await;
+    let target = HttpTarget::new(&url, options(5000)).unwrap();
+    assert!(matches!(
+        target.echo(&event("x"), Encoding::HttpBinary).await,
+        Echo::Broken { .. }
+    ));
+
+    // A port nobody listens on: bind one, note it, free it.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let target = HttpTarget::new(&format!("http://{addr}/"), options(5000)).unwrap();
+    match target.echo(&event("x"), Encoding::HttpBinary).await {
+        Echo::Broken { reason } => assert!(reason.starts_with("cannot connect"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_response_is_broken() {
+    let url = scripted(1, |mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2048\r\n\r\n")
+            .await;
+        let _ = s.write_all(&[b'x'; 2048]).await;
+    })
+    .await;
+    let target = HttpTarget::new(
+        &url,
+        HttpOptions {
+            max_response_bytes: 1024,
+            ..options(5000)
+        },
+    )
+    .unwrap();
+    match target.echo(&event("x"), Encoding::HttpBinary).await {
+        Echo::Broken { reason } => {
+            assert!(reason.contains("exceeds the limit of 1024"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

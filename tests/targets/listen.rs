@@ -1,0 +1,189 @@
+//! `listen` fed by a real HTTP sender: pass, fail, mismatch, missing
+//! events, the event count, the timeout and refused requests.
+
+use std::path::Path;
+use std::time::Duration;
+
+use cespec::codec::Encoding;
+use cespec::runner::{RunEvent, Status};
+use cespec::server::expected::{ExpectedEvents, MatchBy};
+use cespec::server::listen::{self, ListenConfig};
+use cespec::target::http::{HttpOptions, HttpTarget};
+use cespec::target::{Echo, Target};
+use cespec::wire::{HttpMessage, Message};
+use tokio::sync::mpsc;
+
+fn sent(id: &str, source: &str) -> Message {
+    let headers = [
+        ("ce-specversion", "1.0"),
+        ("ce-id", id),
+        ("ce-source", source),
+        ("ce-type", "com.example.sent"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    Message::Http(HttpMessage::post(headers, Vec::new()))
+}
+
+#[tokio::test]
+async fn listen_judges_a_sender_and_stops_after_n() {
+    let expected = ["1", "2", "4"]
+        .map(|id| format!(r#"{{"specversion":"1.0","id":"{id}","source":"https://example.com/","type":"com.example.sent"}}"#))
+        .join("\n");
+    let expected = ExpectedEvents::parse(
+        expected.as_bytes(),
+        Path::new("expected.jsonl"),
+        MatchBy::Id,
+    )
+    .unwrap();
+    let config = ListenConfig {
+        expected: Some(expected),
+        stop_after: Some(3),
+        timeout: Some(Duration::from_secs(20)),
+        ..ListenConfig::default()
+    };
+    let listener = listen::bind(config).await.unwrap();
+    let sender = HttpTarget::receiver(
+        &listener.url(),
+        HttpOptions {
+            timeout: Duration::from_secs(5),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let run = tokio::spawn(listener.run(tx));
+
+    let status = |echo: Echo| match echo {
+        Echo::Accepted(Message::Http(m)) => m.status,
+        Echo::Rejected { reason } => reason[5..8].parse().unwrap(),
+        Echo::Broken { reason } => panic!("{reason}"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        status(
+            sender
+                .echo(&sent("1", "https://example.com/"), Encoding::HttpBinary)
+                .await
+        ),
+        202
+    );
+    let Message::Http(mut bad) = sent("x", "https://example.com/") else {
+        unreachable!()
+    };
+    bad.headers.retain(|(n, _)| n != "ce-type");
+    assert_eq!(
+        status(sender.echo(&Message::Http(bad), Encoding::HttpBinary).await),
+        400
+    );
+    assert_eq!(
+        status(
+            sender
+                .echo(&sent("2", "/relative"), Encoding::HttpBinary)
+                .await
+        ),
+        202
+    );
+
+    let tally = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen stops after 3")
+        .unwrap();
+    let mut results = Vec::new();
+    let mut done = false;
+    while let Ok(event) = rx.try_recv() {
+        match event {
+            RunEvent::Started { targets, .. } => assert_eq!(targets[0].name, "sender"),
+            RunEvent::Finished(r) => results.push(*r),
+            RunEvent::Done { .. } => done = true,
+            RunEvent::TargetFailed { reason, .. } => panic!("{reason}"),
+        }
+    }
+    assert!(done);
+    let summary: Vec<(&str, Status)> = results
+        .iter()
+        .map(|r| (r.case.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Fail),
+            // Matches id 2 but its source differs from the expected one.
+            ("listen/request-3", Status::Fail),
+            ("listen/expected-id-4", Status::Fail),
+        ]
+    );
+    assert!(results[1].findings.iter().any(|f| f.rule == "CORE-CTX-1"));
+    assert!(
+        results[2]
+            .findings
+            .iter()
+            .any(|f| f.message.contains("source")),
+        "{:?}",
+        results[2].findings
+    );
+    assert!(
+        results[2].findings.iter().any(|f| f.rule == "CORE-SRC-2"),
+        "the relative source also warns"
+    );
+    assert_eq!(
+        results[0].transcript.as_ref().unwrap().note.as_deref(),
+        Some("answered 202")
+    );
+    assert_eq!((tally.pass, tally.fail), (1, 3));
+
+    // The listener is gone: a late sender gets no 2xx.
+    assert!(!matches!(
+        sender
+            .echo(&sent("5", "https://example.com/"), Encoding::HttpBinary)
+            .await,
+        Echo::Accepted(_)
+    ));
+}
+
+#[tokio::test]
+async fn listen_stops_at_the_timeout_and_reports_oversized_requests() {
+    let config = ListenConfig {
+        timeout: Some(Duration::from_secs(3)),
+        ..ListenConfig::default()
+    };
+    let listener = listen::bind(config).await.unwrap();
+    let sender = HttpTarget::receiver(
+        &listener.url(),
+        HttpOptions {
+            timeout: Duration::from_secs(5),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let run = tokio::spawn(listener.run(tx));
+    let Message::Http(mut big) = sent("big", "https://example.com/") else {
+        unreachable!()
+    };
+    big.body = vec![b'x'; 2 << 20];
+    assert!(matches!(
+        sender.echo(&Message::Http(big), Encoding::HttpBinary).await,
+        Echo::Rejected { .. }
+    ));
+    let tally = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen times out")
+        .unwrap();
+    assert_eq!(tally.error, 1);
+    let mut refused = None;
+    while let Ok(event) = rx.try_recv() {
+        if let RunEvent::Finished(r) = event {
+            refused = Some(r);
+        }
+    }
+    let refused = refused.unwrap();
+    assert_eq!(refused.status, Status::Error);
+    assert!(
+        refused.message.starts_with("refused with 413"),
+        "{}",
+        refused.message
+    );
+}

@@ -1,0 +1,214 @@
+//! The reference echo server (`serve`) driven by `HttpTarget`: round trips,
+//! rejections, limits, hostile raw clients and the connection cap.
+
+use std::time::{Duration, Instant};
+
+use cespec::codec::{self, Encoding};
+use cespec::server::serve::{self, ServeConfig};
+use cespec::target::http::HttpTarget;
+use cespec::target::{Echo, Target};
+use cespec::wire::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{event, options};
+
+#[tokio::test]
+async fn serve_echoes_in_every_mode() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    let target = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    let input = event("e-1");
+    let expected = codec::decode(&input).unwrap().events;
+    for reply in [
+        Encoding::HttpBinary,
+        Encoding::HttpStructured,
+        Encoding::HttpBatch,
+    ] {
+        let Echo::Accepted(message) = target.echo(&input, reply).await else {
+            panic!("{reply}: not accepted")
+        };
+        let Message::Http(m) = &message else { panic!() };
+        assert_eq!(m.status, 200);
+        let decoded = codec::decode(&message).unwrap();
+        assert_eq!(decoded.encoding, reply, "{reply}");
+        assert_eq!(decoded.events.len(), 1);
+        assert!(
+            cespec::event::equivalence::compare(&expected[0], &decoded.events[0]).is_empty(),
+            "{reply}"
+        );
+    }
+    target.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_rejects_invalid_input_with_the_rule() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    let target = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    let Message::Http(mut m) = event("x") else {
+        unreachable!()
+    };
+    m.headers.retain(|(n, _)| n != "ce-source");
+    match target.echo(&Message::Http(m), Encoding::HttpBinary).await {
+        Echo::Rejected { reason } => assert!(
+            reason.starts_with("HTTP 400: ") && reason.contains("[MUST]"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_limits_the_body() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    let target = HttpTarget::new(&server.url(), options(10_000)).unwrap();
+    let Message::Http(mut m) = event("big") else {
+        unreachable!()
+    };
+    m.body = vec![b' '; 2 << 20];
+    match target.echo(&Message::Http(m), Encoding::HttpBinary).await {
+        Echo::Rejected { reason } => assert!(reason.starts_with("HTTP 413"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // The server is still there for the next exchange.
+    assert!(matches!(
+        target.echo(&event("small"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_limits_the_headers() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    let target = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    let Message::Http(mut m) = event("many") else {
+        unreachable!()
+    };
+    m.headers
+        .extend((0..200).map(|i| (format!("x-h{i}"), b"v".to_vec())));
+    match target.echo(&Message::Http(m), Encoding::HttpBinary).await {
+        Echo::Rejected { reason } => assert!(reason.starts_with("HTTP 431"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn keep_alive_connections_are_reused_across_many_echoes() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    let target = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    for i in 0..50 {
+        assert!(matches!(
+            target
+                .echo(&event(&i.to_string()), Encoding::HttpStructured)
+                .await,
+            Echo::Accepted(_)
+        ));
+    }
+    server.shutdown().await;
+}
+
+/// Sends raw bytes to `addr` and returns everything read back until the
+/// server closes or `within` passes.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8], within: Duration) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let _ = stream.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut out)).await;
+    out
+}
+
+fn status_of(response: &[u8]) -> String {
+    String::from_utf8_lossy(response)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn serve_answers_hostile_clients_with_4xx() {
+    let limits = cespec::server::Limits {
+        request_timeout: Duration::from_millis(300),
+        header_read_timeout: Duration::from_millis(300),
+        ..cespec::server::Limits::default()
+    };
+    let server = serve::start(ServeConfig {
+        limits,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let addr = server.addr();
+    let second = Duration::from_secs(2);
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("400", b"NONSENSE\r\n\r\n".to_vec()),
+        ("431", [b"POST / HTTP/1.1\r\nhost: x\r\nx-big: ".as_slice(), &[b'a'; 70_000], b"\r\n\r\n"].concat()),
+        // A chunked body past the limit, with no Content-Length to refuse early.
+        (
+            "413",
+            [
+                b"POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n200000\r\n".as_slice(),
+                &[b' '; 0x200000],
+                b"\r\n0\r\n\r\n",
+            ]
+            .concat(),
+        ),
+        // A header value that is not UTF-8: decoded, rejected with a rule, never a 5xx.
+        ("400", [b"POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nce-specversion: 1.0\r\nce-id: \xff\xfe\r\nce-source: /s\r\nce-type: t\r\ncontent-length: 0\r\n\r\n".as_slice()].concat()),
+        // A body that never completes.
+        ("408", b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nab".to_vec()),
+    ];
+    for (want, request) in cases {
+        let response = raw_exchange(addr, &request, second).await;
+        let line = status_of(&response);
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {want}")),
+            "want {want}, got {:?}",
+            String::from_utf8_lossy(&response)
+        );
+    }
+    // A client that never finishes its head is cut off after the header read timeout.
+    let started = Instant::now();
+    let response = raw_exchange(addr, b"POST / HTTP/1.1\r\nhost:", Duration::from_secs(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "not cut off: {:?}",
+        status_of(&response)
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_caps_concurrent_connections() {
+    let limits = cespec::server::Limits {
+        max_connections: 1,
+        ..cespec::server::Limits::default()
+    };
+    let server = serve::start(ServeConfig {
+        limits,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let first = TcpStream::connect(server.addr()).await.unwrap();
+    // Give the server a moment to take the first connection.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let target = HttpTarget::new(&server.url(), options(300)).unwrap();
+    assert!(
+        matches!(
+            target.echo(&event("wait"), Encoding::HttpBinary).await,
+            Echo::Broken { .. }
+        ),
+        "served beyond the cap"
+    );
+    drop(first);
+    let target = HttpTarget::new(&server.url(), options(3000)).unwrap();
+    assert!(matches!(
+        target.echo(&event("now"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    server.shutdown().await;
+}
