@@ -70,7 +70,7 @@ pub fn wire_spec(message: &Message) -> InputSpec {
     }
     let mut spec = InputSpec::from_message(message);
     if let Some(h) = &mut spec.http {
-        to_base64(&mut h.body.body, &mut h.body.body_base64);
+        to_base64(&mut h.body, &mut h.body_base64);
     }
     if let Some(k) = &mut spec.kafka {
         to_base64(&mut k.key, &mut k.key_base64);
