@@ -226,6 +226,15 @@ impl TerminalReporter {
 
     /// Returns the word after `...` on a result's line.
     fn verdict(&self, r: &CaseResult) -> String {
+        let mut verdict = self.status_word(r);
+        if matches!(r.status, Status::Skip | Status::Error) && !r.message.is_empty() {
+            let _ = write!(verdict, " ({})", text::line(&r.message));
+        }
+        verdict
+    }
+
+    /// Returns the status word, coloured, with the known-failure mark.
+    fn status_word(&self, r: &CaseResult) -> String {
         let known = r.known_failure.as_ref();
         let now_passes = known.is_some_and(|k| k.now_passes);
         let expected = r.is_expected_failure();
@@ -244,9 +253,6 @@ impl TerminalReporter {
             verdict.push_str(" (known failure now passes)");
         } else if expected {
             verdict.push_str(" (known failure)");
-        }
-        if matches!(r.status, Status::Skip | Status::Error) && !r.message.is_empty() {
-            let _ = write!(verdict, " ({})", text::line(&r.message));
         }
         verdict
     }
@@ -309,7 +315,11 @@ impl TerminalReporter {
         let detailed = |r: &&CaseResult| {
             !r.is_expected_failure()
                 && match r.status {
-                    Status::Fail | Status::Error => true,
+                    Status::Fail => true,
+                    // An error without a transcript (the target could not be
+                    // opened, the run timed out before it was sent) is all
+                    // said by its line.
+                    Status::Error => r.transcript.is_some(),
                     Status::Warn | Status::Info => self.config.verbosity == Verbosity::Verbose,
                     Status::Pass | Status::Skip => false,
                 }
@@ -409,7 +419,7 @@ impl TerminalReporter {
                 &format!("---- {} on {target} ----", text::line(&r.name()))
             )
         );
-        let _ = writeln!(out, "{}: {}", self.verdict(r), text::line(&r.message));
+        let _ = writeln!(out, "{}: {}", self.status_word(r), text::line(&r.message));
         if !r.rules.is_empty() {
             let _ = writeln!(
                 out,
