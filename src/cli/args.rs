@@ -210,7 +210,8 @@ pub struct SelectArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Targets")]
 pub struct TargetArgs {
-    /// A target address (repeatable); see the list above. Default: the
+    /// A target address (repeatable): reference, reference-http,
+    /// http://..., receiver:http://... or cmd:... (see --help). Default: the
     /// reference.
     #[arg(long = "target", value_name = "ADDR")]
     pub target: Vec<String>,

@@ -326,15 +326,18 @@ impl TerminalReporter {
         };
         let details: Vec<&CaseResult> = block.notable.iter().filter(detailed).collect();
         if !details.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n{}\n",
-                self.paint(HEADING, &format!("failures{of}:"))
-            );
+            let has = |status| details.iter().any(|r| r.status == status);
+            let kind = match (has(Status::Fail), has(Status::Error)) {
+                (true, true) => "failures and errors",
+                (false, true) => "errors",
+                _ => "failures",
+            };
+            let heading = self.paint(HEADING, &format!("{kind}{of}:"));
+            let _ = writeln!(out, "\n{heading}\n");
             for r in &details {
                 self.detail(r, out);
             }
-            let _ = writeln!(out, "{}", self.paint(HEADING, &format!("failures{of}:")));
+            let _ = writeln!(out, "{heading}");
             for r in &details {
                 let _ = writeln!(out, "    {}", text::line(&r.name()));
             }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::codec::Encoding;
-use crate::report::display::DisplayConfig;
+use crate::report::display::{DisplayConfig, Progress};
 use crate::runner::KnownFailure;
 use crate::runner::judge::{self, JudgeOptions, TargetView};
 use crate::runner::testing::case;
@@ -241,4 +241,79 @@ fn an_empty_run_says_so() {
     let out = render(DisplayConfig::plain(), &[]);
     assert!(out.contains("test result: NOTHING RUN. 0 passed"), "{out}");
     assert!(out.contains("no case was selected"), "{out}");
+}
+
+#[test]
+fn several_targets_get_prefixed_lines_and_their_own_result_lines() {
+    let out = Shared::default();
+    let mut reporter =
+        TerminalReporter::new(Box::new(out.clone()), DisplayConfig::plain(), catalog());
+    let mut a = pass("s/a", Encoding::Json);
+    a.target = "one".into();
+    let mut b = hostile_failure();
+    b.target = "two".into();
+    let mut tally = Tally::default();
+    let events = [
+        RunEvent::Started {
+            targets: vec![summary("one"), summary("two")],
+            cases: 2,
+        },
+        RunEvent::Finished(Box::new(a)),
+        RunEvent::Finished(Box::new(b)),
+    ];
+    for event in &events {
+        if let RunEvent::Finished(r) = event {
+            tally.record(r);
+        }
+        reporter.on_event(event).unwrap();
+    }
+    reporter.on_event(&RunEvent::Done { tally }).unwrap();
+    let out = out.text();
+    assert!(
+        out.contains("running 2 results on 2 targets: one (http://127.0.0.1:1/), two"),
+        "{out}"
+    );
+    assert!(out.contains("test [one] s/a@json ... ok\n"), "{out}");
+    assert!(
+        out.contains("test [two] s/a@http-binary ... FAILED\n"),
+        "{out}"
+    );
+    assert!(out.contains("failures (two):"), "{out}");
+    assert!(out.contains("test result (one): ok. 1 passed;"), "{out}");
+    assert!(
+        out.contains("test result (two): FAILED. 0 passed; 1 failed;"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\ntest result: FAILED. 1 passed; 1 failed;"),
+        "{out}"
+    );
+}
+
+#[test]
+fn counter_mode_writes_progress_lines_to_its_own_stream() {
+    let (out, progress) = (Shared::default(), Shared::default());
+    let config = DisplayConfig {
+        progress: Progress::Counter,
+        ..DisplayConfig::plain()
+    };
+    let mut reporter = TerminalReporter::new(Box::new(out.clone()), config, catalog())
+        .with_progress_output(Box::new(progress.clone()));
+    reporter
+        .on_event(&RunEvent::Started {
+            targets: vec![summary("t")],
+            cases: 20,
+        })
+        .unwrap();
+    for i in 0..20 {
+        let r = pass(&format!("s/{i}"), Encoding::Json);
+        reporter.on_event(&RunEvent::Finished(Box::new(r))).unwrap();
+    }
+    let progress = progress.text();
+    assert_eq!(progress.lines().count(), 10, "{progress}");
+    assert!(
+        progress.ends_with("progress: 20/20 results (0 failed, 0 errors)\n"),
+        "{progress}"
+    );
+    assert!(!out.text().contains("progress:"));
 }
