@@ -41,7 +41,7 @@ pub struct Cli {
 
     /// When to colour the output.
     ///
-    /// `auto` colours when stdout is a terminal, NO_COLOR is unset and TERM
+    /// `auto` colours when the output is a terminal, NO_COLOR is unset and TERM
     /// is not `dumb`. `always` beats NO_COLOR.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
