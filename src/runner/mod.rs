@@ -1,14 +1,25 @@
 //! The runner: executes a plan of cases x targets and emits one stream of
 //! [`RunEvent`]s that every reporter listens to. It never prints.
 
+pub mod default_target;
+pub mod execute;
 pub mod judge;
 pub mod outcome;
+pub mod plan;
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 
 use serde::{Deserialize, Serialize};
 
+pub use default_target::DefaultTarget;
+pub use execute::{TargetSlot, run, run_slots};
 pub use outcome::{CaseResult, Finding, KnownFailure, Status, Tally, Transcript};
+pub use plan::{Glob, KnownFailureList, KnownFailures, RunOptions, RunPlan, Selection};
 
 use crate::target::{Capabilities, ImplementationInfo};
 

@@ -114,6 +114,16 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// Returns true if and only if the result is listed in the target's
+    /// expectations file and deviated as listed (fail, warn, info or error).
+    pub fn is_expected_failure(&self) -> bool {
+        self.known_failure.as_ref().is_some_and(|k| !k.now_passes)
+            && matches!(
+                self.status,
+                Status::Fail | Status::Warn | Status::Info | Status::Error
+            )
+    }
+
     /// Returns the result's display name: `suite/case@reply` or `suite/case`.
     pub fn name(&self) -> String {
         match self.reply {
@@ -147,6 +157,15 @@ pub struct Tally {
     pub info: usize,
     pub skip: usize,
     pub error: usize,
+    /// Results of cases listed in the target's expectations file that failed,
+    /// warned or errored as listed. They are counted here *instead of* under
+    /// their status, so an expected failure never fails the run.
+    #[serde(default)]
+    pub expected: usize,
+    /// Results of listed cases that now pass. Informational: each is also
+    /// counted under its status (pass, or fail under `--strict-expectations`).
+    #[serde(default)]
+    pub now_passes: usize,
 }
 
 impl Tally {
@@ -162,9 +181,34 @@ impl Tally {
         }
     }
 
+    /// Counts one result: an expected failure (see [`CaseResult::is_expected_failure`])
+    /// under `expected`, anything else under its status.
+    pub fn record(&mut self, result: &CaseResult) {
+        if result.is_expected_failure() {
+            self.expected += 1;
+        } else {
+            self.add(result.status);
+        }
+        if result.known_failure.as_ref().is_some_and(|k| k.now_passes) {
+            self.now_passes += 1;
+        }
+    }
+
+    /// Adds another tally's counts to this one.
+    pub fn merge(&mut self, other: &Tally) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.warn += other.warn;
+        self.info += other.info;
+        self.skip += other.skip;
+        self.error += other.error;
+        self.expected += other.expected;
+        self.now_passes += other.now_passes;
+    }
+
     /// Returns the total number of results.
     pub fn total(&self) -> usize {
-        self.pass + self.fail + self.warn + self.info + self.skip + self.error
+        self.pass + self.fail + self.warn + self.info + self.skip + self.error + self.expected
     }
 
     /// Returns the exit code this tally earns (DESIGN.md §6).

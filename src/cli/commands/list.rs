@@ -1,0 +1,92 @@
+//! `cespec list`: the selected cases, the catalog with the cases covering
+//! each rule, or coverage per level.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use cespec::report::text;
+use cespec::rules::{Catalog, Level};
+
+use crate::cli::plan::{ListCommand, ListMode};
+use crate::cli::shims::suite::coverage;
+
+/// Prints what was asked for; always exits 0.
+pub fn execute(cmd: &ListCommand, mut out: Box<dyn Write + Send>) -> anyhow::Result<i32> {
+    let mut text = String::new();
+    match cmd.mode {
+        ListMode::Cases => cases(cmd, &mut text),
+        ListMode::Rules => rules(&cmd.catalog, &coverage::by_rule(&cmd.selected), &mut text),
+        ListMode::Coverage => covered(&cmd.catalog, &coverage::by_rule(&cmd.selected), &mut text),
+    }
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(cespec::exit_codes::SUCCESS)
+}
+
+fn cases(cmd: &ListCommand, out: &mut String) {
+    use std::fmt::Write as _;
+    for case in cmd.selected.iter().flat_map(|s| &s.cases) {
+        if cmd.verbose {
+            let _ = writeln!(
+                out,
+                "{}  [{}] {}  {}  ({})",
+                case.id,
+                case.level,
+                case.input_encoding,
+                text::line(&case.title),
+                case.rules.join(", ")
+            );
+        } else {
+            let _ = writeln!(out, "{}", case.id);
+        }
+    }
+}
+
+fn rules(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mut String) {
+    use std::fmt::Write as _;
+    for rule in catalog.rules() {
+        let cases = covering.get(&rule.id).map_or(&[][..], Vec::as_slice);
+        let note = match (cases.len(), rule.testable) {
+            (0, false) => "not testable".to_owned(),
+            (0, true) => "no case".to_owned(),
+            (1, _) => "1 case".to_owned(),
+            (n, _) => format!("{n} cases"),
+        };
+        let (id, level) = (&rule.id, rule.level.as_str());
+        let _ = writeln!(out, "{id:<14} {level:<6} {}  ({note})", rule.section);
+        for case in cases {
+            let _ = writeln!(out, "    {case}");
+        }
+    }
+}
+
+fn covered(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mut String) {
+    use std::fmt::Write as _;
+    let testable: Vec<_> = catalog.rules().filter(|r| r.testable).collect();
+    for level in [Level::Must, Level::Should, Level::May] {
+        let at: Vec<_> = testable.iter().filter(|r| r.level == level).collect();
+        let hit = at.iter().filter(|r| covering.contains_key(&r.id)).count();
+        let percent = if at.is_empty() {
+            100.0
+        } else {
+            100.0 * hit as f64 / at.len() as f64
+        };
+        let _ = writeln!(
+            out,
+            "{:<6}  {hit:>4} of {:>4} testable rules covered ({percent:.0}%)",
+            level.as_str(),
+            at.len()
+        );
+    }
+    let uncovered: Vec<_> = testable
+        .iter()
+        .filter(|r| !covering.contains_key(&r.id))
+        .collect();
+    if !uncovered.is_empty() {
+        let _ = writeln!(out, "\nuncovered testable rules:");
+        for rule in uncovered {
+            let (id, level) = (&rule.id, rule.level.as_str());
+            let _ = writeln!(out, "    {id:<14} {level:<6} {}", rule.section);
+        }
+    }
+}

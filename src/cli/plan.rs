@@ -1,0 +1,731 @@
+//! From arguments to a validated plan (style rule 2): every usage error and
+//! every file that cannot be loaded is found here, before anything runs.
+//! Usage errors exit with 2, load errors with 3.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cespec::codec::Encoding;
+use cespec::exit_codes;
+use cespec::report::{ColorChoice, DisplayConfig, DisplayRequest, ProgressChoice, Verbosity};
+use cespec::rules::{Catalog, Level};
+use cespec::runner::judge::RECEIVER_ONLY;
+use cespec::runner::{Glob, KnownFailure, KnownFailures, RunOptions, RunPlan, Selection};
+use cespec::suite::Suite;
+use cespec::target::{Capabilities, all_capabilities};
+
+use super::args::{
+    CheckArgs, Cli, ColorArg, Command, ExecArgs, ImportArgs, LevelArg, ListArgs, ListenArgs,
+    MatchByArg, ProgressArg, RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
+};
+use crate::cli::shims::server::listen::{ListenConfig, MatchBy};
+use crate::cli::shims::server::serve::ServeConfig;
+use crate::cli::shims::suite::load;
+use crate::cli::shims::target::expectations::Expectations;
+use crate::cli::shims::target::file;
+use crate::cli::shims::target::spec::{OpenOptions, TargetSpec};
+
+/// Facts about the environment, looked up once by `main`.
+#[derive(Clone, Copy, Debug)]
+pub struct Env {
+    /// stdout and stderr are both terminals.
+    pub is_terminal: bool,
+    pub is_ci: bool,
+    /// `NO_COLOR` is set and not empty.
+    pub no_color: bool,
+    /// `TERM=dumb`.
+    pub term_dumb: bool,
+    /// The default for `--jobs`.
+    pub parallelism: NonZeroUsize,
+}
+
+/// Why no plan could be made.
+#[derive(Debug)]
+pub enum PlanError {
+    /// The command line is wrong (exit 2).
+    Usage(String),
+    /// A suite, catalog, targets or expectations file could not be loaded (exit 3).
+    Load(anyhow::Error),
+}
+
+impl PlanError {
+    /// Returns the exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Usage(_) => exit_codes::USAGE,
+            Self::Load(_) => exit_codes::LOAD_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Usage(message) => f.write_str(message),
+            Self::Load(error) => f.write_str(&super::describe(error)),
+        }
+    }
+}
+
+fn usage<T>(message: impl Into<String>) -> Result<T, PlanError> {
+    Err(PlanError::Usage(message.into()))
+}
+
+fn load_error(error: impl Into<anyhow::Error>) -> PlanError {
+    PlanError::Load(error.into())
+}
+
+/// A validated command, ready to execute.
+pub enum Plan {
+    Run(RunCommand),
+    List(ListCommand),
+    Check(CheckCommand),
+    Serve(ServeCommand),
+    Listen(ListenCommand),
+    Import(ImportCommand),
+}
+
+/// A target of a run, not yet opened.
+#[derive(Debug)]
+pub struct PlannedTarget {
+    pub name: String,
+    pub address: String,
+    /// `None` for the default target: the reference over loopback HTTP for
+    /// HTTP inputs and in-process for the others.
+    pub spec: Option<TargetSpec>,
+    pub options: OpenOptions,
+}
+
+/// `cespec run`, validated.
+pub struct RunCommand {
+    pub run: RunPlan,
+    pub targets: Vec<PlannedTarget>,
+    pub display: DisplayConfig,
+    pub catalog: Arc<Catalog>,
+}
+
+/// What `cespec list` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListMode {
+    Cases,
+    Rules,
+    Coverage,
+}
+
+/// `cespec list`, validated.
+pub struct ListCommand {
+    /// The suites, each holding only its selected cases.
+    pub selected: Vec<Suite>,
+    pub mode: ListMode,
+    pub verbose: bool,
+    pub catalog: Arc<Catalog>,
+}
+
+/// Where `cespec check` reads from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+/// `cespec check`, validated.
+pub struct CheckCommand {
+    pub source: Source,
+    pub color: bool,
+}
+
+/// `cespec serve`, validated.
+pub struct ServeCommand {
+    pub config: ServeConfig,
+}
+
+/// `cespec listen`, validated.
+pub struct ListenCommand {
+    pub config: ListenConfig,
+    pub display: DisplayConfig,
+    pub catalog: Arc<Catalog>,
+}
+
+/// `cespec import`, validated.
+pub struct ImportCommand {
+    pub files: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+/// Validates the command line into a plan, loading what it names.
+pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, _) => Verbosity::Verbose,
+    };
+    let display = |progress: ProgressArg| {
+        let request = DisplayRequest {
+            progress: match progress {
+                ProgressArg::Auto => ProgressChoice::Auto,
+                ProgressArg::Bar => ProgressChoice::Bar,
+                ProgressArg::Counter => ProgressChoice::Counter,
+                ProgressArg::None => ProgressChoice::Off,
+            },
+            color: match cli.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            verbosity,
+        };
+        DisplayConfig::resolve(
+            request,
+            env.is_terminal,
+            env.is_ci,
+            env.no_color,
+            env.term_dumb,
+        )
+    };
+    Ok(match cli.command {
+        Command::Run(args) => {
+            let display = display(args.exec.progress);
+            Plan::Run(run(args, display, env)?)
+        }
+        Command::List(args) => Plan::List(list(args, verbosity == Verbosity::Verbose)?),
+        Command::Check(CheckArgs { file }) => Plan::Check(CheckCommand {
+            source: if file == Path::new("-") {
+                Source::Stdin
+            } else {
+                Source::File(file)
+            },
+            color: display(ProgressArg::None).color,
+        }),
+        Command::Serve(ServeArgs { server }) => Plan::Serve(ServeCommand {
+            config: serve_config(&server)?,
+        }),
+        Command::Listen(args) => {
+            let display = display(args.progress);
+            Plan::Listen(listen(args, display)?)
+        }
+        Command::Import(ImportArgs { files, out, force }) => {
+            Plan::Import(ImportCommand { files, out, force })
+        }
+    })
+}
+
+fn catalog() -> Result<Arc<Catalog>, PlanError> {
+    Catalog::embedded()
+        .map(|c| Arc::new(c.clone()))
+        .map_err(|e| load_error(anyhow::anyhow!("{e}")))
+}
+
+/// Loads the suites and compiles the filters, checking suite and rule ids.
+fn select(args: &SelectArgs, catalog: &Catalog) -> Result<(Vec<Suite>, Selection), PlanError> {
+    let encodings = args
+        .encoding
+        .iter()
+        .map(|e| {
+            e.parse::<Encoding>()
+                .or_else(|m| usage(format!("--encoding: {m}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let suites = if args.suites.is_empty() {
+        load::load_embedded(catalog)
+    } else {
+        load::load_with_overrides(&args.suites, catalog)
+    }
+    .map_err(load_error)?;
+    for id in &args.suite {
+        if !suites.iter().any(|s| &s.id == id) {
+            let known: Vec<&str> = suites.iter().map(|s| s.id.as_str()).collect();
+            return usage(format!(
+                "--suite: no suite {id:?}; the suites are {}",
+                known.join(", ")
+            ));
+        }
+    }
+    let rules: Vec<Glob> = args.rule.iter().map(|r| Glob::new(r)).collect();
+    for rule in rules.iter().filter(|g| g.is_literal()) {
+        if catalog.get(rule.as_str()).is_none() {
+            return usage(format!(
+                "--rule: no rule {rule} in the catalog (see `cespec list --rules`)"
+            ));
+        }
+    }
+    let selection = Selection {
+        cases: args.cases.iter().map(|c| Glob::new(c)).collect(),
+        suites: args.suite.clone(),
+        rules,
+        min_level: args.level.map(|l| match l {
+            LevelArg::Must => Level::Must,
+            LevelArg::Should => Level::Should,
+            LevelArg::May => Level::May,
+        }),
+        encodings,
+    };
+    Ok((suites, selection))
+}
+
+fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, PlanError> {
+    let RunArgs {
+        select: select_args,
+        targets: target_args,
+        exec,
+    } = args;
+    let options = run_options(&exec, env)?;
+    let catalog = catalog()?;
+    let (suites, selection) = select(&select_args, &catalog)?;
+    let known_caps = known_capabilities(&suites);
+    let mut plan = RunPlan::new(&suites, &selection, options);
+    let (targets, expectations) = targets(&target_args, plan.options.case_timeout, &known_caps)?;
+    for (name, path) in expectations {
+        let loaded = Expectations::load(&path).map_err(load_error)?;
+        plan = plan.with_known_failures(&name, Arc::new(ExpectationsFile { path, loaded }));
+    }
+    Ok(RunCommand {
+        run: plan,
+        targets,
+        display,
+        catalog,
+    })
+}
+
+fn run_options(exec: &ExecArgs, env: &Env) -> Result<RunOptions, PlanError> {
+    Ok(RunOptions {
+        jobs: exec.jobs.unwrap_or(env.parallelism),
+        case_timeout: parse_duration("--timeout", &exec.timeout)?,
+        run_timeout: exec
+            .run_timeout
+            .as_deref()
+            .map(|d| parse_duration("--run-timeout", d))
+            .transpose()?,
+        strict: exec.strict,
+        fail_fast: exec.fail_fast,
+        strict_expectations: exec.strict_expectations,
+    })
+}
+
+/// Returns every capability name a target may declare: the encodings,
+/// `specversion-0.3`, `receiver-only`, and whatever the suites require.
+fn known_capabilities(suites: &[Suite]) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = all_capabilities();
+    known.insert(RECEIVER_ONLY.to_owned());
+    for case in suites.iter().flat_map(|s| &s.cases) {
+        known.extend(case.requires.iter().cloned());
+    }
+    known
+}
+
+fn capabilities(
+    names: &[String],
+    known: &BTreeSet<String>,
+) -> Result<Option<Capabilities>, PlanError> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    for name in names {
+        if !known.contains(name) {
+            let list: Vec<&str> = known.iter().map(String::as_str).collect();
+            return usage(format!(
+                "--capabilities: unknown capability {name:?}; known: {}",
+                list.join(", ")
+            ));
+        }
+    }
+    Ok(Some(names.iter().cloned().collect()))
+}
+
+type Targets = (Vec<PlannedTarget>, Vec<(String, PathBuf)>);
+
+/// Returns the targets of a run and, per target name, its expectations file.
+fn targets(
+    args: &TargetArgs,
+    timeout: Duration,
+    known: &BTreeSet<String>,
+) -> Result<Targets, PlanError> {
+    let caps = capabilities(&args.capabilities, known)?;
+    let mut planned = Vec::new();
+    let mut expectations = Vec::new();
+    if args.start.is_some() && args.target.len() != 1 {
+        return usage(
+            "--start needs exactly one --target (a targets file names a start command per target)",
+        );
+    }
+    for address in &args.target {
+        let spec =
+            TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
+        let options = OpenOptions {
+            timeout,
+            capabilities: caps.clone(),
+            start: args.start.clone(),
+            shell: args.shell,
+        };
+        planned.push(PlannedTarget {
+            name: address.clone(),
+            address: address.clone(),
+            spec: Some(spec),
+            options,
+        });
+    }
+    if let Some(path) = &args.targets {
+        for entry in file::load(path).map_err(load_error)? {
+            let invalid = |m: String| {
+                load_error(anyhow::anyhow!(
+                    "{}: target {}: {m}",
+                    path.display(),
+                    entry.name
+                ))
+            };
+            let spec = TargetSpec::parse(&entry.address).map_err(|e| invalid(e.to_string()))?;
+            if let Some(unknown) = entry
+                .capabilities
+                .iter()
+                .flatten()
+                .find(|c| !known.contains(*c))
+            {
+                return Err(invalid(format!("unknown capability {unknown:?}")));
+            }
+            let options = OpenOptions {
+                timeout,
+                capabilities: entry.capabilities.clone().or_else(|| caps.clone()),
+                start: entry.start.clone(),
+                shell: args.shell,
+            };
+            if let Some(file) = &entry.expectations {
+                // Relative to the targets file, like every path in it.
+                let base = path.parent().unwrap_or(Path::new(""));
+                expectations.push((entry.name.clone(), base.join(file)));
+            }
+            planned.push(PlannedTarget {
+                name: entry.name,
+                address: entry.address,
+                spec: Some(spec),
+                options,
+            });
+        }
+    }
+    if planned.is_empty() {
+        if caps.is_some() || args.start.is_some() {
+            return usage("--capabilities and --start need a --target");
+        }
+        planned.push(PlannedTarget {
+            name: "reference".into(),
+            address: "loopback HTTP for HTTP cases, in-process for Kafka and JSON".into(),
+            spec: None,
+            options: OpenOptions {
+                timeout,
+                ..OpenOptions::default()
+            },
+        });
+    }
+    let mut names = BTreeSet::new();
+    if let Some(dup) = planned.iter().find(|t| !names.insert(t.name.as_str())) {
+        return usage(format!("target {:?} is named twice", dup.name));
+    }
+    if let Some(path) = &args.expectations {
+        if planned.len() != 1 {
+            return usage(
+                "--expectations needs exactly one target; a targets file names one per target",
+            );
+        }
+        expectations.push((planned[0].name.clone(), path.clone()));
+    }
+    Ok((planned, expectations))
+}
+
+fn list(args: ListArgs, verbose: bool) -> Result<ListCommand, PlanError> {
+    let catalog = catalog()?;
+    let (mut selected, selection) = select(&args.select, &catalog)?;
+    for suite in &mut selected {
+        suite.cases.retain(|c| selection.matches(c));
+    }
+    let mode = if args.rules {
+        ListMode::Rules
+    } else if args.coverage {
+        ListMode::Coverage
+    } else {
+        ListMode::Cases
+    };
+    Ok(ListCommand {
+        selected,
+        mode,
+        verbose,
+        catalog,
+    })
+}
+
+fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
+    Ok(ServeConfig {
+        addr: SocketAddr::new(args.bind, args.port),
+        max_body_bytes: parse_size("--max-body-size", &args.max_body_size)?,
+        max_header_bytes: parse_size("--max-header-size", &args.max_header_size)?,
+        max_connections: args.max_connections,
+        request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
+    })
+}
+
+fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, PlanError> {
+    let server = serve_config(&args.server)?;
+    if let Some(path) = &args.expect
+        && !path.is_file()
+    {
+        return Err(load_error(anyhow::anyhow!(
+            "{}: no such file",
+            path.display()
+        )));
+    }
+    Ok(ListenCommand {
+        config: ListenConfig {
+            addr: server.addr,
+            expect: args.expect,
+            match_by: match args.match_by {
+                MatchByArg::Id => MatchBy::Id,
+                MatchByArg::Type => MatchBy::Type,
+            },
+            count: args.count.map(NonZeroUsize::get),
+            timeout: args
+                .timeout
+                .as_deref()
+                .map(|d| parse_duration("--timeout", d))
+                .transpose()?,
+            strict: args.strict,
+        },
+        display,
+        catalog: catalog()?,
+    })
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h` or a bare number of seconds; zero is refused.
+pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, PlanError> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit.trim() {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => {
+            return usage(format!(
+                "{flag}: {text:?} is not a duration (`500ms`, `5s`, `2m`, `1h`)"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n > 0.0 && (n * scale).is_finite() => Ok(Duration::from_secs_f64(n * scale)),
+        _ => usage(format!(
+            "{flag}: {text:?} is not a positive duration (`500ms`, `5s`, `2m`, `1h`)"
+        )),
+    }
+}
+
+/// Parses a size: bytes, or a number with `KiB`, `MiB`, `GiB` (also `K`,
+/// `KB`, `M`, `MB`, `G`, `GB`, all as powers of 1024).
+pub fn parse_size(flag: &str, text: &str) -> Result<usize, PlanError> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return usage(format!(
+                "{flag}: {text:?} is not a size (`65536`, `64KiB`, `4MiB`)"
+            ));
+        }
+    };
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .map_or_else(
+            || {
+                usage(format!(
+                    "{flag}: {text:?} is not a size (`65536`, `64KiB`, `4MiB`)"
+                ))
+            },
+            Ok,
+        )
+}
+
+/// A target's expectations file as the runner sees it.
+struct ExpectationsFile {
+    path: PathBuf,
+    loaded: Expectations,
+}
+
+impl KnownFailures for ExpectationsFile {
+    fn lookup(&self, id: &str) -> Option<KnownFailure> {
+        self.loaded.matching(id).map(|e| KnownFailure {
+            reason: e.reason.clone(),
+            link: e.link.clone(),
+            now_passes: false,
+        })
+    }
+
+    fn origin(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn env() -> Env {
+        Env {
+            is_terminal: false,
+            is_ci: false,
+            no_color: false,
+            term_dumb: false,
+            parallelism: NonZeroUsize::new(3).unwrap(),
+        }
+    }
+
+    fn plan_of(args: &[&str]) -> Result<Plan, PlanError> {
+        let cli =
+            Cli::try_parse_from(std::iter::once("cespec").chain(args.iter().copied())).unwrap();
+        plan(cli, &env())
+    }
+
+    fn usage_message(args: &[&str]) -> String {
+        match plan_of(args) {
+            Err(PlanError::Usage(m)) => m,
+            Err(PlanError::Load(e)) => panic!("expected a usage error, got a load error: {e:#}"),
+            Ok(_) => panic!("expected a usage error for {args:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_encodings_suites_rules_and_capabilities_are_usage_errors() {
+        let m = usage_message(&["run", "--encoding", "http-binary,carrier-pigeon"]);
+        assert!(
+            m.starts_with("--encoding: unknown encoding \"carrier-pigeon\"; expected one of json,"),
+            "{m}"
+        );
+        assert!(
+            usage_message(&["run", "--suite", "nope"]).starts_with("--suite: no suite \"nope\"")
+        );
+        assert!(
+            usage_message(&["list", "--rule", "NO-SUCH-RULE"]).contains("no rule NO-SUCH-RULE")
+        );
+        let m = usage_message(&[
+            "run",
+            "--target",
+            "reference",
+            "--capabilities",
+            "json,telepathy",
+        ]);
+        assert!(m.contains("unknown capability \"telepathy\""), "{m}");
+        assert!(
+            matches!(plan_of(&["list", "--rule", "HTTP-*"]), Ok(Plan::List(_))),
+            "globs are not checked"
+        );
+    }
+
+    #[test]
+    fn target_combinations_are_checked() {
+        let m = usage_message(&[
+            "run",
+            "--target",
+            "reference",
+            "--target",
+            "reference-http",
+            "--expectations",
+            "x.yaml",
+        ]);
+        assert!(
+            m.starts_with("--expectations needs exactly one target"),
+            "{m}"
+        );
+        let m = usage_message(&["run", "--target", "reference", "--target", "reference"]);
+        assert_eq!(m, "target \"reference\" is named twice");
+        assert!(usage_message(&["run", "--target", "ftp://x"]).starts_with("--target: ftp://x"));
+        assert!(usage_message(&["run", "--capabilities", "json"]).contains("need a --target"));
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("--t", "5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(
+            parse_duration("--t", "250ms").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("--t", "2m").unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            parse_duration("--t", "1.5").unwrap(),
+            Duration::from_millis(1500)
+        );
+        for bad in ["", "0s", "5 parsecs", "-1s", "s"] {
+            assert!(parse_duration("--t", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_size("--s", "64KiB").unwrap(), 65536);
+        assert_eq!(parse_size("--s", "4MiB").unwrap(), 4 << 20);
+        assert_eq!(parse_size("--s", "100").unwrap(), 100);
+        assert!(parse_size("--s", "4 lots").is_err());
+        assert!(matches!(
+            plan_of(&["run", "--timeout", "soon"]),
+            Err(PlanError::Usage(m)) if m.starts_with("--timeout: \"soon\"")
+        ));
+    }
+
+    #[test]
+    fn run_defaults() {
+        let Ok(Plan::Run(run)) = plan_of(&["run", "--suite", "http-binary", "--level", "must"])
+        else {
+            panic!("a plan");
+        };
+        assert_eq!(
+            run.run.options.jobs.get(),
+            3,
+            "jobs default to the parallelism"
+        );
+        assert_eq!(run.run.options.case_timeout, Duration::from_secs(5));
+        assert_eq!(run.targets.len(), 1);
+        assert_eq!(run.targets[0].name, "reference");
+        assert_eq!(run.targets[0].spec, None);
+        assert!(!run.run.cases.is_empty());
+        assert!(
+            run.run
+                .cases
+                .iter()
+                .all(|c| c.suite == "http-binary" && c.level == Level::Must)
+        );
+        assert!(run.run.filtered_out > 0);
+        assert_eq!(
+            run.display,
+            DisplayConfig::resolve(DisplayRequest::default(), false, false, false, false)
+        );
+    }
+
+    #[test]
+    fn missing_files_are_load_errors() {
+        let missing = [
+            "run",
+            "--target",
+            "reference",
+            "--expectations",
+            "/nonexistent/known.yaml",
+        ];
+        assert!(matches!(plan_of(&missing), Err(PlanError::Load(_))));
+        assert_eq!(
+            plan_of(&missing).err().unwrap().exit_code(),
+            exit_codes::LOAD_ERROR
+        );
+        assert!(matches!(
+            plan_of(&["run", "--targets", "/nonexistent/t.yaml"]),
+            Err(PlanError::Load(_))
+        ));
+    }
+}

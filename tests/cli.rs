@@ -1,0 +1,242 @@
+//! The real `cespec` binary: help, listing, checking, and the exit code of
+//! every way a command can end (DESIGN.md §6).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const GOOD_EVENT: &str =
+    r#"{"specversion":"1.0","id":"1","source":"https://example.com/s","type":"t.x"}"#;
+const BAD_EVENT: &str = r#"{"specversion":"1.0","id":"","source":"/s","type":"t.x"}"#;
+
+fn cespec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cespec"))
+        .args(args)
+        .env_remove("CESPEC_LOG")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes `text` to a file of its own under the test temp directory.
+fn file(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+#[test]
+fn help_teaches_commands_examples_and_exit_codes() {
+    let out = cespec(&["--help"]);
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for want in [
+        "run",
+        "list",
+        "check",
+        "serve",
+        "listen",
+        "import",
+        "Exit codes:",
+        "4  no case selected",
+    ] {
+        assert!(help.contains(want), "{want:?} missing from:\n{help}");
+    }
+    let run = stdout(&cespec(&["run", "--help"]));
+    for want in [
+        "Examples:",
+        "--target <ADDR>",
+        "--fail-fast",
+        "receiver:http://",
+        "5  harness or transport errors",
+    ] {
+        assert!(run.contains(want), "{want:?} missing from:\n{run}");
+    }
+    assert!(stdout(&cespec(&["check", "--help"])).contains("1  at least one MUST violation"));
+}
+
+#[test]
+fn list_prints_case_ids_rules_and_coverage() {
+    let out = cespec(&["list", "--suite", "http-binary"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let ids = stdout(&out);
+    assert!(ids.lines().any(|l| l == "http-binary/minimal"), "{ids}");
+    assert!(ids.lines().all(|l| l.starts_with("http-binary/")), "{ids}");
+
+    let rules = stdout(&cespec(&["list", "--rules"]));
+    assert!(
+        rules.lines().any(|l| l.starts_with("HTTP-BIN-5 ")),
+        "{rules}"
+    );
+    assert!(rules.contains("    http-binary/minimal\n"), "{rules}");
+
+    let coverage = stdout(&cespec(&["list", "--coverage"]));
+    assert!(coverage.starts_with("MUST "), "{coverage}");
+    assert!(coverage.contains("testable rules covered"), "{coverage}");
+}
+
+#[test]
+fn check_exits_0_on_a_good_event_and_1_with_the_rule_on_a_bad_one() {
+    let out = cespec(&["check", file("good.json", GOOD_EVENT).to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(": JSON-format event, json: valid"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = cespec(&["check", file("bad.json", BAD_EVENT).to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("  CORE-ID-1 [MUST] "), "{text}");
+    assert!(text.contains("(at attribute id)"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour when piped");
+
+    let coloured = cespec(&[
+        "check",
+        "--color",
+        "always",
+        file("bad2.json", BAD_EVENT).to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&coloured).contains("\u{1b}["),
+        "{}",
+        stdout(&coloured)
+    );
+}
+
+#[test]
+fn check_reads_wire_messages_and_stdin() {
+    let yaml = "http:\n  headers:\n    ce-specversion: '1.0'\n    ce-id: '1'\n    ce-source: /s\n    ce-type: t.x\n    ce-time: '2018-04-05T17:31:00'\n";
+    let out = cespec(&["check", file("request.yaml", yaml).to_str().unwrap()]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("CORE-TIME-1 [MUST]"),
+        "{}",
+        stdout(&out)
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cespec"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), GOOD_EVENT.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0);
+    assert!(
+        stdout(&out).starts_with("<stdin>: JSON-format event"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = cespec(&["run", "--encoding", "carrier-pigeon"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("error: --encoding: unknown encoding \"carrier-pigeon\""),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        code(&cespec(&["run", "--no-such-flag"])),
+        2,
+        "clap's own errors"
+    );
+    assert_eq!(code(&cespec(&["run", "--timeout", "soon"])), 2);
+}
+
+#[test]
+fn load_errors_exit_3() {
+    let out = cespec(&["check", "/nonexistent/event.json"]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).starts_with("error: /nonexistent/event.json: "),
+        "{}",
+        stderr(&out)
+    );
+    let out = cespec(&[
+        "run",
+        "--expectations",
+        "/nonexistent/known.yaml",
+        "--target",
+        "reference",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+}
+
+#[test]
+fn run_exits_0_on_the_reference_and_4_when_nothing_is_selected() {
+    let out = cespec(&[
+        "run",
+        "-q",
+        "--suite",
+        "json-format",
+        "--target",
+        "reference",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("test result: ok."),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = cespec(&["run", "--case", "no-such-suite/*"]);
+    assert_eq!(code(&out), 4);
+    assert!(
+        stdout(&out).contains("no case was selected"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_target_exits_5() {
+    // Port 9 (discard) is closed on a test machine: connection refused.
+    let out = cespec(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9/",
+        "--case",
+        "json-format/minimal",
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(code(&out), 5, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("test result: ERRORS."),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cespec"))
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
+}
