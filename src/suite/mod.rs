@@ -15,6 +15,7 @@ use crate::rules::Level;
 use crate::wire::Message;
 
 pub mod corpus;
+pub mod coverage;
 pub mod embedded;
 mod format;
 pub mod input;
