@@ -17,3 +17,4 @@ pub mod suite;
 pub mod target;
 pub mod exit_codes;
 pub mod runner;
+pub mod harness;
