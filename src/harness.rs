@@ -330,7 +330,7 @@ const MAX_SHOWN_BODY: usize = 2048;
 /// that are not printable UTF-8 are escaped.
 fn wire_text(message: &Message) -> String {
     let mut out = String::new();
-    let mut headers = |headers: &[crate::wire::Header], out: &mut String| {
+    let headers = |headers: &[crate::wire::Header], out: &mut String| {
         for (name, value) in headers {
             out.push_str(&format!("{name}: {}\n", shown(value)));
         }
