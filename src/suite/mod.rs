@@ -18,6 +18,7 @@ pub mod corpus;
 pub mod coverage;
 pub mod embedded;
 mod format;
+pub mod import;
 pub mod input;
 pub mod load;
 
