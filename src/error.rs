@@ -36,5 +36,9 @@ fn located(message: &str) -> String {
                 && !column.is_empty() && column.bytes().all(|b| b.is_ascii_digit())
                 && rest.starts_with(' ')
     );
-    if is_location { format!(":{message}") } else { format!(": {message}") }
+    if is_location {
+        format!(":{message}")
+    } else {
+        format!(": {message}")
+    }
 }

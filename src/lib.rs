@@ -11,10 +11,11 @@
 pub mod codec;
 pub mod error;
 pub mod event;
+pub mod exit_codes;
+pub mod harness;
 pub mod rules;
-pub mod wire;
+pub mod runner;
 pub mod suite;
 pub mod target;
-pub mod exit_codes;
-pub mod runner;
-pub mod harness;
+pub mod validate;
+pub mod wire;

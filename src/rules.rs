@@ -107,7 +107,10 @@ impl Catalog {
 
     /// Reads and checks a catalog file.
     pub fn load(path: &Path) -> Result<Catalog, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -126,7 +129,10 @@ impl Catalog {
                 });
             }
         }
-        Ok(Catalog { rules: file.rules, index })
+        Ok(Catalog {
+            rules: file.rules,
+            index,
+        })
     }
 
     /// Returns the rule with `id`.
@@ -179,7 +185,13 @@ pub struct Violation {
 impl Violation {
     /// Returns a violation of `rule` at its catalog level.
     pub fn new(rule: &str, message: impl Into<String>) -> Self {
-        Self { rule: rule.to_owned(), level: level_of(rule), message: message.into(), at: None, refuse: false }
+        Self {
+            rule: rule.to_owned(),
+            level: level_of(rule),
+            message: message.into(),
+            at: None,
+            refuse: false,
+        }
     }
 
     /// Returns this violation located at `at`.

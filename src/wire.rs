@@ -67,7 +67,9 @@ impl Message {
         match self {
             Self::Http(m) => headers(&m.headers) + m.body.len(),
             Self::Kafka(r) => {
-                headers(&r.headers) + r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)
+                headers(&r.headers)
+                    + r.key.as_ref().map_or(0, Vec::len)
+                    + r.value.as_ref().map_or(0, Vec::len)
             }
             Self::Json(d) => d.body.len(),
         }
@@ -77,17 +79,28 @@ impl Message {
 impl HttpMessage {
     /// Returns a `POST /` request with these headers and body.
     pub fn post(headers: Vec<Header>, body: Vec<u8>) -> Self {
-        Self { method: "POST".into(), path: "/".into(), status: 0, headers, body }
+        Self {
+            method: "POST".into(),
+            path: "/".into(),
+            status: 0,
+            headers,
+            body,
+        }
     }
 
     /// Returns the values of every header named `name` (case-insensitive).
-    pub fn header_values<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+    pub fn header_values<'a, 'n>(
+        &'a self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
         headers_named(&self.headers, name)
     }
 
     /// Returns the first header named `name` (case-insensitive) as text, if it is UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.header_values(name).next().and_then(|v| std::str::from_utf8(v).ok())
+        self.header_values(name)
+            .next()
+            .and_then(|v| std::str::from_utf8(v).ok())
     }
 }
 
@@ -102,7 +115,10 @@ impl KafkaRecord {
 }
 
 /// Iterates the values of headers whose name equals `name` ignoring ASCII case.
-pub fn headers_named<'a, 'n>(headers: &'a [Header], name: &'n str) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+pub fn headers_named<'a, 'n>(
+    headers: &'a [Header],
+    name: &'n str,
+) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
     headers
         .iter()
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))

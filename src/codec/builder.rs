@@ -66,7 +66,10 @@ fn attribute_rule(name: &str) -> &'static str {
 
 /// Attributes that may not be empty strings (core spec, each attribute's constraints).
 fn must_be_non_empty(name: &str) -> bool {
-    matches!(name, "id" | "source" | "specversion" | "type" | "subject" | "dataschema" | "schemaurl")
+    matches!(
+        name,
+        "id" | "source" | "specversion" | "type" | "subject" | "dataschema" | "schemaurl"
+    )
 }
 
 /// Collects attributes and violations for one event.
@@ -82,13 +85,21 @@ pub type Built = Result<(Event, Vec<Violation>), Vec<Violation>>;
 
 /// Returns the result for an event and its violations: `Err` when any is an error.
 pub fn conclude(event: Event, violations: Vec<Violation>) -> Built {
-    if violations.iter().any(Violation::is_error) { Err(violations) } else { Ok((event, violations)) }
+    if violations.iter().any(Violation::is_error) {
+        Err(violations)
+    } else {
+        Ok((event, violations))
+    }
 }
 
 impl<'a> EventBuilder<'a> {
     /// Returns an empty builder for values from `origin`.
     pub fn new(origin: Origin) -> Self {
-        Self { origin, raw: Vec::with_capacity(8), violations: Vec::new() }
+        Self {
+            origin,
+            raw: Vec::with_capacity(8),
+            violations: Vec::new(),
+        }
     }
 
     /// Adds one attribute as read from the wire.
@@ -108,10 +119,13 @@ impl<'a> EventBuilder<'a> {
 
     /// Returns the raw `datacontenttype` string, if one was pushed.
     pub fn raw_str(&self, name: &str) -> Option<&str> {
-        self.raw.iter().find(|(n, _)| n == name).and_then(|(_, v)| match v {
-            RawValue::Str(s) => Some(s.as_ref()),
-            _ => None,
-        })
+        self.raw
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| match v {
+                RawValue::Str(s) => Some(s.as_ref()),
+                _ => None,
+            })
     }
 
     /// Types and checks every attribute; returns the event (without data)
@@ -128,7 +142,13 @@ impl<'a> EventBuilder<'a> {
                 // Decoders report duplicates with their own location; this
                 // catches any that reach here by another path.
                 if !self.violations.iter().any(|v| v.rule == "CORE-CTX-2") {
-                    self.violations.push(Violation::new("CORE-CTX-2", format!("attribute {name} appears more than once")).at(format!("attribute {name}")));
+                    self.violations.push(
+                        Violation::new(
+                            "CORE-CTX-2",
+                            format!("attribute {name} appears more than once"),
+                        )
+                        .at(format!("attribute {name}")),
+                    );
                 }
                 continue;
             }
@@ -138,9 +158,18 @@ impl<'a> EventBuilder<'a> {
             }
         }
         for required in ["id", "source", "type"] {
-            if event.get(required).is_none() && !self.violations.iter().any(|v| v.at.as_deref() == Some(&format!("attribute {required}"))) {
+            if event.get(required).is_none()
+                && !self
+                    .violations
+                    .iter()
+                    .any(|v| v.at.as_deref() == Some(&format!("attribute {required}")))
+            {
                 self.violations.push(
-                    Violation::new("CORE-CTX-1", format!("the required attribute {required} is missing")).at(format!("attribute {required}")),
+                    Violation::new(
+                        "CORE-CTX-1",
+                        format!("the required attribute {required} is missing"),
+                    )
+                    .at(format!("attribute {required}")),
                 );
             }
         }
@@ -149,14 +178,25 @@ impl<'a> EventBuilder<'a> {
 
     fn specversion(&mut self) -> Option<SpecVersion> {
         let at = || "attribute specversion".to_owned();
-        let found = self.raw.iter().find(|(n, _)| n == "specversion").map(|(_, v)| v.clone());
+        let found = self
+            .raw
+            .iter()
+            .find(|(n, _)| n == "specversion")
+            .map(|(_, v)| v.clone());
         match found {
             None | Some(RawValue::Null) => {
-                self.violations.push(Violation::new("CORE-CTX-1", "the required attribute specversion is missing").at(at()));
+                self.violations.push(
+                    Violation::new(
+                        "CORE-CTX-1",
+                        "the required attribute specversion is missing",
+                    )
+                    .at(at()),
+                );
                 None
             }
             Some(RawValue::Str(s)) if s.is_empty() => {
-                self.violations.push(Violation::new("CORE-SV-1", "specversion is empty").at(at()));
+                self.violations
+                    .push(Violation::new("CORE-SV-1", "specversion is empty").at(at()));
                 None
             }
             Some(RawValue::Str(s)) => match SpecVersion::parse(&s) {
@@ -169,9 +209,17 @@ impl<'a> EventBuilder<'a> {
                 }
             },
             Some(other) => {
-                self.violations.push(Violation::new("CORE-SV-1", format!("specversion is {}, not a string", other.json_type())).at(at()));
+                self.violations.push(
+                    Violation::new(
+                        "CORE-SV-1",
+                        format!("specversion is {}, not a string", other.json_type()),
+                    )
+                    .at(at()),
+                );
                 if self.origin == Origin::Json {
-                    self.violations.push(Violation::new("JSON-TM-1", "specversion must be a JSON string").at(at()));
+                    self.violations.push(
+                        Violation::new("JSON-TM-1", "specversion must be a JSON string").at(at()),
+                    );
                 }
                 None
             }
@@ -181,17 +229,31 @@ impl<'a> EventBuilder<'a> {
     fn check_name(&mut self, name: &str, version: SpecVersion) {
         let at = || format!("attribute {name}");
         if name.is_empty() {
-            self.violations.push(Violation::new("CORE-NAME-3", "an attribute name is empty").at(at()));
+            self.violations
+                .push(Violation::new("CORE-NAME-3", "an attribute name is empty").at(at()));
             return;
         }
-        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
-            self.violations.push(Violation::new("CORE-NAME-1", format!("attribute name {name:?} uses characters outside a-z and 0-9")).at(at()));
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            self.violations.push(
+                Violation::new(
+                    "CORE-NAME-1",
+                    format!("attribute name {name:?} uses characters outside a-z and 0-9"),
+                )
+                .at(at()),
+            );
         }
         if name == "data" {
-            self.violations.push(Violation::new("CORE-NAME-5", "no attribute may be named data").at(at()));
+            self.violations
+                .push(Violation::new("CORE-NAME-5", "no attribute may be named data").at(at()));
         }
         if name.as_bytes()[0].is_ascii_digit() {
-            let mut v = Violation::new("CORE-NAME-2", format!("attribute name {name:?} does not start with a letter"));
+            let mut v = Violation::new(
+                "CORE-NAME-2",
+                format!("attribute name {name:?} does not start with a letter"),
+            );
             if version == SpecVersion::V0_3 {
                 // Spec 0.3 made this a MUST; 1.0 relaxed it and 1.0.3-wip made it a SHOULD.
                 v.level = Level::Must;
@@ -200,20 +262,46 @@ impl<'a> EventBuilder<'a> {
             self.violations.push(v.at(at()));
         }
         if name.len() > 20 {
-            self.violations.push(Violation::new("CORE-NAME-4", format!("attribute name {name:?} is longer than 20 characters")).at(at()));
+            self.violations.push(
+                Violation::new(
+                    "CORE-NAME-4",
+                    format!("attribute name {name:?} is longer than 20 characters"),
+                )
+                .at(at()),
+            );
         }
     }
 
-    fn type_value(&mut self, name: &str, value: &RawValue<'_>, version: SpecVersion) -> Option<AttributeValue> {
+    fn type_value(
+        &mut self,
+        name: &str,
+        value: &RawValue<'_>,
+        version: SpecVersion,
+    ) -> Option<AttributeValue> {
         let at = || format!("attribute {name}");
         let known = version.attribute_type(name);
         let rule = attribute_rule(name);
         match value {
             RawValue::Null => None, // JSON-NULL-2: null means unset
             RawValue::Object | RawValue::Array => {
-                self.violations.push(Violation::new("CORE-CTX-3", format!("attribute {name} is {}; no CloudEvents type maps to it", value.json_type())).at(at()));
+                self.violations.push(
+                    Violation::new(
+                        "CORE-CTX-3",
+                        format!(
+                            "attribute {name} is {}; no CloudEvents type maps to it",
+                            value.json_type()
+                        ),
+                    )
+                    .at(at()),
+                );
                 if name == "extensions" {
-                    self.violations.push(Violation::new("JSON-EXT-1", "extensions are top-level members, never nested in an object").at(at()));
+                    self.violations.push(
+                        Violation::new(
+                            "JSON-EXT-1",
+                            "extensions are top-level members, never nested in an object",
+                        )
+                        .at(at()),
+                    );
                 }
                 None
             }
@@ -229,7 +317,13 @@ impl<'a> EventBuilder<'a> {
                 None => match value::parse_integer(text) {
                     Ok(n) => Some(AttributeValue::Integer(n)),
                     Err(_) => {
-                        self.violations.push(Violation::new("CORE-TS-4", format!("Integer {text} is outside -2147483648..2147483647")).at(at()));
+                        self.violations.push(
+                            Violation::new(
+                                "CORE-TS-4",
+                                format!("Integer {text} is outside -2147483648..2147483647"),
+                            )
+                            .at(at()),
+                        );
                         None
                     }
                 },
@@ -250,22 +344,57 @@ impl<'a> EventBuilder<'a> {
         }
     }
 
-    fn wrong_json_type(&mut self, name: &str, rule: &'static str, kind: AttributeType, value: &RawValue<'_>) {
+    fn wrong_json_type(
+        &mut self,
+        name: &str,
+        rule: &'static str,
+        kind: AttributeType,
+        value: &RawValue<'_>,
+    ) {
         let at = format!("attribute {name}");
-        self.violations.push(Violation::new(rule, format!("{name} must be a {}, found {}", kind.name(), value.json_type())).at(at.clone()));
-        self.violations.push(Violation::new("JSON-TM-1", format!("a {} is a JSON string", kind.name())).at(at));
+        self.violations.push(
+            Violation::new(
+                rule,
+                format!(
+                    "{name} must be a {}, found {}",
+                    kind.name(),
+                    value.json_type()
+                ),
+            )
+            .at(at.clone()),
+        );
+        self.violations.push(
+            Violation::new("JSON-TM-1", format!("a {} is a JSON string", kind.name())).at(at),
+        );
     }
 
-    fn type_string(&mut self, name: &str, text: &str, known: Option<AttributeType>, version: SpecVersion) -> Option<AttributeValue> {
+    fn type_string(
+        &mut self,
+        name: &str,
+        text: &str,
+        known: Option<AttributeType>,
+        version: SpecVersion,
+    ) -> Option<AttributeValue> {
         let at = || format!("attribute {name}");
         let rule = attribute_rule(name);
         if text.is_empty() && must_be_non_empty(name) {
-            self.violations.push(Violation::new(rule, format!("{name} must not be empty")).at(at()));
+            self.violations
+                .push(Violation::new(rule, format!("{name} must not be empty")).at(at()));
             return None;
         }
         if let Some((c, what)) = value::forbidden_char(text) {
-            let ts_rule = if what == "a control character" { "CORE-TS-6" } else { "CORE-TS-7" };
-            self.violations.push(Violation::new(ts_rule, format!("{name} contains {what} U+{:04X}", c as u32)).at(at()));
+            let ts_rule = if what == "a control character" {
+                "CORE-TS-6"
+            } else {
+                "CORE-TS-7"
+            };
+            self.violations.push(
+                Violation::new(
+                    ts_rule,
+                    format!("{name} contains {what} U+{:04X}", c as u32),
+                )
+                .at(at()),
+            );
             return None;
         }
         let kind = known.unwrap_or(AttributeType::String);
@@ -274,31 +403,48 @@ impl<'a> EventBuilder<'a> {
             AttributeType::Timestamp => match Timestamp::parse(text) {
                 Ok(t) => AttributeValue::Timestamp(t),
                 Err(e) => {
-                    self.violations.push(Violation::new(rule, format!("{name} {text:?} is not an RFC 3339 timestamp: {e}")).at(at()));
-                    self.violations.push(Violation::new("CORE-TS-12", "a Timestamp is an RFC 3339 date-time").at(at()));
+                    self.violations.push(
+                        Violation::new(
+                            rule,
+                            format!("{name} {text:?} is not an RFC 3339 timestamp: {e}"),
+                        )
+                        .at(at()),
+                    );
+                    self.violations.push(
+                        Violation::new("CORE-TS-12", "a Timestamp is an RFC 3339 date-time")
+                            .at(at()),
+                    );
                     return None;
                 }
             },
             AttributeType::UriRef => match value::check_uri_reference(text) {
                 Ok(()) => AttributeValue::UriRef(text.to_owned()),
                 Err(e) => {
-                    self.violations.push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
-                    self.violations.push(Violation::new("CORE-TS-11", "a URI-reference follows RFC 3986 §4.1").at(at()));
+                    self.violations
+                        .push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
+                    self.violations.push(
+                        Violation::new("CORE-TS-11", "a URI-reference follows RFC 3986 §4.1")
+                            .at(at()),
+                    );
                     return None;
                 }
             },
             AttributeType::Uri => match value::check_uri(text) {
                 Ok(()) => AttributeValue::Uri(text.to_owned()),
                 Err(e) => {
-                    self.violations.push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
-                    self.violations.push(Violation::new("CORE-TS-10", "a URI is absolute (RFC 3986 §4.3)").at(at()));
+                    self.violations
+                        .push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
+                    self.violations.push(
+                        Violation::new("CORE-TS-10", "a URI is absolute (RFC 3986 §4.3)").at(at()),
+                    );
                     return None;
                 }
             },
             other => match AttributeValue::parse(other, text) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.violations.push(Violation::new(rule, format!("{name}: {e}")).at(at()));
+                    self.violations
+                        .push(Violation::new(rule, format!("{name}: {e}")).at(at()));
                     return None;
                 }
             },
@@ -306,18 +452,36 @@ impl<'a> EventBuilder<'a> {
         match name {
             "datacontenttype" => {
                 if let Err(e) = value::check_media_type(text) {
-                    self.violations.push(Violation::new("CORE-DCT-1", format!("datacontenttype {text:?}: {e}")).at(at()));
+                    self.violations.push(
+                        Violation::new("CORE-DCT-1", format!("datacontenttype {text:?}: {e}"))
+                            .at(at()),
+                    );
                     return None;
                 }
             }
             "source" if !has_scheme(text) => {
-                self.violations.push(Violation::new("CORE-SRC-2", format!("source {text:?} is not an absolute URI (recommended)")).at(at()));
+                self.violations.push(
+                    Violation::new(
+                        "CORE-SRC-2",
+                        format!("source {text:?} is not an absolute URI (recommended)"),
+                    )
+                    .at(at()),
+                );
             }
             "type" if !looks_reverse_dns(text) => {
-                self.violations.push(Violation::new("CORE-TYPE-2", format!("type {text:?} has no reverse-DNS prefix (recommended)")).at(at()));
+                self.violations.push(
+                    Violation::new(
+                        "CORE-TYPE-2",
+                        format!("type {text:?} has no reverse-DNS prefix (recommended)"),
+                    )
+                    .at(at()),
+                );
             }
             "datacontentencoding" if version == SpecVersion::V0_3 && text != "base64" => {
-                let mut v = Violation::new("CORE-TS-9", format!("datacontentencoding {text:?}: spec 0.3 defines only \"base64\""));
+                let mut v = Violation::new(
+                    "CORE-TS-9",
+                    format!("datacontentencoding {text:?}: spec 0.3 defines only \"base64\""),
+                );
                 v.level = Level::Must;
                 self.violations.push(v.at(at()));
                 return None;
@@ -332,7 +496,10 @@ fn has_scheme(text: &str) -> bool {
     match text.split_once(':') {
         Some((scheme, _)) => {
             let b = scheme.as_bytes();
-            !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(c))
+            !b.is_empty()
+                && b[0].is_ascii_alphabetic()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(c))
         }
         None => false,
     }
@@ -343,7 +510,11 @@ fn has_scheme(text: &str) -> bool {
 fn looks_reverse_dns(text: &str) -> bool {
     let mut labels = text.split('.');
     let first = labels.next().unwrap_or("");
-    !first.is_empty() && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && labels.next().is_some_and(|l| !l.is_empty())
+    !first.is_empty()
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && labels.next().is_some_and(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -368,16 +539,34 @@ mod tests {
 
     #[test]
     fn minimal_event_is_valid() {
-        let (e, v) = build(&[("specversion", s("1.0")), ("id", s("1")), ("source", s("urn:x")), ("type", s("com.example.t"))]);
+        let (e, v) = build(&[
+            ("specversion", s("1.0")),
+            ("id", s("1")),
+            ("source", s("urn:x")),
+            ("type", s("com.example.t")),
+        ]);
         assert!(v.is_empty(), "{v:?}");
         assert_eq!(e.get_str("id"), Some("1"));
     }
 
     #[test]
     fn every_violation_is_reported() {
-        let (_, v) = build(&[("specversion", s("1.0")), ("id", s("")), ("source", s("%zz")), ("Bad_Name", s("x")), ("n", RawValue::Int("2147483648"))]);
+        let (_, v) = build(&[
+            ("specversion", s("1.0")),
+            ("id", s("")),
+            ("source", s("%zz")),
+            ("Bad_Name", s("x")),
+            ("n", RawValue::Int("2147483648")),
+        ]);
         let r = rules(&v);
-        for want in ["CORE-ID-1", "CORE-SRC-1", "CORE-TS-11", "CORE-NAME-1", "CORE-TS-4", "CORE-CTX-1"] {
+        for want in [
+            "CORE-ID-1",
+            "CORE-SRC-1",
+            "CORE-TS-11",
+            "CORE-NAME-1",
+            "CORE-TS-4",
+            "CORE-CTX-1",
+        ] {
             assert!(r.contains(&want), "{want} missing from {r:?}");
         }
     }
@@ -393,13 +582,23 @@ mod tests {
             ("1ext", s("y")),
         ]);
         assert!(v.iter().all(|v| !v.is_error()), "{v:?}");
-        assert_eq!(rules(&v), ["CORE-SRC-2", "CORE-TYPE-2", "CORE-NAME-4", "CORE-NAME-2"]);
+        assert_eq!(
+            rules(&v),
+            ["CORE-SRC-2", "CORE-TYPE-2", "CORE-NAME-4", "CORE-NAME-2"]
+        );
         assert!(conclude(e, v).is_ok());
     }
 
     #[test]
     fn json_types_are_checked() {
-        let (_, v) = build(&[("specversion", s("1.0")), ("id", RawValue::Int("1")), ("source", s("/s")), ("type", s("t.x")), ("f", RawValue::Number("1.5")), ("o", RawValue::Object)]);
+        let (_, v) = build(&[
+            ("specversion", s("1.0")),
+            ("id", RawValue::Int("1")),
+            ("source", s("/s")),
+            ("type", s("t.x")),
+            ("f", RawValue::Number("1.5")),
+            ("o", RawValue::Object),
+        ]);
         let r = rules(&v);
         for want in ["CORE-ID-1", "JSON-TM-1", "JSON-TM-2", "CORE-CTX-3"] {
             assert!(r.contains(&want), "{want} missing from {r:?}");
@@ -408,16 +607,32 @@ mod tests {
 
     #[test]
     fn null_means_unset() {
-        let (e, v) = build(&[("specversion", s("1.0")), ("id", s("1")), ("source", s("urn:s")), ("type", s("a.b")), ("subject", RawValue::Null)]);
+        let (e, v) = build(&[
+            ("specversion", s("1.0")),
+            ("id", s("1")),
+            ("source", s("urn:s")),
+            ("type", s("a.b")),
+            ("subject", RawValue::Null),
+        ]);
         assert!(v.is_empty());
         assert!(e.get("subject").is_none());
-        let (_, v) = build(&[("specversion", s("1.0")), ("id", RawValue::Null), ("source", s("urn:s")), ("type", s("a.b"))]);
+        let (_, v) = build(&[
+            ("specversion", s("1.0")),
+            ("id", RawValue::Null),
+            ("source", s("urn:s")),
+            ("type", s("a.b")),
+        ]);
         assert_eq!(rules(&v), ["CORE-CTX-1"]);
     }
 
     #[test]
     fn unknown_specversion_is_an_error() {
-        let (_, v) = build(&[("specversion", s("1.0.2")), ("id", s("1")), ("source", s("urn:s")), ("type", s("a.b"))]);
+        let (_, v) = build(&[
+            ("specversion", s("1.0.2")),
+            ("id", s("1")),
+            ("source", s("urn:s")),
+            ("type", s("a.b")),
+        ]);
         assert_eq!(rules(&v), ["CORE-SV-2"]);
     }
 }

@@ -14,8 +14,11 @@ use crate::wire::{HttpMessage, MEDIA_JSON, MEDIA_JSON_BATCH};
 /// tested before structured, since both share the `application/cloudevents`
 /// prefix; the comparison ignores ASCII case (HTTP-MODE-1..3).
 pub fn detect_mode(content_type: Option<&[u8]>) -> Mode {
-    let Some(ct) = content_type else { return Mode::Binary };
-    let starts = |prefix: &[u8]| ct.len() >= prefix.len() && ct[..prefix.len()].eq_ignore_ascii_case(prefix);
+    let Some(ct) = content_type else {
+        return Mode::Binary;
+    };
+    let starts =
+        |prefix: &[u8]| ct.len() >= prefix.len() && ct[..prefix.len()].eq_ignore_ascii_case(prefix);
     if starts(b"application/cloudevents-batch") {
         Mode::Batch
     } else if starts(b"application/cloudevents") {
@@ -28,7 +31,9 @@ pub fn detect_mode(content_type: Option<&[u8]>) -> Mode {
 /// Returns the media type of `ct` without parameters, lower-cased.
 pub(crate) fn essence(ct: &[u8]) -> String {
     let end = ct.iter().position(|&b| b == b';').unwrap_or(ct.len());
-    String::from_utf8_lossy(&ct[..end]).trim().to_ascii_lowercase()
+    String::from_utf8_lossy(&ct[..end])
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Decodes an HTTP message in whichever mode its `Content-Type` selects.
@@ -43,7 +48,11 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
                 return Err(vec![unsupported_format(ct, "HTTP-BAT-1")]);
             }
             let (events, warnings) = json::decode_batch(&msg.body)?;
-            Ok(Decoded { events, encoding: Encoding::HttpBatch, warnings })
+            Ok(Decoded {
+                events,
+                encoding: Encoding::HttpBatch,
+                warnings,
+            })
         }
         Mode::Structured => {
             let ct = ct.unwrap_or_default();
@@ -51,11 +60,19 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
                 return Err(vec![unsupported_format(ct, "HTTP-MODE-4")]);
             }
             let (event, warnings) = json::decode_event(&msg.body)?;
-            Ok(Decoded { events: vec![event], encoding: Encoding::HttpStructured, warnings })
+            Ok(Decoded {
+                events: vec![event],
+                encoding: Encoding::HttpStructured,
+                warnings,
+            })
         }
         Mode::Binary => {
             let (event, warnings) = decode_binary(msg, ct, repeated_ct)?;
-            Ok(Decoded { events: vec![event], encoding: Encoding::HttpBinary, warnings })
+            Ok(Decoded {
+                events: vec![event],
+                encoding: Encoding::HttpBinary,
+                warnings,
+            })
         }
     }
 }
@@ -63,7 +80,10 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
 fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
     let mut v = Violation::new(
         rule,
-        format!("event format {:?} is not supported; the reference knows only the JSON format", String::from_utf8_lossy(ct)),
+        format!(
+            "event format {:?} is not supported; the reference knows only the JSON format",
+            String::from_utf8_lossy(ct)
+        ),
     );
     v.refuse = true;
     v.at("header content-type")
@@ -74,7 +94,9 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
     let mut seen: Vec<String> = Vec::with_capacity(msg.headers.len());
     let mut any_ce = false;
     for (name, raw) in &msg.headers {
-        let Some(prefix) = name.get(..3) else { continue };
+        let Some(prefix) = name.get(..3) else {
+            continue;
+        };
         if !prefix.eq_ignore_ascii_case("ce-") {
             continue;
         }
@@ -82,7 +104,13 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
         let attribute = name[3..].to_ascii_lowercase();
         let at = format!("header {name}");
         if seen.contains(&attribute) {
-            builder.violation(Violation::new("CORE-CTX-2", format!("header {name} is repeated; an attribute appears at most once")).at(at));
+            builder.violation(
+                Violation::new(
+                    "CORE-CTX-2",
+                    format!("header {name} is repeated; an attribute appears at most once"),
+                )
+                .at(at),
+            );
             continue;
         }
         seen.push(attribute.clone());
@@ -104,16 +132,29 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
         ));
     }
     if repeated_ct {
-        builder.violation(Violation::new("CORE-CTX-2", "Content-Type is repeated, so datacontenttype would appear twice").at("header content-type"));
+        builder.violation(
+            Violation::new(
+                "CORE-CTX-2",
+                "Content-Type is repeated, so datacontenttype would appear twice",
+            )
+            .at("header content-type"),
+        );
     }
     if let Some(ct) = ct {
         match percent::decode(ct) {
             // Content-Type is not percent-encoded, but it must be printable
             // ASCII, which is all this checks when there is no '%'.
             _ if !ct.iter().all(|b| (0x20..0x7f).contains(b)) => builder.violation(
-                Violation::new("HTTP-HDR-1", "Content-Type holds a byte outside printable US-ASCII").at("header content-type"),
+                Violation::new(
+                    "HTTP-HDR-1",
+                    "Content-Type holds a byte outside printable US-ASCII",
+                )
+                .at("header content-type"),
             ),
-            _ => builder.push("datacontenttype", RawValue::Str(Cow::Owned(String::from_utf8_lossy(ct).into_owned()))),
+            _ => builder.push(
+                "datacontenttype",
+                RawValue::Str(Cow::Owned(String::from_utf8_lossy(ct).into_owned())),
+            ),
         }
     }
     let (mut event, violations) = builder.finish();
@@ -130,13 +171,17 @@ pub(crate) fn body_data(body: &[u8], content_type: Option<&str>) -> Data {
     }
     match content_type {
         Some(ct) if is_json_content_type(ct) => match std::str::from_utf8(body) {
-            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => Data::Json(text.to_owned()),
+            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => {
+                Data::Json(text.to_owned())
+            }
             _ => Data::Bytes(body.to_vec()),
         },
-        Some(ct) if ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/") => match std::str::from_utf8(body) {
-            Ok(text) => Data::Text(text.to_owned()),
-            Err(_) => Data::Bytes(body.to_vec()),
-        },
+        Some(ct) if ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/") => {
+            match std::str::from_utf8(body) {
+                Ok(text) => Data::Text(text.to_owned()),
+                Err(_) => Data::Bytes(body.to_vec()),
+            }
+        }
         _ => Data::Bytes(body.to_vec()),
     }
 }
@@ -152,15 +197,31 @@ pub(crate) fn binary_content_type(event: &Event) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Returns true when `name` travels as its own header in binary mode:
+/// `datacontenttype` is the content type instead, and spec 0.3's
+/// `datacontentencoding` only describes how the JSON format wraps bytes, which
+/// a binary body carries raw.
+pub(crate) fn is_binary_header_attribute(event: &Event, name: &str) -> bool {
+    name != "datacontenttype"
+        && !(name == "datacontentencoding"
+            && event.specversion() == crate::event::SpecVersion::V0_3)
+}
+
 /// Encodes one event in binary mode.
 pub fn encode_binary(event: &Event) -> HttpMessage {
     let mut headers = Vec::with_capacity(event.attribute_count() + 2);
-    headers.push(("ce-specversion".to_owned(), event.specversion().as_str().as_bytes().to_vec()));
+    headers.push((
+        "ce-specversion".to_owned(),
+        event.specversion().as_str().as_bytes().to_vec(),
+    ));
     for (name, value) in event.attributes() {
-        if name == "datacontenttype" {
+        if !is_binary_header_attribute(event, name) {
             continue;
         }
-        headers.push((format!("ce-{name}"), percent::encode(&value.canonical()).as_bytes().to_vec()));
+        headers.push((
+            format!("ce-{name}"),
+            percent::encode(&value.canonical()).as_bytes().to_vec(),
+        ));
     }
     if let Some(ct) = binary_content_type(event) {
         headers.push(("content-type".to_owned(), ct.as_bytes().to_vec()));
@@ -170,12 +231,21 @@ pub fn encode_binary(event: &Event) -> HttpMessage {
 
 /// Encodes one event in structured mode with the JSON format.
 pub fn encode_structured(event: &Event) -> HttpMessage {
-    HttpMessage::post(vec![("content-type".to_owned(), MEDIA_JSON.as_bytes().to_vec())], json::encode_event(event))
+    HttpMessage::post(
+        vec![("content-type".to_owned(), MEDIA_JSON.as_bytes().to_vec())],
+        json::encode_event(event),
+    )
 }
 
 /// Encodes events in batched mode with the JSON batch format.
 pub fn encode_batch(events: &[Event]) -> HttpMessage {
-    HttpMessage::post(vec![("content-type".to_owned(), MEDIA_JSON_BATCH.as_bytes().to_vec())], json::encode_batch(events))
+    HttpMessage::post(
+        vec![(
+            "content-type".to_owned(),
+            MEDIA_JSON_BATCH.as_bytes().to_vec(),
+        )],
+        json::encode_batch(events),
+    )
 }
 
 #[cfg(test)]
@@ -183,29 +253,48 @@ mod tests {
     use super::*;
 
     fn h0() -> Vec<(String, Vec<u8>)> {
-        [("ce-specversion", "1.0"), ("ce-id", "1"), ("ce-source", "/s"), ("ce-type", "t.x")]
-            .into_iter()
-            .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
-            .collect()
+        [
+            ("ce-specversion", "1.0"),
+            ("ce-id", "1"),
+            ("ce-source", "/s"),
+            ("ce-type", "t.x"),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
+        .collect()
     }
 
     fn with(extra: &[(&str, &str)]) -> HttpMessage {
         let mut h = h0();
-        h.extend(extra.iter().map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())));
+        h.extend(
+            extra
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+        );
         HttpMessage::post(h, Vec::new())
     }
 
     fn rules(r: &Result<Decoded, Vec<Violation>>) -> Vec<&str> {
         match r {
             Ok(_) => vec![],
-            Err(v) => v.iter().filter(|v| v.is_error()).map(|v| v.rule.as_str()).collect(),
+            Err(v) => v
+                .iter()
+                .filter(|v| v.is_error())
+                .map(|v| v.rule.as_str())
+                .collect(),
         }
     }
 
     #[test]
     fn modes_are_detected_case_insensitively_batch_first() {
-        assert_eq!(detect_mode(Some(b"APPLICATION/CloudEvents+JSON; charset=utf-8")), Mode::Structured);
-        assert_eq!(detect_mode(Some(b"application/cloudevents-batch+json")), Mode::Batch);
+        assert_eq!(
+            detect_mode(Some(b"APPLICATION/CloudEvents+JSON; charset=utf-8")),
+            Mode::Structured
+        );
+        assert_eq!(
+            detect_mode(Some(b"application/cloudevents-batch+json")),
+            Mode::Batch
+        );
         assert_eq!(detect_mode(Some(b"text/plain")), Mode::Binary);
         assert_eq!(detect_mode(None), Mode::Binary);
     }
@@ -215,7 +304,13 @@ mod tests {
         let d = decode(&with(&[])).unwrap();
         assert_eq!(d.events[0].get_str("id"), Some("1"));
         let msg = HttpMessage::post(
-            vec![("CE-ID".into(), b"1".to_vec()), ("Ce-Source".into(), b"/s".to_vec()), ("ce-SPECVERSION".into(), b"1.0".to_vec()), ("ce-type".into(), b"t.x".to_vec()), ("ce-MyExt".into(), b"v".to_vec())],
+            vec![
+                ("CE-ID".into(), b"1".to_vec()),
+                ("Ce-Source".into(), b"/s".to_vec()),
+                ("ce-SPECVERSION".into(), b"1.0".to_vec()),
+                ("ce-type".into(), b"t.x".to_vec()),
+                ("ce-MyExt".into(), b"v".to_vec()),
+            ],
             vec![],
         );
         let d = decode(&msg).unwrap();
@@ -224,35 +319,65 @@ mod tests {
 
     #[test]
     fn binary_violations() {
-        assert_eq!(rules(&decode(&with(&[("ce-datacontenttype", "text/plain")]))), ["HTTP-BIN-2"]);
+        assert_eq!(
+            rules(&decode(&with(&[("ce-datacontenttype", "text/plain")]))),
+            ["HTTP-BIN-2"]
+        );
         assert_eq!(rules(&decode(&with(&[("ce-id", "2")]))), ["CORE-CTX-2"]);
-        assert_eq!(rules(&decode(&with(&[("ce-subject", "%FF")]))), ["HTTP-HDR-10"]);
-        assert_eq!(rules(&decode(&with(&[("ce-subject", "")]))), ["CORE-SUBJ-1"]);
+        assert_eq!(
+            rules(&decode(&with(&[("ce-subject", "%FF")]))),
+            ["HTTP-HDR-10"]
+        );
+        assert_eq!(
+            rules(&decode(&with(&[("ce-subject", "")]))),
+            ["CORE-SUBJ-1"]
+        );
         assert_eq!(rules(&decode(&with(&[("ce-data", "x")]))), ["CORE-NAME-5"]);
         assert_eq!(rules(&decode(&with(&[("ce-", "x")]))), ["CORE-NAME-3"]);
         assert!(decode(&with(&[("ce-comexampleext", "")])).is_ok());
-        let none = HttpMessage::post(vec![("content-type".into(), b"application/json".to_vec())], b"{}".to_vec());
+        let none = HttpMessage::post(
+            vec![("content-type".into(), b"application/json".to_vec())],
+            b"{}".to_vec(),
+        );
         assert!(rules(&decode(&none)).contains(&"HTTP-MODE-7"));
     }
 
     #[test]
     fn binary_round_trip_keeps_percent_encoding_and_content_type() {
-        let mut msg = with(&[("ce-subject", "Euro%20%E2%82%AC%20%F0%9F%98%80"), ("content-type", "application/json; charset=utf-8")]);
+        let mut msg = with(&[
+            ("ce-subject", "Euro%20%E2%82%AC%20%F0%9F%98%80"),
+            ("content-type", "application/json; charset=utf-8"),
+        ]);
         msg.body = br#"{"a":1}"#.to_vec();
         let d = decode(&msg).unwrap();
         let e = &d.events[0];
         assert_eq!(e.get_str("subject"), Some("Euro € 😀"));
         assert_eq!(e.data(), &Data::Json(r#"{"a":1}"#.into()));
         let out = encode_binary(e);
-        assert_eq!(out.header("ce-subject"), Some("Euro%20%E2%82%AC%20%F0%9F%98%80"));
-        assert_eq!(out.header("content-type"), Some("application/json; charset=utf-8"));
+        assert_eq!(
+            out.header("ce-subject"),
+            Some("Euro%20%E2%82%AC%20%F0%9F%98%80")
+        );
+        assert_eq!(
+            out.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
         assert!(out.header("ce-datacontenttype").is_none());
         assert_eq!(out.body, br#"{"a":1}"#);
     }
 
     #[test]
     fn structured_ignores_headers_and_batch_needs_its_type() {
-        let mut msg = HttpMessage::post(vec![("content-type".into(), b"application/cloudevents+json".to_vec()), ("ce-id".into(), b"1".to_vec())], br#"{"specversion":"1.0","source":"/s","type":"t.x"}"#.to_vec());
+        let mut msg = HttpMessage::post(
+            vec![
+                (
+                    "content-type".into(),
+                    b"application/cloudevents+json".to_vec(),
+                ),
+                ("ce-id".into(), b"1".to_vec()),
+            ],
+            br#"{"specversion":"1.0","source":"/s","type":"t.x"}"#.to_vec(),
+        );
         assert_eq!(rules(&decode(&msg)), ["CORE-CTX-1"]);
         msg.body = br#"[{"specversion":"1.0","id":"1","source":"/s","type":"t.x"}]"#.to_vec();
         assert_eq!(rules(&decode(&msg)), ["JSON-ENV-1"]);

@@ -26,13 +26,28 @@ pub fn decode_event(bytes: &[u8]) -> Built {
     match first_byte(bytes) {
         Some(b'{') => {}
         Some(b'[') => {
-            return Err(vec![Violation::new("JSON-ENV-1", "a single event is one JSON object, not an array (a batch needs the batch media type)")]);
+            return Err(vec![Violation::new(
+                "JSON-ENV-1",
+                "a single event is one JSON object, not an array (a batch needs the batch media type)",
+            )]);
         }
-        Some(_) => return Err(vec![Violation::new("JSON-ENV-1", "a JSON-format event is a JSON object")]),
-        None => return Err(vec![Violation::new("JSON-ENV-1", "the document is empty; a JSON-format event is a JSON object")]),
+        Some(_) => {
+            return Err(vec![Violation::new(
+                "JSON-ENV-1",
+                "a JSON-format event is a JSON object",
+            )]);
+        }
+        None => {
+            return Err(vec![Violation::new(
+                "JSON-ENV-1",
+                "the document is empty; a JSON-format event is a JSON object",
+            )]);
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let built = EventSeed.deserialize(&mut de).and_then(|b| de.end().map(|()| b));
+    let built = EventSeed
+        .deserialize(&mut de)
+        .and_then(|b| de.end().map(|()| b));
     match built {
         Ok(b) => b,
         Err(e) => Err(vec![syntax_violation(&e)]),
@@ -43,10 +58,15 @@ pub fn decode_event(bytes: &[u8]) -> Built {
 /// One invalid event rejects the batch; violations name the element.
 pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Violation>> {
     if first_byte(bytes) != Some(b'[') {
-        return Err(vec![Violation::new("JSON-BATCH-1", "a batch is a JSON array of events")]);
+        return Err(vec![Violation::new(
+            "JSON-BATCH-1",
+            "a batch is a JSON array of events",
+        )]);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = BatchSeed.deserialize(&mut de).and_then(|b| de.end().map(|()| b));
+    let parsed = BatchSeed
+        .deserialize(&mut de)
+        .and_then(|b| de.end().map(|()| b));
     let elements = match parsed {
         Ok(elements) => elements,
         Err(e) => return Err(vec![syntax_violation(&e)]),
@@ -68,13 +88,19 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
                 events.push(event);
             }
             Some(Err(v)) => errors.extend(v.into_iter().map(locate)),
-            None => errors.push(locate(Violation::new("JSON-BATCH-1", "every element of a batch is an event object"))),
+            None => errors.push(locate(Violation::new(
+                "JSON-BATCH-1",
+                "every element of a batch is an event object",
+            ))),
         }
     }
     if let Some(first) = events.first().map(Event::specversion)
         && events.iter().any(|e| e.specversion() != first)
     {
-        errors.push(Violation::new("CORE-BATCH-1", "the events of one batch must share one specversion"));
+        errors.push(Violation::new(
+            "CORE-BATCH-1",
+            "the events of one batch must share one specversion",
+        ));
     }
     if errors.is_empty() {
         Ok((events, warnings))
@@ -85,13 +111,19 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
 }
 
 fn first_byte(bytes: &[u8]) -> Option<u8> {
-    bytes.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 fn syntax_violation(e: &serde_json::Error) -> Violation {
     let text = e.to_string();
     if text.contains("surrogate") {
-        Violation::new("CORE-TS-8", format!("a string holds an unpaired surrogate: {text}"))
+        Violation::new(
+            "CORE-TS-8",
+            format!("a string holds an unpaired surrogate: {text}"),
+        )
     } else if text.contains("duplicate member") {
         Violation::new("CORE-CTX-2", text)
     } else {
@@ -174,10 +206,20 @@ impl<'de> Visitor<'de> for EventVisitor {
     }
 }
 
-fn build_event<'de>(names: Vec<Cow<'de, str>>, values: Vec<&'de JsonRaw>, duplicates: Vec<String>) -> Built {
+fn build_event<'de>(
+    names: Vec<Cow<'de, str>>,
+    values: Vec<&'de JsonRaw>,
+    duplicates: Vec<String>,
+) -> Built {
     let mut builder = EventBuilder::new(Origin::Json);
     for name in duplicates {
-        builder.violation(Violation::new("CORE-CTX-2", format!("member {name:?} appears more than once")).at(format!("member {name}")));
+        builder.violation(
+            Violation::new(
+                "CORE-CTX-2",
+                format!("member {name:?} appears more than once"),
+            )
+            .at(format!("member {name}")),
+        );
     }
     let mut data: Option<&JsonRaw> = None;
     let mut data_base64: Option<&JsonRaw> = None;
@@ -199,42 +241,76 @@ fn build_event<'de>(names: Vec<Cow<'de, str>>, values: Vec<&'de JsonRaw>, duplic
     let (mut event, mut violations) = builder.finish();
     let payload = match (data, data_base64) {
         (Some(_), Some(_)) => {
-            violations.push(Violation::new("JSON-DATA-8", "data and data_base64 are both present").at("member data_base64"));
+            violations.push(
+                Violation::new("JSON-DATA-8", "data and data_base64 are both present")
+                    .at("member data_base64"),
+            );
             Data::None
         }
-        (None, Some(b64)) => match classify(b64) {
-            Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
-                Ok(bytes) => Data::Bytes(bytes),
-                Err(_) => {
-                    violations.push(Violation::new("JSON-DATA-10", "data_base64 is not RFC 4648 base64 (standard alphabet, padded)").at("member data_base64"));
+        (None, Some(b64)) => {
+            match classify(b64) {
+                Ok(RawValue::Str(text)) => {
+                    match BASE64.decode(text.as_bytes()) {
+                        Ok(bytes) => Data::Bytes(bytes),
+                        Err(_) => {
+                            violations.push(Violation::new("JSON-DATA-10", "data_base64 is not RFC 4648 base64 (standard alphabet, padded)").at("member data_base64"));
+                            Data::None
+                        }
+                    }
+                }
+                _ => {
+                    violations.push(
+                        Violation::new("JSON-DATA-10", "data_base64 must be a base64 string")
+                            .at("member data_base64"),
+                    );
                     Data::None
                 }
-            },
-            _ => {
-                violations.push(Violation::new("JSON-DATA-10", "data_base64 must be a base64 string").at("member data_base64"));
-                Data::None
             }
-        },
-        (Some(raw), None) => decode_data(raw, dct.as_deref(), encoding.as_deref(), event.specversion(), &mut violations),
+        }
+        (Some(raw), None) => decode_data(
+            raw,
+            dct.as_deref(),
+            encoding.as_deref(),
+            event.specversion(),
+            &mut violations,
+        ),
         (None, None) => Data::None,
     };
     event.set_data(payload);
     conclude(event, violations)
 }
 
-fn decode_data(raw: &JsonRaw, dct: Option<&str>, encoding: Option<&str>, version: SpecVersion, violations: &mut Vec<Violation>) -> Data {
+fn decode_data(
+    raw: &JsonRaw,
+    dct: Option<&str>,
+    encoding: Option<&str>,
+    version: SpecVersion,
+    violations: &mut Vec<Violation>,
+) -> Data {
     let at = "member data";
     if version == SpecVersion::V0_3 && encoding == Some("base64") {
         return match classify(raw) {
             Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
                 Ok(bytes) => Data::Bytes(bytes),
                 Err(_) => {
-                    violations.push(Violation::new("CORE-TS-9", "with datacontentencoding base64, data must be RFC 4648 base64").at(at));
+                    violations.push(
+                        Violation::new(
+                            "CORE-TS-9",
+                            "with datacontentencoding base64, data must be RFC 4648 base64",
+                        )
+                        .at(at),
+                    );
                     Data::None
                 }
             },
             _ => {
-                violations.push(Violation::new("CORE-TS-9", "with datacontentencoding base64, data must be a base64 string").at(at));
+                violations.push(
+                    Violation::new(
+                        "CORE-TS-9",
+                        "with datacontentencoding base64, data must be a base64 string",
+                    )
+                    .at(at),
+                );
                 Data::None
             }
         };
@@ -248,7 +324,9 @@ fn decode_data(raw: &JsonRaw, dct: Option<&str>, encoding: Option<&str>, version
             Ok(_) => {
                 let mut v = Violation::new(
                     "JSON-DATA-13",
-                    format!("datacontenttype {ct:?} is not JSON, so data should be a string; the reference refuses other JSON values, as the spec allows"),
+                    format!(
+                        "datacontenttype {ct:?} is not JSON, so data should be a string; the reference refuses other JSON values, as the spec allows"
+                    ),
                 );
                 v.refuse = true;
                 violations.push(v.at(at));
@@ -288,7 +366,11 @@ impl<'de> Visitor<'de> for BatchVisitor {
             }
             if raw.get().starts_with('{') {
                 let mut de = serde_json::Deserializer::from_str(raw.get());
-                out.push(Some(EventSeed.deserialize(&mut de).unwrap_or_else(|e| Err(vec![syntax_violation(&e)]))));
+                out.push(Some(
+                    EventSeed
+                        .deserialize(&mut de)
+                        .unwrap_or_else(|e| Err(vec![syntax_violation(&e)])),
+                ));
             } else {
                 out.push(None);
             }
@@ -394,7 +476,11 @@ mod tests {
     fn rules(r: &Result<impl fmt::Debug, Vec<Violation>>) -> Vec<String> {
         match r {
             Ok(_) => vec![],
-            Err(v) => v.iter().filter(|v| v.is_error()).map(|v| v.rule.clone()).collect(),
+            Err(v) => v
+                .iter()
+                .filter(|v| v.is_error())
+                .map(|v| v.rule.clone())
+                .collect(),
         }
     }
 
@@ -408,14 +494,18 @@ mod tests {
 
     #[test]
     fn duplicate_members_are_rejected() {
-        let r = decode_event(br#"{"specversion":"1.0","id":"1","id":"2","source":"/s","type":"t.x"}"#);
+        let r =
+            decode_event(br#"{"specversion":"1.0","id":"1","id":"2","source":"/s","type":"t.x"}"#);
         assert_eq!(rules(&r), ["CORE-CTX-2"]);
     }
 
     #[test]
     fn envelope_must_be_an_object() {
         assert_eq!(rules(&decode_event(b"\"x\"")), ["JSON-ENV-1"]);
-        assert_eq!(rules(&decode_event(format!("[{E0}]").as_bytes())), ["JSON-ENV-1"]);
+        assert_eq!(
+            rules(&decode_event(format!("[{E0}]").as_bytes())),
+            ["JSON-ENV-1"]
+        );
         assert_eq!(rules(&decode_event(b"{")), ["JSON-ENV-1"]);
         assert_eq!(rules(&decode_event(b"")), ["JSON-ENV-1"]);
     }
@@ -424,23 +514,39 @@ mod tests {
     fn data_and_data_base64() {
         let r = decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":"x","data_base64":"eA=="}"#);
         assert_eq!(rules(&r), ["JSON-DATA-8"]);
-        let (e, _) = decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data_base64":"/wA="}"#).unwrap();
+        let (e, _) = decode_event(
+            br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data_base64":"/wA="}"#,
+        )
+        .unwrap();
         assert_eq!(e.data(), &Data::Bytes(vec![0xff, 0]));
-        assert!(String::from_utf8(encode_event(&e)).unwrap().ends_with(r#""data_base64":"/wA="}"#));
+        assert!(
+            String::from_utf8(encode_event(&e))
+                .unwrap()
+                .ends_with(r#""data_base64":"/wA="}"#)
+        );
         let r = decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data_base64":"not base64!"}"#);
         assert_eq!(rules(&r), ["JSON-DATA-10"]);
     }
 
     #[test]
     fn data_follows_the_content_type() {
-        let doc = |ct: &str, data: &str| format!(r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"{ct}","data":{data}}}"#);
-        let (e, _) = decode_event(doc("application/vnd.x+json; charset=utf-8", r#"{"a": 1}"#).as_bytes()).unwrap();
+        let doc = |ct: &str, data: &str| {
+            format!(
+                r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"{ct}","data":{data}}}"#
+            )
+        };
+        let (e, _) =
+            decode_event(doc("application/vnd.x+json; charset=utf-8", r#"{"a": 1}"#).as_bytes())
+                .unwrap();
         assert_eq!(e.data(), &Data::Json(r#"{"a": 1}"#.into()));
         let (e, _) = decode_event(doc("text/plain", r#""hi""#).as_bytes()).unwrap();
         assert_eq!(e.data(), &Data::Text("hi".into()));
         let (e, _) = decode_event(doc("application/json", r#""{\"a\":1}""#).as_bytes()).unwrap();
         assert_eq!(e.data(), &Data::Json(r#""{\"a\":1}""#.into()));
-        assert_eq!(rules(&decode_event(doc("text/plain", r#"{"a":1}"#).as_bytes())), ["JSON-DATA-13"]);
+        assert_eq!(
+            rules(&decode_event(doc("text/plain", r#"{"a":1}"#).as_bytes())),
+            ["JSON-DATA-13"]
+        );
         let (e, _) = decode_event(doc("application/json", "null").as_bytes()).unwrap();
         assert_eq!(e.data(), &Data::Json("null".into()));
     }
@@ -449,9 +555,14 @@ mod tests {
     fn lone_surrogates_and_controls_are_rejected() {
         let r = decode_event(br#"{"specversion":"1.0","id":"\uDEAD","source":"/s","type":"t.x"}"#);
         assert_eq!(rules(&r), ["CORE-TS-8"]);
-        let (e, _) = decode_event(br#"{"specversion":"1.0","id":"\uD83D\uDE00","source":"/s","type":"t.x"}"#).unwrap();
+        let (e, _) = decode_event(
+            br#"{"specversion":"1.0","id":"\uD83D\uDE00","source":"/s","type":"t.x"}"#,
+        )
+        .unwrap();
         assert_eq!(e.get_str("id"), Some("😀"));
-        let r = decode_event(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","subject":"a\tb"}"#);
+        let r = decode_event(
+            br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","subject":"a\tb"}"#,
+        );
         assert_eq!(rules(&r), ["CORE-TS-6"]);
     }
 
@@ -461,20 +572,35 @@ mod tests {
         assert!(events.is_empty());
         let (events, _) = decode_batch(format!("[{E0},{E0}]").as_bytes()).unwrap();
         assert_eq!(events.len(), 2);
-        assert_eq!(rules(&decode_batch(format!("[{E0},5]").as_bytes())), ["JSON-BATCH-1"]);
-        assert_eq!(rules(&decode_batch(format!(r#"{{"events":[{E0}]}}"#).as_bytes())), ["JSON-BATCH-1"]);
-        let mixed = format!(r#"[{E0},{{"specversion":"0.3","id":"1","source":"/s","type":"t.x"}}]"#);
+        assert_eq!(
+            rules(&decode_batch(format!("[{E0},5]").as_bytes())),
+            ["JSON-BATCH-1"]
+        );
+        assert_eq!(
+            rules(&decode_batch(format!(r#"{{"events":[{E0}]}}"#).as_bytes())),
+            ["JSON-BATCH-1"]
+        );
+        let mixed =
+            format!(r#"[{E0},{{"specversion":"0.3","id":"1","source":"/s","type":"t.x"}}]"#);
         assert_eq!(rules(&decode_batch(mixed.as_bytes())), ["CORE-BATCH-1"]);
         let (events, _) = decode_batch(format!("[{E0}]").as_bytes()).unwrap();
-        assert_eq!(String::from_utf8(encode_batch(&events)).unwrap(), format!("[{E0}]"));
+        assert_eq!(
+            String::from_utf8(encode_batch(&events)).unwrap(),
+            format!("[{E0}]")
+        );
     }
 
     #[test]
     fn integers_in_json() {
-        let doc = |n: &str| format!(r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","n":{n}}}"#);
+        let doc = |n: &str| {
+            format!(r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","n":{n}}}"#)
+        };
         assert!(decode_event(doc("-2147483648").as_bytes()).is_ok());
         assert!(decode_event(doc("-0").as_bytes()).is_ok());
-        assert_eq!(rules(&decode_event(doc("2147483648").as_bytes())), ["CORE-TS-4"]);
+        assert_eq!(
+            rules(&decode_event(doc("2147483648").as_bytes())),
+            ["CORE-TS-4"]
+        );
         assert_eq!(rules(&decode_event(doc("5.0").as_bytes())), ["JSON-TM-2"]);
         assert_eq!(rules(&decode_event(doc("1e2").as_bytes())), ["JSON-TM-2"]);
     }
@@ -484,5 +610,45 @@ mod tests {
         let mut out = Vec::new();
         write_string(&mut out, "a\"b\\c\u{1}\n€");
         assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\u0001\n€""#);
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_scanned_without_recursion() {
+        let depth = 100_000;
+        let doc = format!(
+            r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        // Valid JSON however deep: `data` is kept as text, never built as a tree.
+        let (event, _) = decode_event(doc.as_bytes()).unwrap();
+        assert_eq!(event.data().body_bytes().len(), 2 * depth);
+        let batch = format!("[{}{}]", "[".repeat(depth), "]".repeat(depth));
+        assert!(decode_batch(batch.as_bytes()).is_err());
+        let ext = format!(
+            r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x","x":{}{}}}"#,
+            "{\"a\":".repeat(depth),
+            "}".repeat(depth)
+        );
+        assert!(decode_event(ext.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        for bytes in [
+            &b"\xff\xfe"[..],
+            b"{\"a\":\"\\u",
+            b"[{",
+            b"{\"data\":1e99999}",
+            b"{\"specversion\":\"1.0\",\"id\":\"\xff\"}",
+        ] {
+            let _ = decode_event(bytes);
+            let _ = decode_batch(bytes);
+        }
     }
 }

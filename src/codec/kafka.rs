@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
-use super::http::{binary_content_type, body_data, detect_mode, essence};
+use super::http::{
+    binary_content_type, body_data, detect_mode, essence, is_binary_header_attribute,
+};
 use super::{Decoded, Encoding, Mode, json};
 use crate::event::{Data, Event};
 use crate::rules::Violation;
@@ -18,7 +20,11 @@ use crate::wire::{KafkaRecord, MEDIA_JSON};
 pub const CONTENT_TYPE: &str = "content-type";
 
 fn content_types(record: &KafkaRecord) -> impl Iterator<Item = &[u8]> {
-    record.headers.iter().filter(|(n, _)| n == CONTENT_TYPE).map(|(_, v)| v.as_slice())
+    record
+        .headers
+        .iter()
+        .filter(|(n, _)| n == CONTENT_TYPE)
+        .map(|(_, v)| v.as_slice())
 }
 
 /// Decodes a Kafka record in whichever mode its `content-type` selects.
@@ -35,20 +41,34 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
             if essence(ct) != MEDIA_JSON {
                 let mut v = Violation::new(
                     "KAFKA-MODE-2",
-                    format!("event format {:?} is not supported; the reference knows only the JSON format", String::from_utf8_lossy(ct)),
+                    format!(
+                        "event format {:?} is not supported; the reference knows only the JSON format",
+                        String::from_utf8_lossy(ct)
+                    ),
                 );
                 v.refuse = true;
                 return Err(vec![v.at("header content-type")]);
             }
             let Some(value) = &record.value else {
-                return Err(vec![Violation::new("KAFKA-STR-2", "a structured record has a value; this one is null")]);
+                return Err(vec![Violation::new(
+                    "KAFKA-STR-2",
+                    "a structured record has a value; this one is null",
+                )]);
             };
             let (event, warnings) = json::decode_event(value)?;
-            Ok(Decoded { events: vec![event], encoding: Encoding::KafkaStructured, warnings })
+            Ok(Decoded {
+                events: vec![event],
+                encoding: Encoding::KafkaStructured,
+                warnings,
+            })
         }
         Mode::Binary => {
             let (event, warnings) = decode_binary(record)?;
-            Ok(Decoded { events: vec![event], encoding: Encoding::KafkaBinary, warnings })
+            Ok(Decoded {
+                events: vec![event],
+                encoding: Encoding::KafkaBinary,
+                warnings,
+            })
         }
     }
 }
@@ -62,10 +82,18 @@ fn decode_binary(record: &KafkaRecord) -> Built {
         if name == CONTENT_TYPE {
             continue;
         }
-        let Some(attribute) = name.strip_prefix("ce_") else { continue };
+        let Some(attribute) = name.strip_prefix("ce_") else {
+            continue;
+        };
         any_ce = true;
         if seen.contains(&attribute) {
-            builder.violation(Violation::new("CORE-CTX-2", format!("header {name} is repeated; an attribute appears at most once")).at(at()));
+            builder.violation(
+                Violation::new(
+                    "CORE-CTX-2",
+                    format!("header {name} is repeated; an attribute appears at most once"),
+                )
+                .at(at()),
+            );
             continue;
         }
         seen.push(attribute);
@@ -74,25 +102,47 @@ fn decode_binary(record: &KafkaRecord) -> Built {
             continue;
         }
         match std::str::from_utf8(raw) {
-            Ok(text) => builder.push(attribute.to_owned(), RawValue::Str(Cow::Owned(text.to_owned()))),
-            Err(_) => builder.violation(Violation::new("KAFKA-BIN-4", "a header value is not UTF-8").at(at())),
+            Ok(text) => builder.push(
+                attribute.to_owned(),
+                RawValue::Str(Cow::Owned(text.to_owned())),
+            ),
+            Err(_) => builder
+                .violation(Violation::new("KAFKA-BIN-4", "a header value is not UTF-8").at(at())),
         }
     }
     if !any_ce {
-        builder.violation(Violation::new("KAFKA-MODE-3", "no ce_ headers and no CloudEvents content-type: this is not a CloudEvent"));
+        builder.violation(Violation::new(
+            "KAFKA-MODE-3",
+            "no ce_ headers and no CloudEvents content-type: this is not a CloudEvent",
+        ));
     }
     let mut cts = content_types(record);
     if let Some(ct) = cts.next() {
         match std::str::from_utf8(ct) {
-            Ok(text) => builder.push("datacontenttype", RawValue::Str(Cow::Owned(text.to_owned()))),
-            Err(_) => builder.violation(Violation::new("KAFKA-BIN-4", "the content-type value is not UTF-8").at("header content-type")),
+            Ok(text) => builder.push(
+                "datacontenttype",
+                RawValue::Str(Cow::Owned(text.to_owned())),
+            ),
+            Err(_) => builder.violation(
+                Violation::new("KAFKA-BIN-4", "the content-type value is not UTF-8")
+                    .at("header content-type"),
+            ),
         }
     }
     if cts.next().is_some() {
-        builder.violation(Violation::new("CORE-CTX-2", "content-type is repeated, so datacontenttype would appear twice").at("header content-type"));
+        builder.violation(
+            Violation::new(
+                "CORE-CTX-2",
+                "content-type is repeated, so datacontenttype would appear twice",
+            )
+            .at("header content-type"),
+        );
     }
     let (mut event, violations) = builder.finish();
-    let data = record.value.as_deref().map_or(Data::None, |v| body_data(v, event.datacontenttype()));
+    let data = record
+        .value
+        .as_deref()
+        .map_or(Data::None, |v| body_data(v, event.datacontenttype()));
     event.set_data(data);
     conclude(event, violations)
 }
@@ -100,9 +150,12 @@ fn decode_binary(record: &KafkaRecord) -> Built {
 /// Encodes one event in binary mode: a null value when there is no data.
 pub fn encode_binary(event: &Event) -> KafkaRecord {
     let mut headers = Vec::with_capacity(event.attribute_count() + 2);
-    headers.push(("ce_specversion".to_owned(), event.specversion().as_str().as_bytes().to_vec()));
+    headers.push((
+        "ce_specversion".to_owned(),
+        event.specversion().as_str().as_bytes().to_vec(),
+    ));
     for (name, value) in event.attributes() {
-        if name != "datacontenttype" {
+        if is_binary_header_attribute(event, name) {
             headers.push((format!("ce_{name}"), value.canonical().as_bytes().to_vec()));
         }
     }
@@ -110,7 +163,11 @@ pub fn encode_binary(event: &Event) -> KafkaRecord {
         headers.push((CONTENT_TYPE.to_owned(), ct.as_bytes().to_vec()));
     }
     let value = (!event.data().is_none()).then(|| event.data().body_bytes().to_vec());
-    KafkaRecord { key: None, headers, value }
+    KafkaRecord {
+        key: None,
+        headers,
+        value,
+    }
 }
 
 /// Encodes one event in structured mode with the JSON format.
@@ -127,18 +184,31 @@ mod tests {
     use super::*;
 
     fn k0(extra: &[(&str, &[u8])], value: Option<&[u8]>) -> KafkaRecord {
-        let mut headers: Vec<(String, Vec<u8>)> = [("ce_specversion", "1.0"), ("ce_id", "1"), ("ce_source", "/s"), ("ce_type", "t.x")]
-            .into_iter()
-            .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
-            .collect();
+        let mut headers: Vec<(String, Vec<u8>)> = [
+            ("ce_specversion", "1.0"),
+            ("ce_id", "1"),
+            ("ce_source", "/s"),
+            ("ce_type", "t.x"),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
+        .collect();
         headers.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_vec())));
-        KafkaRecord { key: Some(b"k".to_vec()), headers, value: value.map(<[u8]>::to_vec) }
+        KafkaRecord {
+            key: Some(b"k".to_vec()),
+            headers,
+            value: value.map(<[u8]>::to_vec),
+        }
     }
 
     fn rules(r: &Result<Decoded, Vec<Violation>>) -> Vec<&str> {
         match r {
             Ok(_) => vec![],
-            Err(v) => v.iter().filter(|v| v.is_error()).map(|v| v.rule.as_str()).collect(),
+            Err(v) => v
+                .iter()
+                .filter(|v| v.is_error())
+                .map(|v| v.rule.as_str())
+                .collect(),
         }
     }
 
@@ -148,21 +218,34 @@ mod tests {
         assert_eq!(d.events[0].get_str("subject"), Some("Euro%20€"));
         assert!(d.events[0].data().is_none());
         assert!(d.events[0].get("key").is_none());
-        assert_eq!(rules(&decode(&k0(&[("ce_subject", &[0xff, 0xfe])], None))), ["KAFKA-BIN-4"]);
+        assert_eq!(
+            rules(&decode(&k0(&[("ce_subject", &[0xff, 0xfe])], None))),
+            ["KAFKA-BIN-4"]
+        );
     }
 
     #[test]
     fn content_type_selects_mode_and_maps_to_datacontenttype() {
-        let d = decode(&k0(&[("content-type", b"application/avro")], Some(b"\x01\x02"))).unwrap();
+        let d = decode(&k0(
+            &[("content-type", b"application/avro")],
+            Some(b"\x01\x02"),
+        ))
+        .unwrap();
         assert_eq!(d.events[0].datacontenttype(), Some("application/avro"));
         assert_eq!(d.events[0].data(), &Data::Bytes(vec![1, 2]));
         let s = KafkaRecord {
             key: None,
-            headers: vec![("content-type".into(), b"application/cloudevents+json".to_vec())],
+            headers: vec![(
+                "content-type".into(),
+                b"application/cloudevents+json".to_vec(),
+            )],
             value: Some(br#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x"}"#.to_vec()),
         };
         assert_eq!(decode(&s).unwrap().encoding, Encoding::KafkaStructured);
-        assert_eq!(rules(&decode(&k0(&[("ce_datacontenttype", b"text/plain")], None))), ["KAFKA-BIN-1"]);
+        assert_eq!(
+            rules(&decode(&k0(&[("ce_datacontenttype", b"text/plain")], None))),
+            ["KAFKA-BIN-1"]
+        );
     }
 
     #[test]

@@ -58,7 +58,13 @@ impl Encoding {
     ];
 
     /// The encodings an abstract fixture event is rendered into by default.
-    pub const SINGLE: [Encoding; 5] = [Self::Json, Self::HttpBinary, Self::HttpStructured, Self::KafkaBinary, Self::KafkaStructured];
+    pub const SINGLE: [Encoding; 5] = [
+        Self::Json,
+        Self::HttpBinary,
+        Self::HttpStructured,
+        Self::KafkaBinary,
+        Self::KafkaStructured,
+    ];
 
     /// Returns the name used in fixtures, reports and capabilities.
     pub fn as_str(self) -> &'static str {
@@ -89,7 +95,9 @@ impl Encoding {
 
     /// Returns the encodings of the same binding, in report order.
     pub fn siblings(self) -> impl Iterator<Item = Encoding> {
-        Self::ALL.into_iter().filter(move |e| e.binding() == self.binding())
+        Self::ALL
+            .into_iter()
+            .filter(move |e| e.binding() == self.binding())
     }
 }
 
@@ -105,7 +113,12 @@ impl FromStr for Encoding {
         Self::ALL
             .into_iter()
             .find(|e| e.as_str() == s)
-            .ok_or_else(|| format!("unknown encoding {s:?}; expected one of {}", Self::ALL.map(Encoding::as_str).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "unknown encoding {s:?}; expected one of {}",
+                    Self::ALL.map(Encoding::as_str).join(", ")
+                )
+            })
     }
 }
 
@@ -131,10 +144,18 @@ pub fn decode(message: &Message) -> Result<Decoded, Vec<Violation>> {
 fn decode_document(doc: &JsonDocument) -> Result<Decoded, Vec<Violation>> {
     if http::detect_mode(Some(doc.media_type.as_bytes())) == Mode::Batch {
         let (events, warnings) = json::decode_batch(&doc.body)?;
-        Ok(Decoded { events, encoding: Encoding::JsonBatch, warnings })
+        Ok(Decoded {
+            events,
+            encoding: Encoding::JsonBatch,
+            warnings,
+        })
     } else {
         let (event, warnings) = json::decode_event(&doc.body)?;
-        Ok(Decoded { events: vec![event], encoding: Encoding::Json, warnings })
+        Ok(Decoded {
+            events: vec![event],
+            encoding: Encoding::Json,
+            warnings,
+        })
     }
 }
 
@@ -152,11 +173,20 @@ pub enum EncodeError {
 pub fn encode(events: &[Event], encoding: Encoding) -> Result<Message, EncodeError> {
     let one = || match events {
         [event] => Ok(event),
-        _ => Err(EncodeError::NotOneEvent { encoding, count: events.len() }),
+        _ => Err(EncodeError::NotOneEvent {
+            encoding,
+            count: events.len(),
+        }),
     };
     Ok(match encoding {
-        Encoding::Json => Message::Json(JsonDocument { media_type: MEDIA_JSON.into(), body: json::encode_event(one()?) }),
-        Encoding::JsonBatch => Message::Json(JsonDocument { media_type: MEDIA_JSON_BATCH.into(), body: json::encode_batch(events) }),
+        Encoding::Json => Message::Json(JsonDocument {
+            media_type: MEDIA_JSON.into(),
+            body: json::encode_event(one()?),
+        }),
+        Encoding::JsonBatch => Message::Json(JsonDocument {
+            media_type: MEDIA_JSON_BATCH.into(),
+            body: json::encode_batch(events),
+        }),
         Encoding::HttpBinary => Message::Http(http::encode_binary(one()?)),
         Encoding::HttpStructured => Message::Http(http::encode_structured(one()?)),
         Encoding::HttpBatch => Message::Http(http::encode_batch(events)),

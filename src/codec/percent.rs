@@ -44,8 +44,12 @@ impl DecodeError {
     /// Returns a one-line explanation.
     pub fn message(&self) -> String {
         match self {
-            Self::RawByte(b) => format!("raw byte 0x{b:02X} in a header value; only printable US-ASCII may appear unencoded"),
-            Self::BadQuoting => "a quoted-string header value is not terminated or escapes badly".into(),
+            Self::RawByte(b) => format!(
+                "raw byte 0x{b:02X} in a header value; only printable US-ASCII may appear unencoded"
+            ),
+            Self::BadQuoting => {
+                "a quoted-string header value is not terminated or escapes badly".into()
+            }
             Self::BadEscape(at) => format!("'%' at byte {at} is not followed by two hex digits"),
             Self::NotUtf8 => "the percent-decoded bytes are not valid UTF-8".into(),
         }
@@ -62,7 +66,11 @@ fn unquote(raw: &[u8]) -> Result<Cow<'_, [u8]>, DecodeError> {
         match raw.get(i) {
             None => return Err(DecodeError::BadQuoting),
             Some(b'"') => {
-                return if i + 1 == raw.len() { Ok(Cow::Owned(out)) } else { Err(DecodeError::BadQuoting) };
+                return if i + 1 == raw.len() {
+                    Ok(Cow::Owned(out))
+                } else {
+                    Err(DecodeError::BadQuoting)
+                };
             }
             Some(b'\\') => {
                 let escaped = *raw.get(i + 1).ok_or(DecodeError::BadQuoting)?;
@@ -97,8 +105,12 @@ pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     if !unquoted.contains(&b'%') {
         return match unquoted {
             // Printable ASCII is UTF-8.
-            Cow::Borrowed(b) => Ok(Cow::Borrowed(std::str::from_utf8(b).map_err(|_| DecodeError::NotUtf8)?)),
-            Cow::Owned(v) => Ok(Cow::Owned(String::from_utf8(v).map_err(|_| DecodeError::NotUtf8)?)),
+            Cow::Borrowed(b) => Ok(Cow::Borrowed(
+                std::str::from_utf8(b).map_err(|_| DecodeError::NotUtf8)?,
+            )),
+            Cow::Owned(v) => Ok(Cow::Owned(
+                String::from_utf8(v).map_err(|_| DecodeError::NotUtf8)?,
+            )),
         };
     }
     let mut out = Vec::with_capacity(unquoted.len());
@@ -118,7 +130,9 @@ pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
             i += 1;
         }
     }
-    String::from_utf8(out).map(Cow::Owned).map_err(|_| DecodeError::NotUtf8)
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| DecodeError::NotUtf8)
 }
 
 #[cfg(test)]

@@ -43,7 +43,9 @@ impl SpecVersion {
     /// for an extension (whose type comes from its representation).
     pub fn attribute_type(self, name: &str) -> Option<AttributeType> {
         Some(match (self, name) {
-            (_, "id" | "type" | "specversion" | "subject" | "datacontenttype") => AttributeType::String,
+            (_, "id" | "type" | "specversion" | "subject" | "datacontenttype") => {
+                AttributeType::String
+            }
             (_, "source") => AttributeType::UriRef,
             (_, "time") => AttributeType::Timestamp,
             (Self::V1_0, "dataschema") => AttributeType::Uri,
@@ -108,7 +110,11 @@ impl Event {
     /// Returns an event of `specversion` with no attributes and no data.
     /// Callers add the required attributes with [`Event::set`].
     pub fn new(specversion: SpecVersion) -> Self {
-        Self { specversion, attributes: Vec::new(), data: Data::None }
+        Self {
+            specversion,
+            attributes: Vec::new(),
+            data: Data::None,
+        }
     }
 
     /// Returns the spec version.
@@ -118,7 +124,10 @@ impl Event {
 
     /// Returns the value of attribute `name` (`specversion` is not stored here).
     pub fn get(&self, name: &str) -> Option<&AttributeValue> {
-        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Returns the string of attribute `name` when it has one.
@@ -186,10 +195,22 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for yes in ["application/json", "text/json", "Application/JSON", "application/vnd.foo+json; charset=utf-8", "application/x+JSON"] {
+        for yes in [
+            "application/json",
+            "text/json",
+            "Application/JSON",
+            "application/vnd.foo+json; charset=utf-8",
+            "application/x+JSON",
+        ] {
             assert!(is_json_content_type(yes), "{yes}");
         }
-        for no in ["application/json-seq", "application/jsonx", "text/plain", "json", "application/+jsonx"] {
+        for no in [
+            "application/json-seq",
+            "application/jsonx",
+            "text/plain",
+            "json",
+            "application/+jsonx",
+        ] {
             assert!(!is_json_content_type(no), "{no}");
         }
     }

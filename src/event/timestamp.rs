@@ -55,7 +55,7 @@ fn expect(bytes: &[u8], at: usize, wanted: u8, what: &'static str) -> Result<(),
 }
 
 fn is_leap_year(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -106,7 +106,12 @@ impl Timestamp {
         let hour = digits(b, 11, 2).ok_or(TimestampError("expected a two-digit hour"))?;
         expect(b, 13, b':', "expected ':' after the hour")?;
         let minute = digits(b, 14, 2).ok_or(TimestampError("expected a two-digit minute"))?;
-        expect(b, 16, b':', "expected ':' after the minute (seconds are required)")?;
+        expect(
+            b,
+            16,
+            b':',
+            "expected ':' after the minute (seconds are required)",
+        )?;
         let second = digits(b, 17, 2).ok_or(TimestampError("expected two-digit seconds"))?;
         if hour > 23 {
             return Err(TimestampError("hour out of range 00-23"));
@@ -131,7 +136,9 @@ impl Timestamp {
             }
             let count = at - start;
             if count == 0 {
-                return Err(TimestampError("a '.' must be followed by fractional digits"));
+                return Err(TimestampError(
+                    "a '.' must be followed by fractional digits",
+                ));
             }
             for _ in count..9 {
                 nanos *= 10;
@@ -144,11 +151,15 @@ impl Timestamp {
                 0
             }
             Some(sign @ (b'+' | b'-')) => {
-                let oh = digits(b, at + 1, 2).ok_or(TimestampError("expected a two-digit offset hour"))?;
+                let oh = digits(b, at + 1, 2)
+                    .ok_or(TimestampError("expected a two-digit offset hour"))?;
                 expect(b, at + 3, b':', "expected ':' in the offset")?;
-                let om = digits(b, at + 4, 2).ok_or(TimestampError("expected two-digit offset minutes"))?;
+                let om = digits(b, at + 4, 2)
+                    .ok_or(TimestampError("expected two-digit offset minutes"))?;
                 if oh > 23 || om > 59 {
-                    return Err(TimestampError("offset out of range (hours 00-23, minutes 00-59)"));
+                    return Err(TimestampError(
+                        "offset out of range (hours 00-23, minutes 00-59)",
+                    ));
                 }
                 at += 6;
                 // Bounded above: at most 23*60+59.

@@ -105,9 +105,7 @@ impl AttributeValue {
                 check_uri_reference(text)?;
                 Self::UriRef(text.to_owned())
             }
-            AttributeType::Timestamp => {
-                Self::Timestamp(Timestamp::parse(text).map_err(|e| e.0)?)
-            }
+            AttributeType::Timestamp => Self::Timestamp(Timestamp::parse(text).map_err(|e| e.0)?),
         })
     }
 }
@@ -197,7 +195,8 @@ pub fn check_uri_reference(text: &str) -> Result<(), &'static str> {
 
 /// Checks an RFC 3986 §4.3 absolute URI: a scheme, and no fragment (CORE-TS-10).
 pub fn check_uri(text: &str) -> Result<(), &'static str> {
-    let uri = fluent_uri::Uri::parse(text).map_err(|_| "not an absolute RFC 3986 URI (a scheme is required)")?;
+    let uri = fluent_uri::Uri::parse(text)
+        .map_err(|_| "not an absolute RFC 3986 URI (a scheme is required)")?;
     if uri.fragment().is_some() {
         return Err("an absolute URI (RFC 3986 §4.3) has no fragment");
     }
@@ -212,7 +211,8 @@ fn is_token_char(b: u8) -> bool {
 /// Checks RFC 2046/2045 media-type syntax: `type/subtype` followed by
 /// `; name=value` parameters, where value is a token or a quoted-string (CORE-DCT-1).
 pub fn check_media_type(text: &str) -> Result<(), &'static str> {
-    const BAD: &str = "not an RFC 2046 media type (type/subtype with optional ;name=value parameters)";
+    const BAD: &str =
+        "not an RFC 2046 media type (type/subtype with optional ;name=value parameters)";
     let b = text.as_bytes();
     let mut i = 0;
     let token = |i: &mut usize| {
@@ -278,7 +278,18 @@ mod tests {
         assert_eq!(parse_integer("-2147483648"), Ok(i32::MIN));
         assert_eq!(parse_integer("2147483647"), Ok(i32::MAX));
         assert_eq!(parse_integer("-0"), Ok(0));
-        for bad in ["+7", "007", "4.0", "1e3", "", "-", "2147483648", "-2147483649", " 1", "99999999999999999999"] {
+        for bad in [
+            "+7",
+            "007",
+            "4.0",
+            "1e3",
+            "",
+            "-",
+            "2147483648",
+            "-2147483649",
+            " 1",
+            "99999999999999999999",
+        ] {
             assert!(parse_integer(bad).is_err(), "{bad}");
         }
     }
@@ -301,17 +312,38 @@ mod tests {
     #[test]
     fn strings_reject_controls_and_noncharacters() {
         assert!(check_string("hello € 😀").is_ok());
-        for bad in ["a\nb", "a\tb", "a\u{85}b", "\u{7f}", "\u{FFFF}", "\u{FDD0}", "\u{1FFFE}", "\u{10FFFF}"] {
+        for bad in [
+            "a\nb",
+            "a\tb",
+            "a\u{85}b",
+            "\u{7f}",
+            "\u{FFFF}",
+            "\u{FDD0}",
+            "\u{1FFFE}",
+            "\u{10FFFF}",
+        ] {
             assert!(check_string(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn uris_are_strict() {
-        for ok in ["/cloudevents/spec/pull/123", "1-555-123-4567", "urn:event:from:x", "//github.com/x", ""] {
+        for ok in [
+            "/cloudevents/spec/pull/123",
+            "1-555-123-4567",
+            "urn:event:from:x",
+            "//github.com/x",
+            "",
+        ] {
             assert!(check_uri_reference(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://exa mple.com", "%zz", "https://example.com/ä", "C:\\path", "http://[::1"] {
+        for bad in [
+            "http://exa mple.com",
+            "%zz",
+            "https://example.com/ä",
+            "C:\\path",
+            "http://[::1",
+        ] {
             assert!(check_uri_reference(bad).is_err(), "{bad}");
         }
         assert!(check_uri("https://example.com/s.json").is_ok());
@@ -322,10 +354,23 @@ mod tests {
 
     #[test]
     fn media_types_follow_rfc2045() {
-        for ok in ["application/json", "application/json; charset=utf-8", "text/plain;a=\"b c\"", "application/vnd.x+json"] {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "text/plain;a=\"b c\"",
+            "application/vnd.x+json",
+        ] {
             assert!(check_media_type(ok).is_ok(), "{ok}");
         }
-        for bad in ["json", "", "text/", "/plain", "text/plain;", "text /plain", "text/plain; a"] {
+        for bad in [
+            "json",
+            "",
+            "text/",
+            "/plain",
+            "text/plain;",
+            "text /plain",
+            "text/plain; a",
+        ] {
             assert!(check_media_type(bad).is_err(), "{bad}");
         }
     }

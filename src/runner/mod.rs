@@ -28,7 +28,10 @@ pub struct TargetSummary {
 #[derive(Clone, Debug)]
 pub enum RunEvent {
     /// The run starts: the targets and how many results to expect.
-    Started { targets: Vec<TargetSummary>, cases: usize },
+    Started {
+        targets: Vec<TargetSummary>,
+        cases: usize,
+    },
     /// A result is known.
     Finished(Box<CaseResult>),
     /// A target could not be used at all; its cases are reported as errors.
@@ -59,6 +62,8 @@ impl FanOut {
 
 impl Reporter for FanOut {
     fn on_event(&mut self, event: &RunEvent) -> io::Result<()> {
-        self.reporters.iter_mut().try_for_each(|r| r.on_event(event))
+        self.reporters
+            .iter_mut()
+            .try_for_each(|r| r.on_event(event))
     }
 }

@@ -47,18 +47,6 @@ pub mod indexmap_like {
     pub struct OrderedMap(pub serde_json::Map<String, serde_json::Value>);
 }
 
-/// Where a body comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BodySpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_base64: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_file: Option<String>,
-}
-
 /// An HTTP message in serialised form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,8 +59,12 @@ pub struct HttpSpec {
     pub status: Option<u16>,
     #[serde(default)]
     pub headers: HeadersSpec,
-    #[serde(flatten)]
-    pub body: BodySpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_file: Option<String>,
 }
 
 /// A Kafka record in serialised form. An absent or null value is a null value.
@@ -132,7 +124,9 @@ fn err<T>(message: impl Into<String>) -> Result<T, InputError> {
 }
 
 fn decode_base64(what: &str, text: &str) -> Result<Vec<u8>, InputError> {
-    BASE64.decode(text).or_else(|_| err(format!("{what} is not valid base64")))
+    BASE64
+        .decode(text)
+        .or_else(|_| err(format!("{what} is not valid base64")))
 }
 
 /// Resolves a `*_file` name (relative to a fixtures directory) to its bytes;
@@ -142,8 +136,18 @@ pub type FixtureResolver<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
 /// Refuses fixture names that are absolute or climb out of the fixtures directory.
 pub fn check_fixture_name(name: &str) -> Result<(), InputError> {
     let relative = Path::new(name);
-    if name.is_empty() || relative.is_absolute() || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
-        return err(format!("{name:?}: a fixture path must stay under the fixtures directory"));
+    if name.is_empty()
+        || relative.is_absolute()
+        || relative.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return err(format!(
+            "{name:?}: a fixture path must stay under the fixtures directory"
+        ));
     }
     Ok(())
 }
@@ -151,13 +155,22 @@ pub fn check_fixture_name(name: &str) -> Result<(), InputError> {
 /// Reads a file under `fixtures` (the name is already checked).
 fn read_fixture(fixtures: Option<&Path>, name: &str) -> Result<Vec<u8>, String> {
     let Some(dir) = fixtures else {
-        return Err(format!("{name}: body files are only allowed in suite fixtures"));
+        return Err(format!(
+            "{name}: body files are only allowed in suite fixtures"
+        ));
     };
-    std::fs::read(dir.join(name)).map_err(|e| format!("fixture file {}: {e}", dir.join(name).display()))
+    std::fs::read(dir.join(name))
+        .map_err(|e| format!("fixture file {}: {e}", dir.join(name).display()))
 }
 
 /// Returns the bytes from exactly one of text, base64 or file, or `None` when all are absent.
-fn one_of(what: &str, text: &Option<String>, b64: &Option<String>, file: &Option<String>, resolve: FixtureResolver<'_>) -> Result<Option<Vec<u8>>, InputError> {
+fn one_of(
+    what: &str,
+    text: &Option<String>,
+    b64: &Option<String>,
+    file: &Option<String>,
+    resolve: FixtureResolver<'_>,
+) -> Result<Option<Vec<u8>>, InputError> {
     match (text, b64, file) {
         (None, None, None) => Ok(None),
         (Some(t), None, None) => Ok(Some(t.as_bytes().to_vec())),
@@ -166,7 +179,9 @@ fn one_of(what: &str, text: &Option<String>, b64: &Option<String>, file: &Option
             check_fixture_name(f)?;
             resolve(f).map(Some).map_err(InputError)
         }
-        _ => err(format!("give only one of {what}, {what}_base64 and {what}_file")),
+        _ => err(format!(
+            "give only one of {what}, {what}_base64 and {what}_file"
+        )),
     }
 }
 
@@ -178,7 +193,9 @@ impl HeadersSpec {
                 .iter()
                 .map(|h| match h {
                     HeaderSpec::Pair(n, v) => Ok((n.clone(), v.as_bytes().to_vec())),
-                    HeaderSpec::Raw { name, value_base64 } => Ok((name.clone(), decode_base64("value_base64", value_base64)?)),
+                    HeaderSpec::Raw { name, value_base64 } => {
+                        Ok((name.clone(), decode_base64("value_base64", value_base64)?))
+                    }
                 })
                 .collect(),
             Self::Map(map) => map
@@ -186,7 +203,9 @@ impl HeadersSpec {
                 .iter()
                 .map(|(n, v)| match v {
                     serde_json::Value::String(s) => Ok((n.clone(), s.as_bytes().to_vec())),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => Ok((n.clone(), v.to_string().into_bytes())),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                        Ok((n.clone(), v.to_string().into_bytes()))
+                    }
                     _ => err(format!("header {n}: a value is a string")),
                 })
                 .collect(),
@@ -200,7 +219,10 @@ impl HeadersSpec {
                 .iter()
                 .map(|(n, v)| match std::str::from_utf8(v) {
                     Ok(text) => HeaderSpec::Pair(n.clone(), text.to_owned()),
-                    Err(_) => HeaderSpec::Raw { name: n.clone(), value_base64: BASE64.encode(v) },
+                    Err(_) => HeaderSpec::Raw {
+                        name: n.clone(),
+                        value_base64: BASE64.encode(v),
+                    },
                 })
                 .collect(),
         )
@@ -231,7 +253,8 @@ impl InputSpec {
                 path: h.path.clone().unwrap_or_else(|| "/".into()),
                 status: h.status.unwrap_or(0),
                 headers: h.headers.to_headers()?,
-                body: one_of("body", &h.body.body, &h.body.body_base64, &h.body.body_file, resolve)?.unwrap_or_default(),
+                body: one_of("body", &h.body, &h.body_base64, &h.body_file, resolve)?
+                    .unwrap_or_default(),
             })),
             (None, Some(k), None) => Ok(Message::Kafka(KafkaRecord {
                 key: one_of("key", &k.key, &k.key_base64, &None, resolve)?,
@@ -242,10 +265,15 @@ impl InputSpec {
                 let body = match (&j.text, &j.text_base64, &j.value) {
                     (Some(t), None, None) => t.as_bytes().to_vec(),
                     (None, Some(b), None) => decode_base64("text_base64", b)?,
-                    (None, None, Some(v)) => serde_json::to_vec(v).or_else(|e| err(e.to_string()))?,
+                    (None, None, Some(v)) => {
+                        serde_json::to_vec(v).or_else(|e| err(e.to_string()))?
+                    }
                     _ => return err("json: give exactly one of text, text_base64 and value"),
                 };
-                Ok(Message::Json(JsonDocument { media_type: j.media_type.clone().unwrap_or_else(|| MEDIA_JSON.into()), body }))
+                Ok(Message::Json(JsonDocument {
+                    media_type: j.media_type.clone().unwrap_or_else(|| MEDIA_JSON.into()),
+                    body,
+                }))
             }
             _ => err("a message has exactly one of http, kafka and json"),
         }
@@ -262,7 +290,9 @@ impl InputSpec {
                         path: (!m.path.is_empty() && m.path != "/").then(|| m.path.clone()),
                         status: (m.status != 0).then_some(m.status),
                         headers: HeadersSpec::from_headers(&m.headers),
-                        body: BodySpec { body, body_base64, body_file: None },
+                        body,
+                        body_base64,
+                        body_file: None,
                     }),
                     ..Self::default()
                 }
@@ -271,13 +301,28 @@ impl InputSpec {
                 let (key, key_base64) = r.key.as_deref().map_or((None, None), text_or_base64);
                 let (value, value_base64) = r.value.as_deref().map_or((None, None), text_or_base64);
                 Self {
-                    kafka: Some(KafkaSpec { key, key_base64, headers: HeadersSpec::from_headers(&r.headers), value, value_base64, value_file: None }),
+                    kafka: Some(KafkaSpec {
+                        key,
+                        key_base64,
+                        headers: HeadersSpec::from_headers(&r.headers),
+                        value,
+                        value_base64,
+                        value_file: None,
+                    }),
                     ..Self::default()
                 }
             }
             Message::Json(d) => {
                 let (text, text_base64) = text_or_base64(&d.body);
-                Self { json: Some(JsonSpec { text, text_base64, value: None, media_type: Some(d.media_type.clone()) }), ..Self::default() }
+                Self {
+                    json: Some(JsonSpec {
+                        text,
+                        text_base64,
+                        value: None,
+                        media_type: Some(d.media_type.clone()),
+                    }),
+                    ..Self::default()
+                }
             }
         }
     }
@@ -290,7 +335,10 @@ mod tests {
     #[test]
     fn round_trips_raw_bytes() {
         let msg = Message::Http(HttpMessage::post(
-            vec![("ce-id".into(), b"1".to_vec()), ("ce-x".into(), vec![0xff, 0x20])],
+            vec![
+                ("ce-id".into(), b"1".to_vec()),
+                ("ce-x".into(), vec![0xff, 0x20]),
+            ],
             vec![0, 159, 146, 150],
         ));
         let spec = InputSpec::from_message(&msg);
@@ -301,22 +349,42 @@ mod tests {
 
     #[test]
     fn map_and_list_headers() {
-        let spec: InputSpec = serde_json::from_str(r#"{"http":{"headers":{"ce-id":"1","ce-n":5},"body":"x"}}"#).unwrap();
-        let Message::Http(m) = spec.to_message(None).unwrap() else { panic!() };
-        assert_eq!(m.headers, vec![("ce-id".into(), b"1".to_vec()), ("ce-n".into(), b"5".to_vec())]);
+        let spec: InputSpec =
+            serde_json::from_str(r#"{"http":{"headers":{"ce-id":"1","ce-n":5},"body":"x"}}"#)
+                .unwrap();
+        let Message::Http(m) = spec.to_message(None).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            m.headers,
+            vec![
+                ("ce-id".into(), b"1".to_vec()),
+                ("ce-n".into(), b"5".to_vec())
+            ]
+        );
         assert_eq!(m.method, "POST");
-        let spec: InputSpec = serde_json::from_str(r#"{"kafka":{"headers":[["ce_id","1"],["ce_id","2"]]}}"#).unwrap();
-        let Message::Kafka(k) = spec.to_message(None).unwrap() else { panic!() };
+        let spec: InputSpec =
+            serde_json::from_str(r#"{"kafka":{"headers":[["ce_id","1"],["ce_id","2"]]}}"#).unwrap();
+        let Message::Kafka(k) = spec.to_message(None).unwrap() else {
+            panic!()
+        };
         assert_eq!(k.headers.len(), 2);
         assert_eq!(k.value, None);
     }
 
     #[test]
     fn refuses_ambiguous_or_escaping_input() {
-        let spec: InputSpec = serde_json::from_str(r#"{"http":{"body":"x","body_base64":"eA=="}}"#).unwrap();
+        let spec: InputSpec =
+            serde_json::from_str(r#"{"http":{"body":"x","body_base64":"eA=="}}"#).unwrap();
         assert!(spec.to_message(None).is_err());
-        let spec: InputSpec = serde_json::from_str(r#"{"http":{"body_file":"../etc/passwd"}}"#).unwrap();
+        let spec: InputSpec =
+            serde_json::from_str(r#"{"http":{"body_file":"../etc/passwd"}}"#).unwrap();
         assert!(spec.to_message(Some(Path::new("fixtures"))).is_err());
-        assert!(serde_json::from_str::<InputSpec>(r#"{"http":{},"json":{}}"#).unwrap().to_message(None).is_err());
+        assert!(
+            serde_json::from_str::<InputSpec>(r#"{"http":{},"json":{}}"#)
+                .unwrap()
+                .to_message(None)
+                .is_err()
+        );
     }
 }

@@ -22,7 +22,10 @@ pub mod import;
 pub mod input;
 pub mod load;
 
-pub use corpus::{Checked, check_dir, check_embedded, check_with_overrides, load_dir, load_embedded, load_with_overrides};
+pub use corpus::{
+    Checked, check_dir, check_embedded, check_with_overrides, load_dir, load_embedded,
+    load_with_overrides,
+};
 pub use load::{check_file, check_str, input_encoding, load_file, load_str};
 
 /// A loaded suite.

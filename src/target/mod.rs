@@ -32,7 +32,11 @@ pub type Capabilities = BTreeSet<String>;
 
 /// Returns the capability set of a full implementation of every encoding and both spec versions.
 pub fn all_capabilities() -> Capabilities {
-    Encoding::ALL.iter().map(|e| e.as_str().to_owned()).chain(["specversion-0.3".to_owned()]).collect()
+    Encoding::ALL
+        .iter()
+        .map(|e| e.as_str().to_owned())
+        .chain(["specversion-0.3".to_owned()])
+        .collect()
 }
 
 /// An in-process Rust implementation under test. `Event` is the
@@ -103,7 +107,9 @@ impl<I: Implementation> Target for InProcess<I> {
             Err(reason) => Echo::Rejected { reason },
             Ok(events) => match self.0.encode(&events, reply) {
                 Ok(message) => Echo::Accepted(message),
-                Err(reason) => Echo::Broken { reason: format!("decoded, but could not encode in {reply}: {reason}") },
+                Err(reason) => Echo::Broken {
+                    reason: format!("decoded, but could not encode in {reply}: {reason}"),
+                },
             },
         };
         Box::pin(async move { result })

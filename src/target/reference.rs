@@ -15,7 +15,11 @@ impl Implementation for Reference {
     type Event = Event;
 
     fn info(&self) -> ImplementationInfo {
-        ImplementationInfo { name: "reference".into(), language: "rust".into(), version: env!("CARGO_PKG_VERSION").into() }
+        ImplementationInfo {
+            name: "reference".into(),
+            language: "rust".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -23,9 +27,16 @@ impl Implementation for Reference {
     }
 
     fn decode(&self, message: &Message) -> Result<Vec<Event>, String> {
-        codec::decode(message).map(|d| d.events).map_err(|violations| {
-            violations.iter().filter(|v| v.is_error()).map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        })
+        codec::decode(message)
+            .map(|d| d.events)
+            .map_err(|violations| {
+                violations
+                    .iter()
+                    .filter(|v| v.is_error())
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
     }
 
     fn encode(&self, events: &[Event], encoding: Encoding) -> Result<Message, String> {
