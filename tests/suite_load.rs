@@ -547,6 +547,15 @@ fn files_and_directories() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("not UTF-8"), "{err}");
+    let err = load_file(&root, None, catalog()).unwrap_err().to_string();
+    assert!(err.contains("a directory"), "{err}");
+    if Path::new("/dev/zero").exists() {
+        // No size to trust: the read stops at the limit.
+        let err = load_file(Path::new("/dev/zero"), None, catalog())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than the limit"), "{err}");
+    }
 }
 
 #[test]

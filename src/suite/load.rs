@@ -25,7 +25,8 @@ use crate::event::{Event, SpecVersion};
 use crate::rules::{Catalog, Level};
 use crate::wire::Message;
 
-/// Suite files larger than this are refused before parsing.
+/// Suite and fixture files larger than this are refused (read through a
+/// limit, so a device or pipe cannot exhaust memory).
 pub const MAX_SUITE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The capability a case may require besides the encodings' own names.
@@ -280,21 +281,30 @@ pub fn check_file(
 }
 
 pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read as _;
     let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > MAX_SUITE_BYTES {
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        let source =
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "a directory, not a file");
+        return Err(io(source));
+    }
+    // Read through a limit rather than trusting the size: a device or a
+    // pipe reports none.
+    let mut bytes = Vec::new();
+    file.take(MAX_SUITE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_SUITE_BYTES {
         return Err(LoadError::Invalid {
             path: path.to_owned(),
-            message: format!(
-                "the file has {} bytes; the limit is {MAX_SUITE_BYTES}",
-                meta.len()
-            ),
+            message: format!("the file is larger than the limit of {MAX_SUITE_BYTES} bytes"),
         });
     }
-    std::fs::read(path).map_err(io)
+    Ok(bytes)
 }
 
 fn read_suite_text(path: &Path) -> Result<String, LoadError> {
