@@ -3,8 +3,8 @@
 //!
 //! Two inputs are understood: the tool's *event files* (multi-document YAML,
 //! one event per document with `ContextAttributes`, `TransportExtensions`,
-//! `Data` and optionally `Mode`; [`events`]) and the JSON test files of its
-//! `format/` suite (`{testType, tests: [...]}`; [`format_tests`]).
+//! `Data` and optionally `Mode`; see `import/events.rs`) and the JSON test files of its
+//! `format/` suite (`{testType, tests: [...]}`; see `import/format_tests.rs`).
 //!
 //! The import is honest about what it cannot know: the tool's files name no
 //! requirement, so every case cites `CORE-GEN-1` and its `notes` say where
