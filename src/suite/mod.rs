@@ -17,6 +17,7 @@ use crate::wire::Message;
 pub mod corpus;
 pub mod coverage;
 pub mod embedded;
+mod expand;
 mod format;
 pub mod import;
 pub mod input;
