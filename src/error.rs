@@ -17,10 +17,10 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// A YAML or JSON syntax or shape error; `message` carries line and column.
-    #[error("{}: {message}", path.display())]
+    #[error("{}{}", path.display(), located(message))]
     Yaml { path: PathBuf, message: String },
     /// The file parsed but breaks a rule of its format.
-    #[error("{}: {message}", path.display())]
+    #[error("{}{}", path.display(), located(message))]
     Invalid { path: PathBuf, message: String },
 }
 
@@ -66,4 +66,23 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Joins a path and a message: `path:12:5: ...` when the message starts
+/// with a `line:column: ` location (the compiler's style, so editors can
+/// jump to it), `path: ...` otherwise.
+fn located(message: &str) -> String {
+    let mut parts = message.splitn(3, ':');
+    let is_location = matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(line), Some(column), Some(rest))
+            if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit())
+                && !column.is_empty() && column.bytes().all(|b| b.is_ascii_digit())
+                && rest.starts_with(' ')
+    );
+    if is_location {
+        format!(":{message}")
+    } else {
+        format!(": {message}")
+    }
 }

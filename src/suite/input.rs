@@ -129,29 +129,38 @@ fn decode_base64(what: &str, text: &str) -> Result<Vec<u8>, InputError> {
         .or_else(|_| err(format!("{what} is not valid base64")))
 }
 
-/// Reads a file under `fixtures`, refusing paths that climb out of it.
-fn read_fixture(fixtures: Option<&Path>, name: &str) -> Result<Vec<u8>, InputError> {
-    let Some(dir) = fixtures else {
+/// Resolves a `*_file` name (relative to a fixtures directory) to its bytes;
+/// `Err` carries a message that names the file.
+pub type FixtureResolver<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
+
+/// Refuses fixture names that are absolute or climb out of the fixtures directory.
+pub fn check_fixture_name(name: &str) -> Result<(), InputError> {
+    let relative = Path::new(name);
+    if name.is_empty()
+        || relative.is_absolute()
+        || relative.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
         return err(format!(
+            "{name:?}: a fixture path must stay under the fixtures directory"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a file under `fixtures` (the name is already checked).
+fn read_fixture(fixtures: Option<&Path>, name: &str) -> Result<Vec<u8>, String> {
+    let Some(dir) = fixtures else {
+        return Err(format!(
             "{name}: body files are only allowed in suite fixtures"
         ));
     };
-    let relative = Path::new(name);
-    if relative.is_absolute()
-        || relative
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        return err(format!(
-            "{name}: a fixture path must stay under the fixtures directory"
-        ));
-    }
-    std::fs::read(dir.join(relative)).or_else(|e| {
-        err(format!(
-            "fixture file {}: {e}",
-            dir.join(relative).display()
-        ))
-    })
+    std::fs::read(dir.join(name))
+        .map_err(|e| format!("fixture file {}: {e}", dir.join(name).display()))
 }
 
 /// Returns the bytes from exactly one of text, base64 or file, or `None` when all are absent.
@@ -160,13 +169,16 @@ fn one_of(
     text: &Option<String>,
     b64: &Option<String>,
     file: &Option<String>,
-    fixtures: Option<&Path>,
+    resolve: FixtureResolver<'_>,
 ) -> Result<Option<Vec<u8>>, InputError> {
     match (text, b64, file) {
         (None, None, None) => Ok(None),
         (Some(t), None, None) => Ok(Some(t.as_bytes().to_vec())),
         (None, Some(b), None) => decode_base64(&format!("{what}_base64"), b).map(Some),
-        (None, None, Some(f)) => read_fixture(fixtures, f).map(Some),
+        (None, None, Some(f)) => {
+            check_fixture_name(f)?;
+            resolve(f).map(Some).map_err(InputError)
+        }
         _ => err(format!(
             "give only one of {what}, {what}_base64 and {what}_file"
         )),
@@ -228,19 +240,26 @@ impl InputSpec {
     /// Builds the wire message; `fixtures` is the directory `*_file` paths
     /// are read from (`None` forbids them, as in the child-process protocol).
     pub fn to_message(&self, fixtures: Option<&Path>) -> Result<Message, InputError> {
+        self.to_message_with(&|name| read_fixture(fixtures, name))
+    }
+
+    /// Builds the wire message, reading `*_file` names through `resolve`
+    /// (names are checked to stay under the fixtures directory first). This
+    /// is how embedded suites read the fixtures compiled into the binary.
+    pub fn to_message_with(&self, resolve: FixtureResolver<'_>) -> Result<Message, InputError> {
         match (&self.http, &self.kafka, &self.json) {
             (Some(h), None, None) => Ok(Message::Http(HttpMessage {
                 method: h.method.clone().unwrap_or_else(|| "POST".into()),
                 path: h.path.clone().unwrap_or_else(|| "/".into()),
                 status: h.status.unwrap_or(0),
                 headers: h.headers.to_headers()?,
-                body: one_of("body", &h.body, &h.body_base64, &h.body_file, fixtures)?
+                body: one_of("body", &h.body, &h.body_base64, &h.body_file, resolve)?
                     .unwrap_or_default(),
             })),
             (None, Some(k), None) => Ok(Message::Kafka(KafkaRecord {
-                key: one_of("key", &k.key, &k.key_base64, &None, fixtures)?,
+                key: one_of("key", &k.key, &k.key_base64, &None, resolve)?,
                 headers: k.headers.to_headers()?,
-                value: one_of("value", &k.value, &k.value_base64, &k.value_file, fixtures)?,
+                value: one_of("value", &k.value, &k.value_base64, &k.value_file, resolve)?,
             })),
             (None, None, Some(j)) => {
                 let body = match (&j.text, &j.text_base64, &j.value) {

@@ -14,7 +14,20 @@ use crate::event::Event;
 use crate::rules::Level;
 use crate::wire::Message;
 
+pub mod corpus;
+pub mod coverage;
+pub mod embedded;
+mod expand;
+mod format;
+pub mod import;
 pub mod input;
+pub mod load;
+
+pub use corpus::{
+    Checked, check_dir, check_embedded, check_with_overrides, load_dir, load_embedded,
+    load_with_overrides,
+};
+pub use load::{check_file, check_str, input_encoding, load_file, load_str};
 
 /// A loaded suite.
 #[derive(Clone, Debug)]
