@@ -215,7 +215,7 @@ fn an_unreachable_target_exits_5() {
         "--target",
         "http://127.0.0.1:9/",
         "--case",
-        "json-format/minimal",
+        "http-binary/minimal",
         "--timeout",
         "2s",
     ]);

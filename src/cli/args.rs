@@ -328,6 +328,10 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SIZE", default_value = "64KiB")]
     pub max_header_size: String,
 
+    /// The most header lines a request may carry.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_headers: usize,
+
     /// How many connections may be open at once.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_connections: usize,

@@ -6,7 +6,6 @@
 pub mod args;
 mod commands;
 pub mod plan;
-mod shims;
 
 use std::io::Write;
 

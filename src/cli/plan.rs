@@ -23,12 +23,14 @@ use super::args::{
     CheckArgs, Cli, ColorArg, Command, ExecArgs, ImportArgs, LevelArg, ListArgs, ListenArgs,
     MatchByArg, ProgressArg, RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
 };
-use crate::cli::shims::server::listen::{ListenConfig, MatchBy};
-use crate::cli::shims::server::serve::ServeConfig;
-use crate::cli::shims::suite::load;
-use crate::cli::shims::target::expectations::Expectations;
-use crate::cli::shims::target::file;
-use crate::cli::shims::target::spec::{OpenOptions, TargetSpec};
+use cespec::server::Limits;
+use cespec::server::expected::{ExpectedEvents, MatchBy};
+use cespec::server::listen::ListenConfig;
+use cespec::server::serve::ServeConfig;
+use cespec::suite as load;
+use cespec::target::expectations::Expectations;
+use cespec::target::file::TargetsFile;
+use cespec::target::spec::{OpenOptions, TargetSpec};
 
 /// Facts about the environment, looked up once by `main`.
 #[derive(Clone, Copy, Debug)]
@@ -280,9 +282,12 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
     let known_caps = known_capabilities(&suites);
     let mut plan = RunPlan::new(&suites, &selection, options);
     let (targets, expectations) = targets(&target_args, plan.options.case_timeout, &known_caps)?;
-    for (name, path) in expectations {
-        let loaded = Expectations::load(&path).map_err(load_error)?;
-        plan = plan.with_known_failures(&name, Arc::new(ExpectationsFile { path, loaded }));
+    for (name, known) in expectations {
+        let loaded = match known {
+            Known::Path(path) => Expectations::load(&path).map_err(load_error)?,
+            Known::Loaded(loaded) => loaded,
+        };
+        plan = plan.with_known_failures(&name, Arc::new(ExpectationsFile { loaded }));
     }
     Ok(RunCommand {
         run: plan,
@@ -337,7 +342,13 @@ fn capabilities(
     Ok(Some(names.iter().cloned().collect()))
 }
 
-type Targets = (Vec<PlannedTarget>, Vec<(String, PathBuf)>);
+/// A target's known failures: a file still to load, or one a targets file loaded.
+enum Known {
+    Path(PathBuf),
+    Loaded(Expectations),
+}
+
+type Targets = (Vec<PlannedTarget>, Vec<(String, Known)>);
 
 /// Returns the targets of a run and, per target name, its expectations file.
 fn targets(
@@ -361,7 +372,10 @@ fn targets(
             capabilities: caps.clone(),
             start: args.start.clone(),
             shell: args.shell,
+            ..OpenOptions::default()
         };
+        spec.check(&options)
+            .map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
         planned.push(PlannedTarget {
             name: address.clone(),
             address: address.clone(),
@@ -370,15 +384,16 @@ fn targets(
         });
     }
     if let Some(path) = &args.targets {
-        for entry in file::load(path).map_err(load_error)? {
+        let file = TargetsFile::load(path).map_err(load_error)?;
+        for entry in file.targets {
             let invalid = |m: String| {
                 load_error(anyhow::anyhow!(
-                    "{}: target {}: {m}",
+                    "{}:{}: target {}: {m}",
                     path.display(),
+                    entry.line,
                     entry.name
                 ))
             };
-            let spec = TargetSpec::parse(&entry.address).map_err(|e| invalid(e.to_string()))?;
             if let Some(unknown) = entry
                 .capabilities
                 .iter()
@@ -387,21 +402,24 @@ fn targets(
             {
                 return Err(invalid(format!("unknown capability {unknown:?}")));
             }
-            let options = OpenOptions {
+            let base = OpenOptions {
                 timeout,
-                capabilities: entry.capabilities.clone().or_else(|| caps.clone()),
-                start: entry.start.clone(),
+                capabilities: caps.clone(),
                 shell: args.shell,
+                ..OpenOptions::default()
             };
-            if let Some(file) = &entry.expectations {
-                // Relative to the targets file, like every path in it.
-                let base = path.parent().unwrap_or(Path::new(""));
-                expectations.push((entry.name.clone(), base.join(file)));
+            let options = entry.open_options(&base);
+            entry
+                .spec
+                .check(&options)
+                .map_err(|e| invalid(e.to_string()))?;
+            if let Some(loaded) = entry.expectations.clone() {
+                expectations.push((entry.name.clone(), Known::Loaded(loaded)));
             }
             planned.push(PlannedTarget {
-                name: entry.name,
-                address: entry.address,
-                spec: Some(spec),
+                name: entry.name.clone(),
+                address: entry.spec.to_string(),
+                spec: Some(entry.spec.clone()),
                 options,
             });
         }
@@ -430,7 +448,7 @@ fn targets(
                 "--expectations needs exactly one target; a targets file names one per target",
             );
         }
-        expectations.push((planned[0].name.clone(), path.clone()));
+        expectations.push((planned[0].name.clone(), Known::Path(path.clone())));
     }
     Ok((planned, expectations))
 }
@@ -459,38 +477,42 @@ fn list(args: ListArgs, verbose: bool) -> Result<ListCommand, PlanError> {
 fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
     Ok(ServeConfig {
         addr: SocketAddr::new(args.bind, args.port),
-        max_body_bytes: parse_size("--max-body-size", &args.max_body_size)?,
-        max_header_bytes: parse_size("--max-header-size", &args.max_header_size)?,
-        max_connections: args.max_connections,
-        request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
+        limits: Limits {
+            max_body_bytes: parse_size("--max-body-size", &args.max_body_size)?,
+            max_header_bytes: parse_size("--max-header-size", &args.max_header_size)?,
+            max_headers: args.max_headers,
+            max_connections: args.max_connections,
+            request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
+            ..Limits::default()
+        },
     })
 }
 
 fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, PlanError> {
     let server = serve_config(&args.server)?;
-    if let Some(path) = &args.expect
-        && !path.is_file()
-    {
-        return Err(load_error(anyhow::anyhow!(
-            "{}: no such file",
-            path.display()
-        )));
-    }
+    let match_by = match args.match_by {
+        MatchByArg::Id => MatchBy::Id,
+        MatchByArg::Type => MatchBy::Type,
+    };
+    let expected = args
+        .expect
+        .as_deref()
+        .map(|path| ExpectedEvents::load(path, match_by))
+        .transpose()
+        .map_err(load_error)?;
     Ok(ListenCommand {
         config: ListenConfig {
             addr: server.addr,
-            expect: args.expect,
-            match_by: match args.match_by {
-                MatchByArg::Id => MatchBy::Id,
-                MatchByArg::Type => MatchBy::Type,
-            },
-            count: args.count.map(NonZeroUsize::get),
+            limits: server.limits,
+            expected,
+            stop_after: args.count.map(NonZeroUsize::get),
             timeout: args
                 .timeout
                 .as_deref()
                 .map(|d| parse_duration("--timeout", d))
                 .transpose()?,
             strict: args.strict,
+            target: "sender".into(),
         },
         display,
         catalog: catalog()?,
@@ -556,21 +578,16 @@ pub fn parse_size(flag: &str, text: &str) -> Result<usize, PlanError> {
 
 /// A target's expectations file as the runner sees it.
 struct ExpectationsFile {
-    path: PathBuf,
     loaded: Expectations,
 }
 
 impl KnownFailures for ExpectationsFile {
     fn lookup(&self, id: &str) -> Option<KnownFailure> {
-        self.loaded.matching(id).map(|e| KnownFailure {
-            reason: e.reason.clone(),
-            link: e.link.clone(),
-            now_passes: false,
-        })
+        self.loaded.matching(id).map(|e| e.known_failure(false))
     }
 
     fn origin(&self) -> String {
-        self.path.display().to_string()
+        self.loaded.path().display().to_string()
     }
 }
 
@@ -648,7 +665,7 @@ mod tests {
         );
         let m = usage_message(&["run", "--target", "reference", "--target", "reference"]);
         assert_eq!(m, "target \"reference\" is named twice");
-        assert!(usage_message(&["run", "--target", "ftp://x"]).starts_with("--target: ftp://x"));
+        assert!(usage_message(&["run", "--target", "ftp://x"]).starts_with("--target: target \"ftp://x\""));
         assert!(usage_message(&["run", "--capabilities", "json"]).contains("need a --target"));
     }
 

@@ -42,17 +42,22 @@ fn default_reply(input: Encoding) -> Encoding {
 
 /// Returns the reply encodings a case is echoed in on a target with `caps`:
 /// every non-batch encoding of the input's binding the target supports for
-/// an accepted single event, the batch encoding for a batch, and one
+/// an accepted single event, plus any supported encoding the case's reply
+/// constraints name, the batch encoding for a batch, and one
 /// exchange for a case that must be rejected or a receiver-only target.
 pub fn replies(case: &Case, caps: &Capabilities) -> Vec<Encoding> {
     let input = case.input_encoding;
     if case.expect.verdict == Verdict::Reject || input.is_batch() || caps.contains(RECEIVER_ONLY) {
         return vec![default_reply(input)];
     }
-    let supported: Vec<Encoding> = input
-        .siblings()
-        .filter(|e| !e.is_batch() && caps.contains(e.as_str()))
-        .collect();
+    // The binding's own encodings, then any other encoding the case
+    // constrains (a JSON input whose HTTP binary rendering is specified).
+    let mut supported: Vec<Encoding> = Vec::new();
+    for e in input.siblings().chain(case.expect.reply.keys().copied()) {
+        if !e.is_batch() && caps.contains(e.as_str()) && !supported.contains(&e) {
+            supported.push(e);
+        }
+    }
     if supported.is_empty() {
         vec![default_reply(input)]
     } else {

@@ -131,12 +131,21 @@ pub(super) fn replies(
             .value
             .parse()
             .map_err(|e: String| ctx.invalid(at, format!("expect.reply: {e}")))?;
-        if !encodings.iter().any(|e| e.binding() == encoding.binding()) {
+        // A case with one input encoding may constrain a reply in any
+        // encoding that carries as many events (the echo is asked for it);
+        // an abstract case rendered into several keeps each constraint for
+        // the expansions of its binding.
+        let allowed = if let [only] = encodings {
+            only.is_batch() == encoding.is_batch()
+        } else {
+            encodings.iter().any(|e| e.binding() == encoding.binding())
+        };
+        if !allowed {
             let bindings: BTreeSet<&str> = encodings.iter().map(|e| e.binding()).collect();
             return Err(ctx.invalid(
                 at,
                 format!(
-                    "expect.reply: {encoding} is not an encoding of this case's binding ({}); an echo replies in the input's own binding, so this constraint would never be checked (use an input of that binding, or an abstract event:)",
+                    "expect.reply: {encoding} cannot be asked of this case: a single event is echoed in single-event encodings and a batch in batch encodings, and an abstract case rendered into several encodings constrains replies of their bindings ({})",
                     bindings.into_iter().collect::<Vec<_>>().join(", ")
                 ),
             ));
@@ -295,14 +304,16 @@ pub(super) fn expand(
     };
     let events = abstract_expected(ctx, expect, &value, is_batch, event_at)?;
     let replies = replies(ctx, expect, &encodings, name)?;
+    let replies_for_one_encoding = encodings.len() == 1;
     let mut cases = Vec::with_capacity(encodings.len());
     for encoding in encodings {
         let message = codec::render(&value, encoding)
             .map_err(|e| ctx.invalid(event_at, format!("event: {e}")))?;
         let detected = input_encoding(&message);
+        let single = replies_for_one_encoding;
         let reply = replies
             .iter()
-            .filter(|(e, _)| e.binding() == detected.binding())
+            .filter(|(e, _)| single || e.binding() == detected.binding())
             .map(|(e, r)| (*e, r.clone()))
             .collect();
         let id = format!("{}/{name}.{encoding}", suite.id);

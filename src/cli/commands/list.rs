@@ -8,15 +8,20 @@ use cespec::report::text;
 use cespec::rules::{Catalog, Level};
 
 use crate::cli::plan::{ListCommand, ListMode};
-use crate::cli::shims::suite::coverage;
+use cespec::suite::coverage::Coverage;
 
 /// Prints what was asked for; always exits 0.
 pub fn execute(cmd: &ListCommand, mut out: Box<dyn Write + Send>) -> anyhow::Result<i32> {
     let mut text = String::new();
+    let coverage = Coverage::new(&cmd.catalog, &cmd.selected);
+    let by_rule: BTreeMap<String, Vec<String>> = coverage
+        .iter()
+        .map(|(rule, cases)| (rule.to_owned(), cases.to_vec()))
+        .collect();
     match cmd.mode {
         ListMode::Cases => cases(cmd, &mut text),
-        ListMode::Rules => rules(&cmd.catalog, &coverage::by_rule(&cmd.selected), &mut text),
-        ListMode::Coverage => covered(&cmd.catalog, &coverage::by_rule(&cmd.selected), &mut text),
+        ListMode::Rules => rules(&cmd.catalog, &by_rule, &mut text),
+        ListMode::Coverage => covered(&cmd.catalog, &by_rule, &mut text),
     }
     out.write_all(text.as_bytes())?;
     out.flush()?;

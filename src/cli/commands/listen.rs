@@ -1,13 +1,15 @@
 //! `cespec listen`: captures what a sender emits and reports it through the
 //! same terminal reporter as `run`, with the same exit codes.
 
+use std::io::Write as _;
+
 use cespec::report::TerminalReporter;
 use cespec::runner::{Reporter, RunEvent, Tally};
 use tokio::sync::mpsc;
 
 use crate::cli::Io;
 use crate::cli::plan::ListenCommand;
-use crate::cli::shims::server::listen;
+use cespec::server::listen;
 
 /// Listens until the server stops (count or timeout reached) or Ctrl-C,
 /// and returns the exit code of what was received.
@@ -17,9 +19,15 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
         display,
         catalog,
     } = cmd;
-    let mut reporter = TerminalReporter::new(io.out, display, catalog).with_progress_output(io.err);
+    let mut out = io.out;
+    let listener = listen::bind(config).await?;
+    // Senders are pointed at this address (with --port 0, the only way to
+    // learn it), so it comes first and is flushed at once.
+    writeln!(out, "listening on {}", listener.url())?;
+    out.flush()?;
+    let mut reporter = TerminalReporter::new(out, display, catalog).with_progress_output(io.err);
     let (tx, mut rx) = mpsc::channel(64);
-    let mut server = tokio::spawn(listen::run(config, tx));
+    let mut server = tokio::spawn(listener.run(tx));
     // The tally is kept here too, so that an interrupted capture still
     // reports what arrived.
     let mut tally = Tally::default();
@@ -47,7 +55,7 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
         server.abort();
     }
     match (&mut server).await {
-        Ok(result) => result?,
+        Ok(_) => {}
         Err(e) if e.is_cancelled() => {}
         Err(e) => return Err(e.into()),
     }

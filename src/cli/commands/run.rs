@@ -10,7 +10,7 @@ use cespec::target::{ImplementationInfo, InProcess, Target, all_capabilities};
 
 use crate::cli::Io;
 use crate::cli::plan::{PlannedTarget, RunCommand};
-use crate::cli::shims::target::spec::TargetSpec;
+use cespec::target::spec::TargetSpec;
 
 /// Runs the plan and returns the exit code its tally earns.
 pub async fn execute(cmd: RunCommand, io: Io) -> anyhow::Result<i32> {

@@ -6,7 +6,7 @@ use std::io::Write;
 use cespec::exit_codes;
 
 use crate::cli::plan::ServeCommand;
-use crate::cli::shims::server::serve;
+use cespec::server::serve;
 
 /// Serves until interrupted; prints the address once ready.
 pub async fn execute(cmd: ServeCommand, mut out: Box<dyn Write + Send>) -> anyhow::Result<i32> {
