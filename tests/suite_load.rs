@@ -432,13 +432,31 @@ fn errors_name_file_line_column_and_case() {
 }
 
 #[test]
-fn reply_keys_must_belong_to_the_input_binding() {
+fn reply_keys_must_carry_as_many_events_as_the_input() {
+    // A single event may be asked back in another binding's encoding...
     let text = one(&format!(
         "{MINIMAL_HTTP}      reply: {{kafka-binary: {{}}}}\n"
     ));
+    let suite = load(&text).unwrap();
+    assert!(
+        suite.cases[0]
+            .expect
+            .reply
+            .keys()
+            .any(|e| e.as_str() == "kafka-binary")
+    );
+    // ...but not in a batch encoding, nor a batch in a single-event one.
+    let text = one(&format!(
+        "{MINIMAL_HTTP}      reply: {{http-batch: {{}}}}\n"
+    ));
     let got = error(&text);
-    assert!(got.starts_with("suites/t.yaml:13:15: case 'a': expect.reply: kafka-binary is not an encoding of this case's binding (http)"), "{got}");
-    let text = text.replace("kafka-binary", "http-xml");
+    assert!(
+        got.starts_with(
+            "suites/t.yaml:13:15: case 'a': expect.reply: http-batch cannot be asked of this case"
+        ),
+        "{got}"
+    );
+    let text = text.replace("http-batch", "http-xml");
     assert!(error(&text).contains("expect.reply: unknown encoding \"http-xml\""));
 }
 

@@ -665,7 +665,10 @@ mod tests {
         );
         let m = usage_message(&["run", "--target", "reference", "--target", "reference"]);
         assert_eq!(m, "target \"reference\" is named twice");
-        assert!(usage_message(&["run", "--target", "ftp://x"]).starts_with("--target: target \"ftp://x\""));
+        assert!(
+            usage_message(&["run", "--target", "ftp://x"])
+                .starts_with("--target: target \"ftp://x\"")
+        );
         assert!(usage_message(&["run", "--capabilities", "json"]).contains("need a --target"));
     }
 
