@@ -12,6 +12,7 @@ pub mod codec;
 pub mod error;
 pub mod event;
 pub mod exit_codes;
+pub mod prop;
 pub mod rules;
 pub mod runner;
 pub mod suite;
