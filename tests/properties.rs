@@ -10,8 +10,10 @@
 use cespec::codec::{self, Encoding};
 use cespec::event::Event;
 use cespec::event::equivalence::compare;
-use cespec::prop::roundtrip::carried;
+use cespec::prop::roundtrip::{Disagreement, DisagreementKind, carried};
+use cespec::prop::save;
 use cespec::prop::strategy;
+use cespec::rules::Level;
 use cespec::validate;
 use cespec::wire::{HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, MEDIA_JSON_BATCH, Message};
 use proptest::collection::vec;
@@ -155,6 +157,31 @@ proptest! {
                 assert_equivalent(want, got, &format!("{encoding} event {i}"));
             }
             prop_assert_eq!(&encode_ok(&back, encoding), &message);
+        }
+    }
+
+    /// A disagreement saved as a suite case keeps its event exactly: the
+    /// YAML parses back to an event equivalent to the one generated.
+    #[test]
+    fn saved_cases_keep_the_event(event in strategy::event()) {
+        let found = Disagreement {
+            event_json: json(&event),
+            send: Encoding::Json,
+            reply: Encoding::Json,
+            kind: DisagreementKind::Differs,
+            level: Level::Must,
+            differences: vec!["data: expected x, got y".into()],
+            rules: vec!["JSON-DATA-6".into()],
+        };
+        let yaml = save::suite_yaml("found", &[save::case(&found, 1)]).unwrap();
+        let suite: serde_json::Value = serde_saphyr::from_str(&yaml)
+            .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        for at in ["event", "expect"] {
+            let value = if at == "event" { &suite["cases"][0]["event"] } else { &suite["cases"][0]["expect"]["event"] };
+            let text = serde_json::to_vec(value).unwrap();
+            let (back, _) = codec::json::decode_event(&text)
+                .unwrap_or_else(|v| panic!("{v:?}\n{yaml}"));
+            assert_equivalent(&event, &back, &format!("{at} saved as YAML:\n{yaml}"));
         }
     }
 

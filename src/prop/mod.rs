@@ -5,9 +5,11 @@
 //! - [`roundtrip`]: the engine of `cespec prop`: generated events through a
 //!   target in every encoding pair, compared by equivalence, the first
 //!   disagreement shrunk to a small event.
+//! - [`save`]: a disagreement written as a ready suite case.
 //!
 //! Everything here is library code that runs in the binary as well as in
 //! tests: it never prints and takes its seed, budget and limits as values.
 
 pub mod roundtrip;
+pub mod save;
 pub mod strategy;
