@@ -7,13 +7,16 @@
 //! (`prop::roundtrip::carried`); every other part must survive exactly, with
 //! no difference at all, fidelity ones (timestamp precision) included.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use cespec::codec::{self, Encoding};
 use cespec::event::Event;
 use cespec::event::equivalence::compare;
 use cespec::prop::roundtrip::{Disagreement, DisagreementKind, carried};
-use cespec::prop::save;
 use cespec::prop::strategy;
+use cespec::prop::{mutate, save};
 use cespec::rules::Level;
+use cespec::suite::{Case, Expectation, Location, Verdict};
 use cespec::validate;
 use cespec::wire::{HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, MEDIA_JSON_BATCH, Message};
 use proptest::collection::vec;
@@ -51,6 +54,27 @@ fn through(event: &Event, encoding: Encoding) -> Event {
     let mut events = decode_ok(&message);
     assert_eq!(events.len(), 1);
     events.remove(0)
+}
+
+/// Returns a valid case whose input is `events` encoded in `encoding`.
+fn accepted_case(events: &[Event], encoding: Encoding) -> Case {
+    Case {
+        id: format!("prop/{encoding}"),
+        suite: "prop".into(),
+        title: String::new(),
+        rules: vec!["CORE-CTX-1".into()],
+        level: Level::Must,
+        notes: None,
+        requires: BTreeSet::new(),
+        input: encode_ok(events, encoding),
+        input_encoding: encoding,
+        expect: Expectation {
+            verdict: Verdict::Accept,
+            events: Some(events.to_vec()),
+            reply: BTreeMap::new(),
+        },
+        location: Location::default(),
+    }
 }
 
 fn assert_equivalent(expected: &Event, actual: &Event, context: &str) {
@@ -182,6 +206,28 @@ proptest! {
             let (back, _) = codec::json::decode_event(&text)
                 .unwrap_or_else(|v| panic!("{v:?}\n{yaml}"));
             assert_equivalent(&event, &back, &format!("{at} saved as YAML:\n{yaml}"));
+        }
+    }
+
+    /// Part 4: every mutation of a valid message is rejected by the
+    /// reference, for the rule the mutation names.
+    #[test]
+    fn the_reference_rejects_every_mutation(events in strategy::batch()) {
+        for encoding in Encoding::ALL {
+            let events = if encoding.is_batch() { events.clone() } else { events.iter().take(1).cloned().collect() };
+            if events.is_empty() {
+                continue;
+            }
+            let case = accepted_case(&events, encoding);
+            for m in mutate::mutations(&case) {
+                let violations = codec::decode(&m.message)
+                    .err()
+                    .unwrap_or_else(|| panic!("{encoding} {}: accepted {:?}", m.name, m.message));
+                prop_assert!(
+                    violations.iter().any(|v| v.rule == m.rule && v.is_error()),
+                    "{} {}: {:?} does not break {}", encoding, m.name, violations, m.rule
+                );
+            }
         }
     }
 

@@ -6,10 +6,13 @@
 //!   target in every encoding pair, compared by equivalence, the first
 //!   disagreement shrunk to a small event.
 //! - [`save`]: a disagreement written as a ready suite case.
+//! - [`mutate`]: invalid messages derived from valid cases, which a target
+//!   must reject.
 //!
 //! Everything here is library code that runs in the binary as well as in
 //! tests: it never prints and takes its seed, budget and limits as values.
 
+pub mod mutate;
 pub mod roundtrip;
 pub mod save;
 pub mod strategy;
