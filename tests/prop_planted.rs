@@ -157,6 +157,8 @@ async fn finds(fault: fn(&mut Event), name: &'static str, trigger: fn(&str, &Val
     );
     assert_eq!(found.kind, DisagreementKind::Differs, "{found:#?}");
     assert!(!found.differences.is_empty() && !found.rules.is_empty());
+    let shown = found.to_string();
+    assert!(shown.contains(&found.event_json) && shown.contains(&found.differences[0]));
 }
 
 #[tokio::test]
@@ -199,11 +201,11 @@ fn timeless(mut report: PropReport) -> PropReport {
 
 #[tokio::test]
 async fn the_reference_agrees_with_itself() {
-    let report = roundtrip::run(&InProcess(Reference), options(300, 1)).await;
+    let report = roundtrip::run(&InProcess(Reference), options(1000, 1)).await;
     assert_eq!(report.ending, Ending::Completed, "{report:#?}");
-    assert_eq!(report.cases, 300);
+    assert_eq!(report.cases, 1000);
     assert_eq!(report.pairs.len(), 17);
-    assert_eq!(report.echoes, 300 * 17);
+    assert_eq!(report.echoes, 1000 * 17);
 }
 
 #[tokio::test]

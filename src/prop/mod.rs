@@ -16,3 +16,5 @@ pub mod mutate;
 pub mod roundtrip;
 pub mod save;
 pub mod strategy;
+
+pub use roundtrip::{Disagreement, PropOptions, PropReport, run};

@@ -14,6 +14,7 @@
 //! Not here: the judging of suite cases (`runner::judge`), the invalid
 //! messages of [`super::mutate`], printing and the command line.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -87,6 +88,25 @@ pub struct Disagreement {
     pub differences: Vec<String>,
     /// The rules the differences touch, without repeats.
     pub rules: Vec<String>,
+}
+
+impl fmt::Display for Disagreement {
+    /// Writes the pair, level and rules, then each difference (expected,
+    /// then actual), then the event (style rule 6).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "sent in {}, reply asked in {} [{}: {}]",
+            self.send,
+            self.reply,
+            self.level,
+            self.rules.join(", ")
+        )?;
+        for d in &self.differences {
+            writeln!(f, "  {d}")?;
+        }
+        write!(f, "event:\n  {}", self.event_json)
+    }
 }
 
 /// How the shrinking of a disagreement went.
