@@ -86,3 +86,21 @@ fn located(message: &str) -> String {
         format!(": {message}")
     }
 }
+
+/// A case found by `cespec prop` could not be saved.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SaveError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists but is not a suite the case can be added to.
+    #[error("{}: {message}", path.display())]
+    NotASuite { path: PathBuf, message: String },
+    /// The case could not be written as YAML.
+    #[error("{}: cannot write YAML: {message}", path.display())]
+    Yaml { path: PathBuf, message: String },
+}
