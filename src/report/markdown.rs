@@ -377,13 +377,15 @@ fn deviation(r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> String {
         html(&headline(r, rules)),
     );
     for id in &r.rules {
-        match rules.get(id.as_str()) {
-            Some(rule) if !rule.url.is_empty() => {
+        match rules
+            .get(id.as_str())
+            .and_then(|r| Some((r, safe_url(&r.url)?)))
+        {
+            Some((rule, url)) => {
                 let _ = writeln!(
                     out,
-                    "- **[{}]({}) {}** {}: {}",
+                    "- **[{}]({url}) {}** {}: {}",
                     md(id),
-                    rule.url.replace(')', "%29").replace(' ', "%20"),
                     rule.level,
                     md(&rule.section),
                     md(&rule.text)
@@ -423,6 +425,41 @@ fn deviation(r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> String {
     out
 }
 
+/// Returns `url` ready for a Markdown link target when it is an http(s)
+/// URL (parentheses, angle brackets, whitespace and controls
+/// percent-encoded), `None` otherwise: a `javascript:` link from an
+/// expectations file is never made clickable.
+fn safe_url(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '(' | ')' | '<' | '>' | '`' => {
+                let _ = write!(out, "%{:02X}", u32::from(c));
+            }
+            c if c.is_whitespace() || c.is_control() => {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Returns ` ([link](url))` for an http(s) URL, ` (text)` otherwise.
+fn md_link(url: &str) -> String {
+    match safe_url(url) {
+        Some(target) => format!(" ([link]({target}))"),
+        None => format!(" ({})", md(url)),
+    }
+}
+
 fn known(report: &Report, rules: &HashMap<&str, &RuleInfo>) -> String {
     let expected: Vec<&CaseResult> = report
         .results
@@ -439,11 +476,7 @@ fn known(report: &Report, rules: &HashMap<&str, &RuleInfo>) -> String {
         let _ = writeln!(out, "### Known failures ({})\n", expected.len());
         for r in expected {
             let k = r.known_failure.as_ref().expect("filtered above");
-            let link = k
-                .link
-                .as_deref()
-                .map(|l| format!(" ({})", md(l)))
-                .unwrap_or_default();
+            let link = k.link.as_deref().map(md_link).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "- {} on {}: {}{link} — {}",
