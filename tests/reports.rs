@@ -483,3 +483,63 @@ fn bench_chart_marks_nonconformant_rows() {
     assert_eq!(svg.matches("<rect").count(), 3);
     let _ = junit::to_junit(&report());
 }
+
+/// A sink the test can read after the reporter is done with it.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn report_files_write_every_format_at_done() {
+    use cespec::report::collect::{Collector, ReportFiles};
+    use cespec::runner::{Reporter, RunEvent, Tally};
+
+    let catalog = report_fixture::catalog();
+    let collector = Collector::new(
+        &catalog,
+        report_fixture::TOOL_VERSION,
+        &report_fixture::cases(),
+    )
+    .started_at(Some(STARTED_AT.into()));
+    let mut files = ReportFiles::new(collector);
+    let sinks: Vec<(Format, Shared)> = Format::ALL
+        .iter()
+        .map(|f| (*f, Shared::default()))
+        .collect();
+    for (format, sink) in &sinks {
+        files.add(*format, Box::new(sink.clone()));
+    }
+    files
+        .on_event(&RunEvent::Started {
+            targets: targets(),
+            cases: 5,
+        })
+        .unwrap();
+    for r in results() {
+        files.on_event(&RunEvent::Finished(Box::new(r))).unwrap();
+    }
+    assert!(
+        sinks.iter().all(|(_, s)| s.0.lock().unwrap().is_empty()),
+        "written before Done"
+    );
+    files
+        .on_event(&RunEvent::Done {
+            tally: Tally::default(),
+        })
+        .unwrap();
+    let expected = collect(targets(), results(), &[]);
+    for (format, sink) in &sinks {
+        let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(written, render(*format, &expected), "{format}");
+    }
+}

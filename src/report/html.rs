@@ -463,6 +463,9 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
             r.level,
             esc(&r.message),
         );
+        if let Some(case) = report.case(&r.case).filter(|c| !c.title.is_empty()) {
+            let _ = writeln!(out, "<p class=\"muted\">{}</p>", esc(&case.title));
+        }
         if let Some(k) = &r.known_failure {
             let _ = write!(
                 out,
