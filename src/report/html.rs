@@ -453,19 +453,18 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
         let _ = write!(
             out,
             "<article class=\"result s-{key}\" id=\"r-{id}\" data-status=\"{key}\" data-target=\"{}\" data-suite=\"{}\">\n\
-             <h3><span class=\"badge s-{key}\">{}</span> <code>{}</code> on <b>{}</b> <span class=\"lvl\">{}</span></h3>\n\
-             <p class=\"msg\">{}</p>\n",
+             <h3><span class=\"badge s-{key}\">{}</span> <code>{}</code> on <b>{}</b> <span class=\"lvl\">{}</span></h3>\n",
             esc(&r.target),
             esc(&r.suite),
             if key == "known" { "known failure" } else { key },
             esc(&r.name()),
             esc(&r.target),
             r.level,
-            esc(&r.message),
         );
         if let Some(case) = report.case(&r.case).filter(|c| !c.title.is_empty()) {
             let _ = writeln!(out, "<p class=\"muted\">{}</p>", esc(&case.title));
         }
+        let _ = writeln!(out, "<p class=\"msg\">{}</p>", esc(&r.message));
         if let Some(k) = &r.known_failure {
             let _ = write!(
                 out,
