@@ -543,3 +543,23 @@ fn report_files_write_every_format_at_done() {
         assert_eq!(written, render(*format, &expected), "{format}");
     }
 }
+
+#[test]
+fn published_sample_is_current() {
+    // The README links reports/sample/report.html; keep it in step with the writers.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/sample");
+    let r = report();
+    for (format, name) in [
+        (Format::Json, "report.json"),
+        (Format::Junit, "junit.xml"),
+        (Format::Markdown, "summary.md"),
+        (Format::Html, "report.html"),
+    ] {
+        let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        assert!(
+            on_disk == render(format, &r),
+            "reports/sample/{name} is stale; regenerate it with:\n\n    \
+             cargo run --example sample_report -- reports/sample\n"
+        );
+    }
+}
