@@ -387,13 +387,32 @@ function prepare(message) {
   return () => decodeJson(mediaType, text);
 }
 
+/* stdio exit statuses when an echo cannot be answered with a verdict. */
+const EXIT_PROTOCOL = 2; // the request could not be read
+const EXIT_ENCODE = 3; // the SDK decoded the input but its output cannot be sent
+const EXIT_ADAPTER_BUG = 4; // an unexpected exception in the adapter itself
+
+class Broken extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/*
+ * Returns the response line, or throws Broken. `ok:false` means the SDK
+ * rejected the input, so anything else that goes wrong must not look like a
+ * rejection: the protocol's only other outcome is the process ending, which
+ * cespec records as an error (never a pass), like a 5xx from `serve`.
+ */
 function handleEcho(request, opts) {
   const seq = request.seq;
+  const reply = request.reply || "http-binary";
   let runSdk;
   try {
     runSdk = prepare(request.message);
   } catch (e) {
-    return { seq, ok: false, error: `protocol: bad echo request: ${e.message}` };
+    throw new Broken(`protocol: bad echo request (seq ${seq}): ${e.message}`, EXIT_PROTOCOL);
   }
   let decoded;
   try {
@@ -402,11 +421,11 @@ function handleEcho(request, opts) {
     return { seq, ok: false, error: sdkError(e) };
   }
   try {
-    return { seq, ok: true, message: render(encode(decoded, request.reply || "http-binary", opts)) };
+    return { seq, ok: true, message: render(encode(decoded, reply, opts)) };
   } catch (e) {
     if (e instanceof Unsupported) return { seq, ok: false, error: `unsupported: ${e.message}` };
-    if (e instanceof EncodeFailed) return { seq, ok: false, error: `encode failed: ${e.message}` };
-    return { seq, ok: false, error: `encode failed: ${sdkError(e)}` };
+    const why = e instanceof EncodeFailed ? e.message : sdkError(e);
+    throw new Broken(`encode failed (seq ${seq}, ${reply}): ${why}`, EXIT_ENCODE);
   }
 }
 
@@ -414,6 +433,7 @@ function stdio(opts) {
   const send = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   let stopping = false;
+  let exitStatus = 0;
   rl.on("line", (line) => {
     if (stopping || !line.trim()) return;
     let request;
@@ -425,14 +445,28 @@ function stdio(opts) {
     }
     switch (request.type) {
       case "start":
-        return send({ type: "started", name: NAME, language: LANGUAGE, version: SDK_VERSION, capabilities: capabilities(opts.batch) });
-      case "echo":
+        return send({
+          type: "started",
+          name: NAME,
+          language: LANGUAGE,
+          // The opt-in batch writer is adapter glue: say so where reports show it.
+          version: opts.batch ? `${SDK_VERSION}+adapter-batch` : SDK_VERSION,
+          capabilities: capabilities(opts.batch),
+        });
+      case "echo": {
+        let response;
         try {
-          return send(handleEcho(request, opts));
+          response = handleEcho(request, opts);
         } catch (e) {
-          log(e && e.stack ? e.stack : String(e));
-          return send({ seq: request.seq, ok: false, error: "adapter error" });
+          if (e instanceof Broken) log(e.message);
+          else log(`adapter error: ${e && e.stack ? e.stack : String(e)}`);
+          exitStatus = e instanceof Broken ? e.status : EXIT_ADAPTER_BUG;
+          stopping = true;
+          rl.close();
+          return undefined;
         }
+        return send(response);
+      }
       case "stop":
         stopping = true;
         rl.close();
@@ -441,8 +475,9 @@ function stdio(opts) {
         return send({ seq: request.seq, ok: false, error: `protocol: unknown request type ${JSON.stringify(request.type)}` });
     }
   });
-  // Exit once stdout has drained (on stop or at end of input).
-  rl.on("close", () => process.stdout.write("", () => process.exit(0)));
+  // Exit once stdout has drained: 0 on stop or at end of input, non-zero
+  // after an echo that could not be answered with a verdict.
+  rl.on("close", () => process.stdout.write("", () => process.exit(exitStatus)));
 }
 
 function main() {

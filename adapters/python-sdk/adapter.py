@@ -44,6 +44,11 @@ CAPABILITIES = [
 
 MEDIA_CE_BATCH = "application/cloudevents-batch+json"
 
+# stdio exit statuses when an echo cannot be answered with a verdict.
+EXIT_PROTOCOL = 2  # the request could not be read
+EXIT_ENCODE = 3  # the SDK decoded the input but its output cannot be sent
+EXIT_ADAPTER_BUG = 4  # an unexpected exception in the adapter itself
+
 # Header values that cannot go on an HTTP wire: control characters other
 # than HTAB (RFC 9110 field-value). CR/LF would inject header lines.
 _BAD_FIELD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -380,13 +385,28 @@ def decode_message(message):
     return lambda: decode_json(media_type, text)
 
 
+class Broken(Exception):
+    """Not a verdict on the input: the exchange itself failed."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
 def handle_echo(request):
+    """Returns the response line, or raises Broken.
+
+    `ok:false` means the SDK rejected the input, so anything else that goes
+    wrong must not look like a rejection: the protocol's only other outcome
+    is the process ending, which cespec records as an error (never a pass),
+    like a 5xx from the HTTP server.
+    """
     seq = request.get("seq")
     try:
         run_sdk = decode_message(request.get("message") or {})
         reply = request.get("reply") or "http-binary"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return {"seq": seq, "ok": False, "error": f"protocol: bad echo request: {exc}"}
+        raise Broken(f"protocol: bad echo request (seq {seq}): {exc}", EXIT_PROTOCOL) from None
     try:
         events = run_sdk()
     except Unsupported as exc:
@@ -398,9 +418,9 @@ def handle_echo(request):
     except Unsupported as exc:
         return {"seq": seq, "ok": False, "error": f"unsupported: {exc}"}
     except EncodeFailed as exc:
-        return {"seq": seq, "ok": False, "error": f"encode failed: {exc}"}
+        raise Broken(f"encode failed (seq {seq}, {reply}): {exc}", EXIT_ENCODE) from None
     except Exception as exc:
-        return {"seq": seq, "ok": False, "error": "encode failed: " + sdk_error(exc)}
+        raise Broken(f"encode failed (seq {seq}, {reply}): {sdk_error(exc)}", EXIT_ENCODE) from None
 
 
 def stdio():
@@ -429,9 +449,12 @@ def stdio():
         elif kind == "echo":
             try:
                 send(handle_echo(request))
+            except Broken as exc:
+                log(str(exc))
+                return exc.status
             except Exception:
-                log(traceback.format_exc())
-                send({"seq": request.get("seq"), "ok": False, "error": "adapter error"})
+                log("adapter error:\n" + traceback.format_exc())
+                return EXIT_ADAPTER_BUG
         elif kind == "stop":
             return 0
         else:

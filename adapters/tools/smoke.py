@@ -8,11 +8,14 @@ For each adapter it starts both protocols:
   in every encoding), garbage inputs, an undeclared encoding, a broken
   request line, and `stop` (the process must exit 0). Checks the protocol
   shape: one JSON line per request on stdout, `seq` echoed, bodies as valid
-  base64, `unsupported:` for undeclared encodings.
+  base64, `unsupported:` for undeclared encodings. An echo that cannot get a
+  verdict (SDK output that cannot be sent, an unreadable message) must end
+  the process with status 3 or 2 and a reason on stderr.
 * serve: `serve --port 0` must print `listening on http://127.0.0.1:<port>`;
   then the same events over real HTTP with X-Echo-Mode binary/structured,
   and garbage (`{`, a non-UTF-8 header value, no CloudEvent at all, a bad
-  X-Echo-Mode): never a 5xx; 422 for an undeclared mode.
+  X-Echo-Mode): never a 5xx; 422 for an undeclared mode; 500 `encode
+  failed` only when the SDK's own output cannot go on the wire.
 
 It prints every reply so differences from the spec can be read off, and
 ends with `N passed, N failed`. Exit code 1 when a check failed.
@@ -285,6 +288,37 @@ def smoke_stdio(run, reported, argv, res):
             res.show("  stderr: " + err.replace("\n", "\n          "))
 
 
+def smoke_stdio_broken(run, argv, res):
+    """An echo that cannot get a verdict ends the process (an error, never a pass)."""
+    crlf = {"specversion": "1.0", "id": "1", "source": "/s", "type": "t.x",
+            "datacontenttype": "text/plain\r\nx-injected: 1", "data": "a"}
+    cases = [
+        # Decodes fine, but the SDK's binary output would carry CR/LF in a header.
+        ("encode failure", http_msg([["content-type", STRUCTURED_CT]], json.dumps(crlf).encode()),
+         "http-binary", 3, "encode failed"),
+        ("unreadable message", {"http": {"headers": [], "body_base64": "not base64!"}}, "http-binary", 2, "protocol"),
+    ]
+    for label, message, reply, status, needle in cases:
+        child = Child(argv)
+        try:
+            child.request({"type": "start", "protocol": 1})
+            child.send_line(json.dumps({"type": "echo", "seq": 1, "message": message, "reply": reply}).encode())
+            line = child.read_line()
+            try:
+                code = child.proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                code = None
+            err = child.proc.stderr.read().decode("utf-8", "replace").strip()
+            res.show(f"  [{label}] exit {code}, no reply line: {line is None}; stderr: {err}")
+            res.check(line is None, f"{run} stdio: {label}: no verdict line")
+            res.check(code == status, f"{run} stdio: {label}: exits {status} (got {code})")
+            res.check(needle in err, f"{run} stdio: {label}: says why on stderr")
+        finally:
+            if child.proc.poll() is None:
+                child.proc.kill()
+                child.proc.wait()
+
+
 # --- HTTP ---------------------------------------------------------------------
 
 
@@ -350,6 +384,15 @@ def smoke_serve(run, reported, argv, res):
         case("binary body bytes -> structured",
              bin_h + [("Content-Type", b"application/octet-stream"), ("X-Echo-Mode", b"structured")], b"\x00\xff", None)
         case("GET", [], b"", lambda s: s == 405, method="GET")
+        crlf = json.dumps({"specversion": "1.0", "id": "1", "source": "/s", "type": "t.x",
+                           "datacontenttype": "text/plain\r\nx-injected: 1", "data": "a"}).encode()
+        try:
+            status, _, body = post(port, st_h, crlf)
+            res.show(f"  [SDK output unsendable (CR/LF in datacontenttype)] {status} {show_bytes(body)}")
+            res.check(status == 500 and body.startswith(b"encode failed"),
+                      f"{name} serve: unsendable SDK output -> 500 encode failed (got {status})")
+        except Exception as exc:
+            res.check(False, f"{name} serve: unsendable SDK output: transport error {exc!r}")
         res.check(proc.poll() is None, f"{name} serve: still running after garbage")
     finally:
         proc.terminate()
@@ -375,6 +418,7 @@ def main():
             res.check(False, f"{name}: {argv[0]} missing (run adapters/{reported}/install.sh)")
             continue
         smoke_stdio(name, reported, argv, res)
+        smoke_stdio_broken(name, argv, res)
         smoke_serve(name, reported, argv, res)
     print(f"{res.passed} passed, {len(res.failed)} failed")
     return 1 if res.failed else 0

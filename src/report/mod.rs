@@ -1,13 +1,29 @@
 //! Reports: consumers of the runner's event stream ([`crate::runner::Reporter`]).
 //!
-//! This issue brings the terminal report only. The JSON (versioned schema),
-//! JUnit XML, Markdown step summary and self-contained HTML writers come in
-//! a later issue; they will sit here, one file per format, and share
-//! [`text`] for escaping whatever a target sent.
+//! One file per format: the terminal display, and the JSON (versioned
+//! schema), JUnit XML, Markdown step summary and self-contained HTML writers
+//! fed from one [`model::Report`] that [`Collector`] builds from the event
+//! stream. [`compare`] merges and diffs saved reports; [`badge`] writes
+//! shields.io endpoint files. Whatever a target sent is escaped for each
+//! output by [`escape`].
 
+pub mod badge;
+pub mod collect;
+pub mod compare;
 pub mod display;
+pub mod escape;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod model;
+mod schema;
 pub mod terminal;
 pub mod text;
+pub mod transcript;
+
+pub use collect::{Collector, Format, ReportFiles};
+pub use model::Report;
 
 pub use display::{
     ColorChoice, DisplayConfig, DisplayRequest, Progress, ProgressChoice, Verbosity,
