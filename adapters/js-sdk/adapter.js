@@ -46,7 +46,7 @@ const log = (...args) => process.stderr.write(args.join(" ") + "\n");
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
 function parseArgs(argv) {
-  const opts = { command: undefined, port: 0, batch: false, verbose: false };
+  const opts = { command: undefined, port: 0, batch: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--port") opts.port = Number(argv[++i]);
     else if (argv[i].startsWith("--port=")) opts.port = Number(argv[i].slice(7));
