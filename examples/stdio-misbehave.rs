@@ -8,7 +8,9 @@
 //! MODE is one of `crash-on-echo` (writes to stderr, exits with status 3),
 //! `hang` (never answers), `garbage` (answers with a line that is not JSON),
 //! `wrong-seq` (answers with another seq), `no-start` (never answers
-//! `start`) and `exit-on-start` (exits with status 4 at `start`). With
+//! `start`), `exit-on-start` (exits with status 4 at `start`) and
+//! `drop-subject` (echoes the event without its `subject` attribute: a
+//! conformance bug rather than a protocol one, for `cespec prop`). With
 //! `--when-header NAME`, only echoes of HTTP messages carrying header NAME
 //! misbehave; the others are answered correctly (the reference's echo).
 
@@ -67,21 +69,27 @@ fn main() -> ExitCode {
                 } else {
                     seq
                 };
-                let response =
-                    match codec::decode(&message).map(|d| codec::encode(&d.events, reply)) {
-                        Ok(Ok(out)) => EchoResponse {
-                            seq,
-                            ok: true,
-                            message: Some(wire_spec(&out)),
-                            error: None,
-                        },
-                        _ => EchoResponse {
-                            seq,
-                            ok: false,
-                            message: None,
-                            error: Some("rejected".into()),
-                        },
-                    };
+                let response = match codec::decode(&message).map(|mut d| {
+                    if triggered && mode == "drop-subject" {
+                        for event in &mut d.events {
+                            event.remove("subject");
+                        }
+                    }
+                    codec::encode(&d.events, reply)
+                }) {
+                    Ok(Ok(out)) => EchoResponse {
+                        seq,
+                        ok: true,
+                        message: Some(wire_spec(&out)),
+                        error: None,
+                    },
+                    _ => EchoResponse {
+                        seq,
+                        ok: false,
+                        message: None,
+                        error: Some("rejected".into()),
+                    },
+                };
                 if triggered && mode == "garbage" {
                     "this is not json {".to_owned()
                 } else {

@@ -5,6 +5,8 @@
 //!
 //! One module per area under `tests/targets/`.
 
+#[path = "support/examples.rs"]
+mod examples;
 #[path = "targets/http.rs"]
 mod http;
 #[path = "targets/listen.rs"]
