@@ -10,7 +10,9 @@
 //! `wrong-seq` (answers with another seq), `no-start` (never answers
 //! `start`), `exit-on-start` (exits with status 4 at `start`) and
 //! `drop-subject` (echoes the event without its `subject` attribute: a
-//! conformance bug rather than a protocol one, for `cespec prop`). With
+//! conformance bug rather than a protocol one, for `cespec prop`) and
+//! `encode-fail` (answers `ok: false` with `stage: "encode"`: accepted, but
+//! the reply could not be encoded). With
 //! `--when-header NAME`, only echoes of HTTP messages carrying header NAME
 //! misbehave; the others are answered correctly (the reference's echo).
 
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cespec::codec;
-use cespec::target::stdio::protocol::{EchoResponse, Request, Started, wire_spec};
+use cespec::target::stdio::protocol::{EchoResponse, Request, Stage, Started, wire_spec};
 use cespec::wire::Message;
 
 fn main() -> ExitCode {
@@ -82,13 +84,26 @@ fn main() -> ExitCode {
                         ok: true,
                         message: Some(wire_spec(&out)),
                         error: None,
+                        stage: None,
                     },
                     _ => EchoResponse {
                         seq,
                         ok: false,
                         message: None,
                         error: Some("rejected".into()),
+                        stage: None,
                     },
+                };
+                let response = if triggered && mode == "encode-fail" {
+                    EchoResponse {
+                        seq,
+                        ok: false,
+                        message: None,
+                        error: Some("the encoder refused on purpose".into()),
+                        stage: Some(Stage::Encode),
+                    }
+                } else {
+                    response
                 };
                 if triggered && mode == "garbage" {
                     "this is not json {".to_owned()

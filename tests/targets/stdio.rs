@@ -195,6 +195,36 @@ async fn a_wrong_seq_is_a_protocol_violation() {
 }
 
 #[tokio::test]
+async fn an_encode_stage_failure_is_broken_not_rejected_and_keeps_the_process() {
+    let target = StdioTarget::spawn(
+        argv(
+            "stdio-misbehave",
+            &["encode-fail", "--when-header", "x-misbehave"],
+        ),
+        quick(),
+    )
+    .await
+    .unwrap();
+    match target.echo(&trigger(), Encoding::HttpStructured).await {
+        Echo::Broken { reason } => assert_eq!(
+            reason,
+            "accepted, but could not encode in http-structured: the encoder refused on purpose"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        target.echo(&event("after"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    assert_eq!(
+        target.restarts(),
+        0,
+        "the process answered; nothing to restart"
+    );
+    target.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_failed_handshake_is_an_error() {
     let options = StdioOptions {
         start_timeout: Duration::from_millis(500),

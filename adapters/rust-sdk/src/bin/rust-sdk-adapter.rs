@@ -22,16 +22,15 @@ use axum::response::{IntoResponse, Response};
 use cespec::codec::Encoding;
 use cespec::target::Implementation;
 use cespec::target::stdio::protocol::{
-    EchoResponse, PROTOCOL_VERSION, Request as StdioRequest, Started, wire_spec,
+    EchoResponse, PROTOCOL_VERSION, Request as StdioRequest, Stage, Started, wire_spec,
 };
 use cespec::wire::Message;
 use cespec_adapter_rust_sdk::{CAPABILITIES, EncodeError, NAME, RustSdk, SDK_VERSION};
 use cloudevents::Event;
 use http::{HeaderValue, StatusCode, header};
 
-/// stdio exit statuses when an echo cannot be answered with a verdict.
+/// stdio exit statuses when an echo cannot be answered at all.
 const EXIT_PROTOCOL: u8 = 2; // the request could not be read
-const EXIT_ENCODE: u8 = 3; // the SDK decoded the input but its writer failed
 const EXIT_PANIC: u8 = 4; // the SDK (or the adapter) panicked
 
 const USAGE: &str = "usage: rust-sdk-adapter serve [--port N] [--verbose] | rust-sdk-adapter stdio";
@@ -274,8 +273,9 @@ fn to_line<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("protocol types serialise")
 }
 
-/// Decodes and re-encodes one message; `Err` is the exit status for an
-/// echo that cannot get a verdict (the reason is on stderr).
+/// Decodes and re-encodes one message; a writer failure is answered with
+/// `stage: "encode"` (accepted, but not encodable: cespec records an
+/// error). `Err` is the exit status for a panic (the reason is on stderr).
 fn echo_once(message: &Message, reply: Encoding) -> Result<EchoResponse, ExitCode> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         RustSdk::default()
@@ -287,6 +287,7 @@ fn echo_once(message: &Message, reply: Encoding) -> Result<EchoResponse, ExitCod
         ok,
         message: message.as_ref().map(wire_spec),
         error,
+        stage: None,
     };
     match outcome {
         Err(payload) => {
@@ -301,9 +302,9 @@ fn echo_once(message: &Message, reply: Encoding) -> Result<EchoResponse, ExitCod
         Ok(Ok(Err(e @ EncodeError::Unsupported(_)))) => {
             Ok(verdict(false, None, Some(e.to_string())))
         }
-        Ok(Ok(Err(e @ EncodeError::Failed(_)))) => {
-            eprintln!("rust-sdk-adapter: {e}");
-            Err(ExitCode::from(EXIT_ENCODE))
-        }
+        Ok(Ok(Err(e @ EncodeError::Failed(_)))) => Ok(EchoResponse {
+            stage: Some(Stage::Encode),
+            ..verdict(false, None, Some(e.to_string()))
+        }),
     }
 }
