@@ -117,6 +117,13 @@ Examples:
   cespec run --case 'json-format/*' --jobs 1 --timeout 2s
   cespec run --targets matrix.yaml --strict
   cespec run --json run.json --junit run.xml --html run.html
+  cespec run --targets adapters/targets.yaml --interop --html matrix.html
+
+With --interop, an interop matrix runs first: for each accepted single-event
+case, each target (and the reference) encodes it in each encoding it
+supports, every other target decodes that message and replies, and the reply
+must be equivalent to the case's event. It goes into the report files, not
+the exit code.
 
 Report files (--json, --junit, --markdown, --html) are created before the run
 starts and written when it ends; an existing file is replaced. In GitHub
@@ -397,6 +404,24 @@ pub struct RunArgs {
     pub exec: ExecArgs,
     #[command(flatten)]
     pub reports: ReportFileArgs,
+
+    /// Also run the interop matrix before the suites: each target (and the
+    /// reference) encodes the cases in every encoding it supports, and every
+    /// other one decodes the result (producer x consumer x encoding, in the
+    /// report files).
+    #[arg(long, help_heading = "Interop")]
+    pub interop: bool,
+
+    /// The suites the interop matrix draws its cases from (repeatable).
+    /// Default: core-attributes, extensions, sdk-deviations,
+    /// http-percent-encoding.
+    #[arg(
+        long = "interop-suite",
+        value_name = "ID",
+        requires = "interop",
+        help_heading = "Interop"
+    )]
+    pub interop_suite: Vec<String>,
 }
 
 /// `cespec list`.

@@ -17,7 +17,7 @@ use cespec::rules::{Catalog, Level};
 use cespec::runner::judge::RECEIVER_ONLY;
 use cespec::runner::{Glob, KnownFailure, KnownFailures, RunOptions, RunPlan, Selection};
 use cespec::suite::Suite;
-use cespec::target::{Capabilities, all_capabilities};
+use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
 
 use super::args::{
     CheckArgs, Cli, ColorArg, Command, ExecArgs, ImportArgs, LevelArg, ListArgs, ListenArgs,
@@ -116,6 +116,8 @@ pub struct PlannedTarget {
     /// HTTP inputs and in-process for the others.
     pub spec: Option<TargetSpec>,
     pub options: OpenOptions,
+    /// Takes part in `run --interop` (a targets file may say no).
+    pub interop: bool,
 }
 
 /// `cespec run`, validated.
@@ -125,6 +127,8 @@ pub struct RunCommand {
     pub display: DisplayConfig,
     pub catalog: Arc<Catalog>,
     pub reports: Vec<ReportFile>,
+    /// `--interop`: the suites the interop matrix draws its cases from.
+    pub interop: Option<Vec<String>>,
 }
 
 /// What `cespec list` prints.
@@ -347,11 +351,16 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
         targets: target_args,
         exec,
         reports,
+        interop,
+        interop_suite,
     } = args;
     let options = run_options(&exec, env)?;
     let catalog = catalog()?;
     let (suites, selection) = select(&select_args, &catalog)?;
     let known_caps = known_capabilities(&suites);
+    let interop = interop
+        .then(|| interop_suites(&interop_suite, &suites))
+        .transpose()?;
     let mut plan = RunPlan::new(&suites, &selection, options);
     let (targets, expectations) = targets(&target_args, plan.options.case_timeout, &known_caps)?;
     for (name, known) in expectations {
@@ -368,7 +377,30 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
         catalog,
         // Last: nothing is created unless every other check passed.
         reports: report_files(&reports)?,
+        interop,
     })
+}
+
+/// Returns the suites of `--interop-suite` (the default set when none is
+/// named), each checked against the loaded suites.
+fn interop_suites(named: &[String], suites: &[Suite]) -> Result<Vec<String>, PlanError> {
+    if named.is_empty() {
+        return Ok(cespec::runner::interop::DEFAULT_SUITES
+            .iter()
+            .filter(|id| suites.iter().any(|s| s.id == **id))
+            .map(|id| (*id).to_owned())
+            .collect());
+    }
+    for id in named {
+        if !suites.iter().any(|s| &s.id == id) {
+            let known: Vec<&str> = suites.iter().map(|s| s.id.as_str()).collect();
+            return usage(format!(
+                "--interop-suite: no suite {id:?}; the suites are {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(named.to_vec())
 }
 
 /// Creates the report files a run writes, checking that no two formats
@@ -447,7 +479,7 @@ fn capabilities(
         return Ok(None);
     }
     for name in names {
-        if !known.contains(name) {
+        if !is_known_capability(name, known) {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
             return usage(format!(
                 "--capabilities: unknown capability {name:?}; known: {}",
@@ -456,6 +488,19 @@ fn capabilities(
         }
     }
     Ok(Some(names.iter().cloned().collect()))
+}
+
+/// Returns true when a target may declare `name`: a known capability, or an
+/// `adapter:<feature>` name, which marks something the adapter supplies
+/// because the implementation lacks it (reports show those apart).
+fn is_known_capability(name: &str, known: &BTreeSet<String>) -> bool {
+    known.contains(name) || is_adapter_capability(name)
+}
+
+/// Returns true for a well-formed `adapter:<feature>` capability name.
+fn is_adapter_capability(name: &str) -> bool {
+    name.strip_prefix(ADAPTER_PREFIX)
+        .is_some_and(|feature| !feature.is_empty() && !feature.contains(char::is_whitespace))
 }
 
 /// A target's known failures: a file still to load, or one a targets file loaded.
@@ -497,6 +542,7 @@ fn targets(
             address: address.clone(),
             spec: Some(spec),
             options,
+            interop: true,
         });
     }
     if let Some(path) = &args.targets {
@@ -514,7 +560,7 @@ fn targets(
                 .capabilities
                 .iter()
                 .flatten()
-                .find(|c| !known.contains(*c))
+                .find(|c| !is_known_capability(c, known))
             {
                 return Err(invalid(format!("unknown capability {unknown:?}")));
             }
@@ -537,6 +583,7 @@ fn targets(
                 address: entry.spec.to_string(),
                 spec: Some(entry.spec.clone()),
                 options,
+                interop: entry.interop,
             });
         }
     }
@@ -552,6 +599,7 @@ fn targets(
                 timeout,
                 ..OpenOptions::default()
             },
+            interop: true,
         });
     }
     let mut names = BTreeSet::new();
@@ -672,6 +720,7 @@ fn prop(args: PropArgs, display: DisplayConfig) -> Result<PropCommand, PlanError
         address: args.target.clone(),
         spec: Some(spec),
         options,
+        interop: false,
     };
     let mode = if args.mutations {
         let select_args = SelectArgs {
@@ -968,6 +1017,37 @@ mod tests {
             matches!(plan_of(&["list", "--rule", "HTTP-*"]), Ok(Plan::List(_))),
             "globs are not checked"
         );
+    }
+
+    #[test]
+    fn adapter_capabilities_are_accepted_everywhere() {
+        let Ok(Plan::Run(run)) = plan_of(&[
+            "run",
+            "--target",
+            "reference",
+            "--capabilities",
+            "json,adapter:batch-writer",
+        ]) else {
+            panic!("adapter: capabilities on the command line");
+        };
+        let caps = run.targets[0].options.capabilities.clone().unwrap();
+        assert!(caps.contains("adapter:batch-writer"));
+        for bad in ["adapter:", "adapter:a b"] {
+            let list = format!("json,{bad}");
+            let m = usage_message(&["run", "--target", "reference", "--capabilities", &list]);
+            assert!(m.contains("unknown capability"), "{bad}: {m}");
+        }
+        let file = temp("adapter-caps.yaml");
+        std::fs::write(
+            &file,
+            "targets:\n  - name: a\n    address: reference\n    capabilities: [json, adapter:body-bytes]\n",
+        )
+        .unwrap();
+        let Ok(Plan::Run(run)) = plan_of(&["run", "--targets", file.to_str().unwrap()]) else {
+            panic!("adapter: capabilities in a targets file");
+        };
+        let caps = run.targets[0].options.capabilities.clone().unwrap();
+        assert!(caps.contains("adapter:body-bytes"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub async fn open_target(planned: PlannedTarget) -> TargetSlot {
         address,
         spec,
         options,
+        ..
     } = planned;
     let opened: Result<Arc<dyn Target>, String> = match spec {
         None => match TargetSpec::ReferenceHttp.open(&options).await {
