@@ -258,7 +258,9 @@ function serve(opts) {
       res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
       res.end(body);
     };
-    if (req.method !== "POST") {
+    // Events may ride on any method (HTTP-GEN-3) and the SDK never looks at
+    // it, so every method is an echo; HEAD cannot carry a reply.
+    if (req.method === "HEAD") {
       res.writeHead(405, { allow: "POST", "content-length": 0 });
       res.end();
       req.resume();

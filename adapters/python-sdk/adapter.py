@@ -272,11 +272,13 @@ class EchoHandler(BaseHTTPRequestHandler):
             except Exception:
                 pass
 
-    def _method_not_allowed(self):
+    # Events may ride on any method (HTTP-GEN-3) and the SDK never looks at
+    # it, so every method with a body is an echo. HEAD cannot carry a reply.
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
+    def do_HEAD(self):  # noqa: N802 (stdlib name)
         self.close_connection = True
         self.reply(405, [("Allow", b"POST")], b"")
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _method_not_allowed
 
 
 def serve(port, verbose):
