@@ -4,6 +4,7 @@ from a saved cespec report, and summarises its deviations.
 
     python3 adapters/tools/expectations.py REPORT.json SDK --targets T1,T2 --out FILE
     python3 adapters/tools/expectations.py REPORT.json SDK --targets T1,T2 --summary
+    python3 adapters/tools/expectations.py REPORT.json SDK --targets T1,T2 --rules
 
 Every result of the targets that is not a pass or a skip (fail, warn, info,
 error) is listed, as `suite/case` when every result of the case fails on
@@ -121,6 +122,11 @@ LINKS = {
         "D6": "https://github.com/cloudevents/sdk-python/issues/291",
         "D11": "https://github.com/cloudevents/sdk-python/issues/130",
     },
+    "rust-sdk": {
+        "D1": "https://github.com/cloudevents/spec/issues/1397",
+        "D11": "https://github.com/cloudevents/sdk-rust/pull/200",
+        "D14": "https://github.com/cloudevents/sdk-rust/issues/160",
+    },
     "js-sdk": {
         "D1": "https://github.com/cloudevents/spec/issues/1397",
         "D2": "https://github.com/cloudevents/sdk-javascript/issues/597",
@@ -142,7 +148,7 @@ RULE_TO_DEVIATION = [
     (r"^(HTTP-MODE-|HTTP-STR-4$|KAFKA-MODE-)", "D4"),
     (r"^(JSON-DATA-(3|6)|HTTP-BIN-3)$", "D5"),
     (r"^(JSON-DATA-14|CORE-DCT-3|KAFKA-BIN-1|HTTP-BIN-1)$", "D6"),
-    (r"^HTTP-BIN-5$", "D15"),
+    (r"^HTTP-BIN-5$", "N1"),
     (r"^HTTP-GEN-", "D4"),
     (r"^CORE-DATA-", "D13"),
     (r"^(CORE-TS-(3|4|5|8)|JSON-TM-|CORE-EXT-|JSON-EXT-)", "D7"),
@@ -369,6 +375,39 @@ def summary(report, sdk, targets):
         print("| %s | %d | %s | `%s` |" % (dev, row["results"], top, cases[0]))
 
 
+def rule_table(report, sdk, targets):
+    """Prints, per rule the SDK breaks: level, deviation, results, a minimal case, the link."""
+    levels = {r["id"]: r["level"] for r in report["coverage"]["rules"]}
+    rows = collections.defaultdict(lambda: {"results": 0, "devs": collections.Counter(), "cases": set()})
+    for r in failing_results(report, targets):
+        if r["status"] == "info":
+            continue
+        # Each finding is attributed on its own: a result can break
+        # JSON-DATA-6 through D6 and CORE-TS-2 through D2 at once.
+        findings = r.get("findings") or [{"rule": x, "message": r.get("message", "")}
+                                          for x in list(r.get("rules") or [])[:1]]
+        seen = set()
+        for f in findings:
+            if f["rule"] in seen:
+                continue
+            seen.add(f["rule"])
+            row = rows[f["rule"]]
+            row["results"] += 1
+            row["devs"][deviations(dict(r, findings=[f]))[0]] += 1
+            row["cases"].add(r["case"])
+    print("| Rule | Level | Deviation | Results | Minimal case | Upstream |")
+    print("|---|---|---|--:|---|---|")
+    for rule in sorted(rows, key=lambda x: (levels.get(x, "MUST") != "MUST", x)):
+        row = rows[rule]
+        dev = row["devs"].most_common(1)[0][0]
+        own = "sdk-deviations/d%02d-" % int(dev[1:]) if dev.startswith("D") else "-"
+        case = sorted(row["cases"], key=lambda c: (not c.startswith(own), len(c), c))[0]
+        link = LINKS.get(sdk, {}).get(dev)
+        print("| %s | %s | %s | %d | `%s` | %s |" % (
+            rule, levels.get(rule, "?"), dev, row["results"], case,
+            "[link](%s)" % link if link else "none found"))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("report")
@@ -376,11 +415,15 @@ def main():
     p.add_argument("--targets", required=True, help="comma-separated target names sharing the file")
     p.add_argument("--out", help="the expectations file to write")
     p.add_argument("--summary", action="store_true", help="print a Markdown table of deviations")
+    p.add_argument("--rules", action="store_true", help="print a Markdown table of the rules broken")
     args = p.parse_args()
     report = load(args.report)
     targets = args.targets.split(",")
     if args.summary:
         summary(report, args.sdk, targets)
+        return 0
+    if args.rules:
+        rule_table(report, args.sdk, targets)
         return 0
     items, conflicts = entries(report, args.sdk, targets)
     for c in conflicts:

@@ -389,7 +389,7 @@ pub fn interop_section(report: &Report) -> String {
     if !broken.is_empty() {
         let _ = write!(
             out,
-            "<h3>Pairs that broke ({})</h3>\n<p class=\"muted\">At most {} failing cases are listed per pair; the counts by kind cover them all.</p>\n",
+            "<h3>Pairs that broke ({})</h3>\n<p class=\"muted\">At most {} failing cases are listed per pair; the counts by kind cover them all (a case counts under each kind of difference it shows).</p>\n",
             broken.len(),
             m.max_listed
         );
@@ -407,7 +407,7 @@ pub fn interop_section(report: &Report) -> String {
         for (kind, n) in cell.top_kinds() {
             let _ = writeln!(out, "<li>{} × {n}</li>", esc(kind));
         }
-        out.push_str("</ul>\n<table>\n<thead><tr><th>Case</th><th>Kind</th><th>First difference</th></tr></thead>\n<tbody>\n");
+        out.push_str("</ul>\n<table>\n<thead><tr><th>Case</th><th>Kind</th><th>Differences</th></tr></thead>\n<tbody>\n");
         for f in &cell.failures {
             let _ = writeln!(
                 out,

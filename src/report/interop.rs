@@ -70,7 +70,8 @@ pub struct InteropCell {
     /// Cases that broke: not equivalent, rejected by the consumer, a reply
     /// that breaks a rule, or an exchange that broke.
     pub failed: usize,
-    /// Failures by kind (`attribute added: time`, `rejected`, ...).
+    /// Failures by kind (`attribute added: time`, `rejected`, ...); a case
+    /// counts once under each kind of difference it shows.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kinds: BTreeMap<String, usize>,
     /// The failing cases, at most `max-listed`, in case order.
@@ -104,9 +105,10 @@ impl InteropCell {
 pub struct InteropFailure {
     /// `suite/case`.
     pub case: String,
-    /// The failure's kind, as counted in [`InteropCell::kinds`].
+    /// The failure's kinds, as counted in [`InteropCell::kinds`], joined
+    /// with `, `.
     pub kind: String,
-    /// The first difference, the rejection or the error, in words.
+    /// Every difference, or the rejection or the error, in words.
     pub detail: String,
 }
 

@@ -21,8 +21,11 @@
 //!    passes, and extension types lost in a binary hop compare as canonical
 //!    strings, as everywhere else.
 //!
-//! Each (P, C, E) cell counts passes and failures and lists the breaking
-//! cases with their first difference. With the reference as a participant,
+//! Each (P, C, E) cell counts passes and failures, counts the failures by
+//! kind of difference (a case counts once under each kind it shows, so
+//! that one pervasive difference, such as a `time` the consumer adds, does
+//! not hide the others) and lists the breaking cases with every
+//! difference. With the reference as a participant,
 //! its row isolates each consumer (a known-good message) and its column
 //! each producer (a strict decoder).
 //!
@@ -142,7 +145,12 @@ fn takes(case: &Case, caps: &Capabilities, encoding: Encoding) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Judged {
     Pass,
-    Fail { kind: String, detail: String },
+    /// `kinds` holds every kind of break the reply shows (first one first),
+    /// `detail` every difference in words.
+    Fail {
+        kinds: Vec<String>,
+        detail: String,
+    },
 }
 
 /// The outcome of one producer echo and its consumers.
@@ -257,7 +265,10 @@ async fn one(
 
 /// Judges a consumer's echo against the expected event.
 fn judge(expected: &Event, echo: &Echo) -> Judged {
-    let fail = |kind: String, detail: String| Judged::Fail { kind, detail };
+    let fail = |kind: String, detail: String| Judged::Fail {
+        kinds: vec![kind],
+        detail,
+    };
     let reply = match echo {
         Echo::Accepted(m) => m,
         Echo::Rejected { reason } => {
@@ -291,9 +302,19 @@ fn judge(expected: &Event, echo: &Echo) -> Judged {
         .into_iter()
         .filter(Difference::breaks_equivalence)
         .collect();
-    match differences.first() {
-        None => Judged::Pass,
-        Some(d) => fail(kind_of(d), d.to_string()),
+    if differences.is_empty() {
+        return Judged::Pass;
+    }
+    let mut kinds: Vec<String> = Vec::new();
+    for kind in differences.iter().map(kind_of) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    let detail: Vec<String> = differences.iter().map(ToString::to_string).collect();
+    Judged::Fail {
+        kinds,
+        detail: detail.join("; "),
     }
 }
 
@@ -361,13 +382,15 @@ fn tabulate(
                 });
             match verdict {
                 Judged::Pass => cell.passed += 1,
-                Judged::Fail { kind, detail } => {
+                Judged::Fail { kinds, detail } => {
                     cell.failed += 1;
-                    *cell.kinds.entry(kind.clone()).or_default() += 1;
+                    for kind in kinds {
+                        *cell.kinds.entry(kind.clone()).or_default() += 1;
+                    }
                     if cell.failures.len() < max_listed {
                         cell.failures.push(InteropFailure {
                             case: cases[t.case].id.clone(),
-                            kind: kind.clone(),
+                            kind: kinds.join(", "),
                             detail: detail.clone(),
                         });
                     }

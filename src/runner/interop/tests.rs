@@ -238,3 +238,38 @@ async fn listed_failures_are_capped_but_all_counted() {
     assert_eq!(cell.failures[0].case, "a/c0", "listed in case order");
     assert_eq!(m.max_listed, 2);
 }
+
+#[test]
+fn a_failure_counts_under_every_kind_of_difference_it_shows() {
+    let c = case(
+        "a/json",
+        Encoding::Json,
+        Verdict::Accept,
+        &["JSON-FMT-1"],
+        &[],
+    );
+    let expected = &c.expect.events.as_ref().unwrap()[0];
+    let mut changed = expected.clone();
+    changed.set("subject", AttributeValue::String("added".into()));
+    changed.set("type", AttributeValue::String("other".into()));
+    let reply = codec::encode(&[changed], Encoding::Json).unwrap();
+    match judge(expected, &Echo::Accepted(reply)) {
+        Judged::Fail { kinds, detail } => {
+            assert_eq!(kinds, ["value changed: type", "attribute added: subject"]);
+            assert!(detail.contains("; "), "{detail}");
+        }
+        Judged::Pass => panic!("two differences"),
+    }
+    assert_eq!(
+        judge(
+            expected,
+            &Echo::Rejected {
+                reason: "no".into()
+            }
+        ),
+        Judged::Fail {
+            kinds: vec!["rejected".into()],
+            detail: "rejected: no".into()
+        }
+    );
+}
