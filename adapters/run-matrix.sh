@@ -4,11 +4,14 @@
 #   adapters/run-matrix.sh            # install the SDKs, run, write reports/conformance/
 #   adapters/run-matrix.sh --check    # the same into a temporary directory (CI):
 #                                     # fails on drift, leaves the committed files alone
+#   adapters/run-matrix.sh --debug    # debug builds of cespec and the Rust adapter
+#                                     # (same verdicts, minutes less to build; CI)
 #
 # 1. installs the three SDKs at their pinned versions: a Python virtual
 #    environment (pip install -r requirements.txt), npm ci from the lock
 #    file, and cargo build --release of the Rust adapter (--locked);
-# 2. builds cespec (release; CESPEC=path/to/cespec skips the build);
+# 2. builds cespec (release, or debug with --debug; CESPEC=path/to/cespec
+#    skips the build);
 # 3. runs the whole corpus against every target of adapters/targets.yaml
 #    in one run, with the interop matrix (--interop), each target judged
 #    against its expectations file with --strict-expectations: an unlisted
@@ -26,23 +29,40 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 out="reports/conformance"
-if [ "${1:-}" = "--check" ]; then
-    out="$(mktemp -d)"
-    trap 'rm -rf "$out"' EXIT
-elif [ -n "${1:-}" ]; then
-    echo "usage: adapters/run-matrix.sh [--check]" >&2
-    exit 2
-fi
+profile=release
+for arg in "$@"; do
+    case "$arg" in
+        --check)
+            out="$(mktemp -d)"
+            trap 'rm -rf "$out"' EXIT
+            ;;
+        --debug) profile=debug ;;
+        *)
+            echo "usage: adapters/run-matrix.sh [--check] [--debug]" >&2
+            exit 2
+            ;;
+    esac
+done
+# adapters/rust-sdk/adapter (the command in targets.yaml) runs this build.
+export RUST_SDK_ADAPTER_PROFILE="$profile"
 
 echo "== installing the SDKs"
 adapters/python-sdk/install.sh
 adapters/js-sdk/install.sh
-adapters/rust-sdk/install.sh
+if [ "$profile" = debug ]; then
+    adapters/rust-sdk/install.sh --debug
+else
+    adapters/rust-sdk/install.sh
+fi
 
 if [ -z "${CESPEC:-}" ]; then
-    echo "== building cespec"
-    cargo build --release --locked --quiet
-    CESPEC="${CARGO_TARGET_DIR:-$root/target}/release/cespec"
+    echo "== building cespec ($profile)"
+    if [ "$profile" = debug ]; then
+        cargo build --locked --quiet
+    else
+        cargo build --release --locked --quiet
+    fi
+    CESPEC="${CARGO_TARGET_DIR:-$root/target}/$profile/cespec"
 fi
 
 echo "== running the matrix"

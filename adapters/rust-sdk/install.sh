@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Builds the rust-sdk adapter (cloudevents-sdk 0.9.0) in release mode, with
-# the dependency versions of the committed Cargo.lock (--locked).
+# Builds the rust-sdk adapter (cloudevents-sdk 0.9.0) with the dependency
+# versions of the committed Cargo.lock (--locked): in release mode, or in
+# debug mode with --debug (faster to build; run it with
+# RUST_SDK_ADAPTER_PROFILE=debug, see ./adapter).
 # Idempotent: a second run only checks that nothing changed.
-# The binary lands in adapters/rust-sdk/target/release/rust-sdk-adapter,
-# or under $CARGO_TARGET_DIR/release/ when that is set.
+# The binary lands in adapters/rust-sdk/target/<profile>/rust-sdk-adapter,
+# or under $CARGO_TARGET_DIR/<profile>/ when that is set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-cargo build --release --locked --manifest-path "$here/Cargo.toml"
+profile=release
+flags=(--release)
+if [ "${1:-}" = "--debug" ]; then
+    profile=debug
+    flags=()
+fi
+cargo build "${flags[@]}" --locked --manifest-path "$here/Cargo.toml"
 
 target="${CARGO_TARGET_DIR:-$here/target}"
-bin="$target/release/rust-sdk-adapter"
+bin="$target/$profile/rust-sdk-adapter"
 if [ ! -x "$bin" ]; then
     echo "rust-sdk adapter: the build did not produce $bin" >&2
     exit 1
