@@ -230,8 +230,11 @@ async fn a_failed_handshake_is_an_error() {
         start_timeout: Duration::from_millis(500),
         ..quick()
     };
+    // Resolve the program first: the first `example()` call of a test run
+    // builds the examples, which must not count against the handshake.
+    let program = argv("stdio-misbehave", &["no-start"]);
     let started = Instant::now();
-    match StdioTarget::spawn(argv("stdio-misbehave", &["no-start"]), options).await {
+    match StdioTarget::spawn(program, options).await {
         Err(TargetError::Handshake { message, .. }) => {
             assert!(message.contains("no reply within 500 ms"), "{message}")
         }

@@ -80,7 +80,7 @@ fn cases() -> Vec<Case> {
             "a/json",
             Encoding::Json,
             Verdict::Accept,
-            &["JSON-FMT-1"],
+            &["CORE-CTX-1"],
             &[],
         ),
         case(
@@ -217,7 +217,7 @@ async fn listed_failures_are_capped_but_all_counted() {
                 &format!("a/c{i}"),
                 Encoding::Json,
                 Verdict::Accept,
-                &["JSON-FMT-1"],
+                &["CORE-CTX-1"],
                 &[],
             )
         })
@@ -245,7 +245,7 @@ fn a_failure_counts_under_every_kind_of_difference_it_shows() {
         "a/json",
         Encoding::Json,
         Verdict::Accept,
-        &["JSON-FMT-1"],
+        &["CORE-CTX-1"],
         &[],
     );
     let expected = &c.expect.events.as_ref().unwrap()[0];
