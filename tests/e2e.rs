@@ -178,6 +178,59 @@ fn serve() -> (Guard, u16) {
 }
 
 /// Returns a fresh directory for one test's files.
+#[test]
+fn run_interop_puts_the_matrix_in_the_report_files() {
+    // The stdio reference as a second implementation: every pair with the
+    // in-process reference must come through clean, in every encoding.
+    let target = format!("cmd:{}", example("stdio-reference").display());
+    let out = dir("interop");
+    let json = out.join("run.json");
+    let html = out.join("run.html");
+    let ran = run(&[
+        "run",
+        "--target",
+        &target,
+        "--suite",
+        "core-attributes",
+        "--interop",
+        "--interop-suite",
+        "core-attributes",
+        "--json",
+        path(&json),
+        "--html",
+        path(&html),
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    assert!(
+        ran.stderr.contains("interop: 2 participants"),
+        "{}",
+        ran.both()
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let interop = &report["interop"];
+    assert_eq!(interop["participants"][0], "reference");
+    assert_eq!(interop["suites"], serde_json::json!(["core-attributes"]));
+    let cells = interop["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 10, "2 directions x 5 encodings");
+    for cell in cells {
+        assert_eq!(cell["failed"], 0, "{cell}");
+        assert!(cell["passed"].as_u64().unwrap() > 10, "{cell}");
+    }
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<section id=\"interop\">"));
+
+    let m = run(&["run", "--interop-suite", "core-attributes"]);
+    assert_eq!(m.code(), 2, "--interop-suite needs --interop: {}", m.both());
+    let m = run(&["run", "--interop", "--interop-suite", "nope"]);
+    assert_eq!(m.code(), 2, "{}", m.both());
+    assert!(
+        m.stderr.contains("--interop-suite: no suite \"nope\""),
+        "{}",
+        m.both()
+    );
+}
+
 fn dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("e2e")
