@@ -4,11 +4,13 @@
 //! `text_generate` in `suites/README.md`).
 //!
 //! A recipe is a list of parts, each a literal `text` or a `repeat`ed
-//! string, `times` copies or cut to exactly `bytes` bytes. Sizes are
-//! computed before anything is allocated, and one message may grow to at
-//! most [`MAX_GENERATED_BYTES`] and [`MAX_GENERATED_HEADERS`]: a recipe is
-//! data from a suite file, and a suite file must not be able to exhaust
-//! memory. Recipes are refused outside suite fixtures (the child-process
+//! string, `times` copies (where `{i}` stands for the copy's index) or cut
+//! to exactly `bytes` bytes. Sizes are
+//! computed before anything is allocated, one message may grow to at most
+//! [`MAX_GENERATED_BYTES`] and [`MAX_GENERATED_HEADERS`], and all the
+//! messages of one suite file to [`MAX_SUITE_GENERATED_BYTES`] and
+//! [`MAX_SUITE_GENERATED_HEADERS`]: a recipe is data from a suite file,
+//! and a suite file must not be able to exhaust memory. Recipes are refused outside suite fixtures (the child-process
 //! protocol, transcripts), where the other side is not trusted.
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,12 @@ pub const MAX_GENERATED_BYTES: u64 = 64 << 20;
 
 /// The most headers the `headers_generate` of one message may produce.
 pub const MAX_GENERATED_HEADERS: u64 = 1_000_000;
+
+/// The most bytes all the messages of one suite file may be generated into.
+pub const MAX_SUITE_GENERATED_BYTES: u64 = 128 << 20;
+
+/// The most headers all the messages of one suite file may generate.
+pub const MAX_SUITE_GENERATED_HEADERS: u64 = 2_000_000;
 
 /// The placeholder a generated header's name and value replace by its index.
 pub const INDEX: &str = "{i}";
@@ -68,32 +76,61 @@ fn err<T>(message: impl Into<String>) -> Result<T, InputError> {
     Err(InputError(message.into()))
 }
 
-/// What one message may still grow by.
+/// What one message (by default) or one suite file may still grow by.
 #[derive(Debug)]
 pub struct Budget {
     bytes: u64,
     headers: u64,
+    max_bytes: u64,
+    max_headers: u64,
+    what: &'static str,
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Self {
-            bytes: MAX_GENERATED_BYTES,
-            headers: MAX_GENERATED_HEADERS,
-        }
+        Self::new(MAX_GENERATED_BYTES, MAX_GENERATED_HEADERS, "input")
     }
 }
 
 impl Budget {
+    fn new(max_bytes: u64, max_headers: u64, what: &'static str) -> Self {
+        Self {
+            bytes: max_bytes,
+            headers: max_headers,
+            max_bytes,
+            max_headers,
+            what,
+        }
+    }
+
+    /// Returns the budget of a whole suite file.
+    pub fn for_suite() -> Self {
+        Self::new(
+            MAX_SUITE_GENERATED_BYTES,
+            MAX_SUITE_GENERATED_HEADERS,
+            "suite file",
+        )
+    }
+
+    /// Charges what `message` (a spent message budget) generated.
+    pub fn charge(&mut self, message: &Budget) -> Result<(), InputError> {
+        self.take(
+            message.max_bytes - message.bytes,
+            message.max_headers - message.headers,
+        )
+    }
+
     fn take(&mut self, bytes: u64, headers: u64) -> Result<(), InputError> {
         if bytes > self.bytes {
             return err(format!(
-                "the generated input exceeds the limit of {MAX_GENERATED_BYTES} bytes"
+                "the generated {} exceeds the limit of {} bytes",
+                self.what, self.max_bytes
             ));
         }
         if headers > self.headers {
             return err(format!(
-                "the generated input exceeds the limit of {MAX_GENERATED_HEADERS} headers"
+                "the generated {} exceeds the limit of {} headers",
+                self.what, self.max_headers
             ));
         }
         self.bytes -= bytes;
@@ -102,15 +139,41 @@ impl Budget {
     }
 }
 
+/// Returns the number of decimal digits in 0, 1, ..., n - 1 together.
+fn digits_below(n: u64) -> u64 {
+    let mut total = 0u64;
+    let mut low = 0u64;
+    let mut high = 10u64;
+    let mut width = 1u64;
+    while low < n {
+        let count = n.min(high) - low;
+        total = total.saturating_add(count.saturating_mul(width));
+        low = high;
+        high = high.saturating_mul(10);
+        width += 1;
+    }
+    total
+}
+
 impl Part {
     /// Returns the number of bytes the part produces, checking its shape.
     fn len(&self) -> Result<u64, InputError> {
         match (&self.text, &self.repeat, self.times, self.bytes) {
             (Some(t), None, None, None) => Ok(t.len() as u64),
             (None, Some(r), _, _) if r.is_empty() => err("repeat: the string to repeat is empty"),
-            (None, Some(r), Some(times), None) => (r.len() as u64)
-                .checked_mul(times)
-                .map_or_else(|| err("repeat: the size overflows"), Ok),
+            (None, Some(r), Some(times), None) => {
+                // Each `{i}` becomes the copy's index, 0 to times - 1.
+                let k = r.matches(INDEX).count() as u64;
+                let fixed = (r.len() as u64 - 3 * k).checked_mul(times);
+                let indices = digits_below(times).checked_mul(k);
+                fixed
+                    .zip(indices)
+                    .and_then(|(a, b)| a.checked_add(b))
+                    .map_or_else(|| err("repeat: the size overflows"), Ok)
+            }
+            (None, Some(r), None, Some(_)) if r.contains(INDEX) => {
+                err("repeat: a string with {i} takes times, not bytes")
+            }
             (None, Some(_), None, Some(bytes)) => Ok(bytes),
             (None, Some(_), _, _) => err("repeat: give exactly one of times and bytes"),
             (Some(_), ..) => err("a part is either text or repeat, without times or bytes"),
@@ -121,6 +184,11 @@ impl Part {
     fn write(&self, out: &mut Vec<u8>) {
         match (&self.text, &self.repeat) {
             (Some(t), _) => out.extend_from_slice(t.as_bytes()),
+            (None, Some(r)) if r.contains(INDEX) => {
+                for i in 0..self.times.unwrap_or(0) {
+                    out.extend_from_slice(r.replace(INDEX, &i.to_string()).as_bytes());
+                }
+            }
             (None, Some(r)) => {
                 let want = self.len().unwrap_or(0) as usize;
                 let end = out.len() + want;
@@ -240,6 +308,13 @@ mod tests {
             part(None, Some("]"), Some(3), None),
             part(None, Some("ab"), None, Some(5)),
         ]);
+        let indexed = Generate::One(part(None, Some(",\"x{i}\":{i}"), Some(12), None));
+        let built = indexed.build(&mut Budget::default()).unwrap();
+        assert_eq!(indexed.len().unwrap(), built.len() as u64);
+        assert!(built.starts_with(b",\"x0\":0,\"x1\":1") && built.ends_with(b",\"x11\":11"));
+        assert_eq!(digits_below(0), 0);
+        assert_eq!(digits_below(10), 10);
+        assert_eq!(digits_below(100_000), 488_890);
         assert_eq!(g.len().unwrap(), 16);
         assert_eq!(
             g.build(&mut Budget::default()).unwrap(),
@@ -278,6 +353,14 @@ mod tests {
         ));
         assert!(half.build(&mut budget).is_ok());
         assert!(half.build(&mut budget).is_err());
+        // And a suite file's by all its messages.
+        let mut suite = Budget::for_suite();
+        let mut spent = Budget::default();
+        spent.take(MAX_GENERATED_BYTES, 0).unwrap();
+        suite.charge(&spent).unwrap();
+        suite.charge(&spent).unwrap();
+        let e = suite.charge(&spent).unwrap_err();
+        assert!(e.0.contains("suite file exceeds"), "{e}");
     }
 
     #[test]

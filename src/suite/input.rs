@@ -358,7 +358,12 @@ fn fixtures_only(what: &str, fixtures: bool) -> Result<(), InputError> {
 }
 
 impl HttpSpec {
-    fn build(&self, resolve: FixtureResolver<'_>, fixtures: bool) -> Result<CaseInput, InputError> {
+    fn build(
+        &self,
+        resolve: FixtureResolver<'_>,
+        fixtures: bool,
+        budget: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
         let method = self.method.clone().unwrap_or_else(|| "POST".into());
         let path = self.path.clone().unwrap_or_else(|| "/".into());
         let send = match &self.send {
@@ -406,11 +411,10 @@ impl HttpSpec {
                 }),
             });
         }
-        let mut budget = Budget::default();
         let mut headers = self.headers.to_headers()?;
         for g in self.headers_generate.iter().flatten() {
             fixtures_only("headers_generate", fixtures)?;
-            g.build(&mut budget, &mut headers)?;
+            g.build(budget, &mut headers)?;
         }
         let body = one_of(
             "body",
@@ -423,7 +427,7 @@ impl HttpSpec {
             (None, body) => body.unwrap_or_default(),
             (Some(g), None) => {
                 fixtures_only("body_generate", fixtures)?;
-                g.build(&mut budget)?
+                g.build(budget)?
             }
             (Some(_), Some(_)) => {
                 return err("give only one of body, body_base64, body_file and body_generate");
@@ -455,7 +459,8 @@ impl InputSpec {
     /// child-process protocol). A raw request comes back parsed, and is an
     /// error when it is malformed.
     pub fn to_message(&self, fixtures: Option<&Path>) -> Result<Message, InputError> {
-        self.build(&|name| read_fixture(fixtures, name), fixtures.is_some())
+        let resolve = |name: &str| read_fixture(fixtures, name);
+        self.build(&resolve, fixtures.is_some(), &mut Budget::default())
             .and_then(CaseInput::into_message)
     }
 
@@ -463,19 +468,33 @@ impl InputSpec {
     /// (names are checked to stay under the fixtures directory first). This
     /// is how embedded suites read the fixtures compiled into the binary.
     pub fn to_message_with(&self, resolve: FixtureResolver<'_>) -> Result<Message, InputError> {
-        self.build(resolve, true).and_then(CaseInput::into_message)
+        self.build(resolve, true, &mut Budget::default())
+            .and_then(CaseInput::into_message)
     }
 
     /// Builds a suite fixture's input: the message and, for an input sent
     /// byte for byte (`raw`, `send`), its raw form, kept even when the bytes
-    /// are malformed (that is what such a case is about).
-    pub fn to_case_input(&self, resolve: FixtureResolver<'_>) -> Result<CaseInput, InputError> {
-        self.build(resolve, true)
+    /// are malformed (that is what such a case is about). What recipes
+    /// generate is charged to `suite`, the budget of the whole file.
+    pub fn to_case_input(
+        &self,
+        resolve: FixtureResolver<'_>,
+        suite: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
+        let mut budget = Budget::default();
+        let input = self.build(resolve, true, &mut budget)?;
+        suite.charge(&budget)?;
+        Ok(input)
     }
 
-    fn build(&self, resolve: FixtureResolver<'_>, fixtures: bool) -> Result<CaseInput, InputError> {
+    fn build(
+        &self,
+        resolve: FixtureResolver<'_>,
+        fixtures: bool,
+        budget: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
         let message = match (&self.http, &self.kafka, &self.json) {
-            (Some(h), None, None) => return h.build(resolve, fixtures),
+            (Some(h), None, None) => return h.build(resolve, fixtures, budget),
             (None, Some(k), None) => Message::Kafka(KafkaRecord {
                 key: one_of("key", &k.key, &k.key_base64, &None, resolve)?,
                 headers: k.headers.to_headers()?,
@@ -490,7 +509,7 @@ impl InputSpec {
                     }
                     (None, None, None, Some(g)) => {
                         fixtures_only("text_generate", fixtures)?;
-                        g.build(&mut Budget::default())?
+                        g.build(budget)?
                     }
                     _ => {
                         return err(

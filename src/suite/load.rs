@@ -11,6 +11,7 @@
 //! implementation it consults is the reference decoder, to refuse expected
 //! events that are themselves invalid (a broken fixture, not a finding).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::expand::{concrete_expected, expand, make_case, replies};
 use super::format::{CaseFile, Outcome, SuiteFile};
+use super::generate::Budget;
 use super::input::{CaseInput, FixtureResolver};
 use super::{Case, Location, Suite};
 use crate::codec::{self, Encoding, Mode};
@@ -127,6 +129,8 @@ pub(super) struct Ctx<'a> {
     pub(super) path: &'a Path,
     pub(super) catalog: &'a Catalog,
     pub(super) resolve: FixtureResolver<'a>,
+    /// What the file's recipes may still generate.
+    pub(super) budget: RefCell<Budget>,
 }
 
 impl Ctx<'_> {
@@ -251,6 +255,7 @@ pub fn check_str(
         path,
         catalog,
         resolve,
+        budget: RefCell::new(Budget::for_suite()),
     };
     build_suite(&ctx, file)
 }
@@ -540,7 +545,7 @@ fn build_case(
             }
             let CaseInput { message, raw } = input
                 .value
-                .to_case_input(ctx.resolve)
+                .to_case_input(ctx.resolve, &mut ctx.budget.borrow_mut())
                 .map_err(|e| ctx.invalid(at(input.referenced), format!("input: {e}")))?;
             let encoding = input_encoding(&message);
             let events = concrete_expected(ctx, expect, encoding, name)?;

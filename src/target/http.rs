@@ -347,10 +347,16 @@ impl HttpTarget {
             let v = HeaderValue::from_bytes(value).map_err(|_| {
                 format!("input cannot be sent over HTTP/1.1: header {name} holds a control byte")
             })?;
-            headers.append(n, v);
+            // hyper's header map holds at most 32,768 entries and panics
+            // past them; such an input goes out raw instead.
+            headers.try_append(n, v).map_err(|_| {
+                "input cannot be sent by hyper: more headers than its header map holds".to_owned()
+            })?;
         }
         if let Some(mode) = mode {
-            headers.append(ECHO_MODE_HEADER, HeaderValue::from_static(mode));
+            headers
+                .try_append(ECHO_MODE_HEADER, HeaderValue::from_static(mode))
+                .map_err(|_| "input cannot be sent by hyper: too many headers".to_owned())?;
         }
         builder
             .body(Full::new(Bytes::copy_from_slice(&input.body)))
@@ -665,5 +671,11 @@ mod tests {
             t.request(&msg, Some("binary")).is_ok(),
             "obs-text goes out as is"
         );
+        // Past hyper's header map: an error, never its panic.
+        let many = (0..40_000)
+            .map(|i| (format!("ce-x{i}"), b"v".to_vec()))
+            .collect();
+        let msg = HttpMessage::post(many, vec![]);
+        assert!(t.request(&msg, Some("binary")).is_err());
     }
 }

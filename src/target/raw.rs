@@ -79,8 +79,14 @@ pub async fn exchange(
             n = reader_half.read(&mut chunk) => {
                 let n = match n {
                     Ok(n) => n,
+                    // A reset often follows what was already sent: judge that.
                     Err(e) => {
-                        return Err(RawError::Broken(format!("reading the response failed: {e}")));
+                        return match reader.eof(&buf) {
+                            Ok(m) => Ok(m),
+                            Err(reason) => Err(RawError::Broken(format!(
+                                "{reason} (the connection failed: {e})"
+                            ))),
+                        };
                     }
                 };
                 if n == 0 {
