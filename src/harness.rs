@@ -230,7 +230,7 @@ fn run_one<T: Target>(
     strictness: Strictness,
 ) -> Result<(), Failed> {
     let started = Instant::now();
-    let echo = block_on(target.echo(&case.input, reply));
+    let echo = block_on(crate::target::echo_case(target, case, reply));
     let info = target.info();
     let view = TargetView {
         name: &info.name,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod exit_codes;
 pub mod harness;
+pub mod http1;
 pub mod prop;
 pub mod report;
 pub mod rules;

@@ -3,6 +3,14 @@
 //! input (raw non-ASCII header values, repeated headers, broken JSON) can be
 //! expressed and judged. Conversions to and from fixtures and the child
 //! process protocol live with those formats (`suite`, `target::stdio`).
+//!
+//! [`RawHttp`] is the one exception to "a message, not its framing": the
+//! exact bytes of a request that an HTTP client library refuses to send
+//! (CR, LF or NUL in a header value, a wrong `Content-Length`, broken
+//! chunked framing) or that has to be sent slowly. Its parsing lives in
+//! [`crate::http1`], its sending in `target::raw`.
+
+use std::time::Duration;
 
 /// The media type of a single JSON-format event.
 pub const MEDIA_JSON: &str = "application/cloudevents+json";
@@ -123,4 +131,33 @@ pub fn headers_named<'a, 'n>(
         .iter()
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_slice())
+}
+
+/// An HTTP request written byte for byte, sent over a plain TCP stream
+/// instead of through an HTTP client (`input.http.raw` and `send:` in a
+/// fixture, `suites/README.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawHttp {
+    /// What follows the request line and the harness's own headers (`Host`,
+    /// `X-Echo-Mode`): header lines, the empty line and the body, exactly as
+    /// sent, including anything after the message's own end.
+    pub bytes: Vec<u8>,
+    /// How the bytes are paced; `None` writes them at once.
+    pub pace: Option<Pace>,
+    /// Whether the sender closes its sending half (a TCP FIN) after the last
+    /// byte, so a request that is cut short can never complete.
+    pub shutdown: bool,
+    /// Why cespec's bounded HTTP/1.1 parser refuses the bytes, if it does.
+    /// A target reached without a socket (in process, a child process) is
+    /// handed the parsed request, or this reason as a rejection.
+    pub malformed: Option<String>,
+}
+
+/// Slow sending: `chunk` bytes every `interval`, until `max` has passed;
+/// whatever is left then goes out at once, so a case stays bounded in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace {
+    pub chunk: usize,
+    pub interval: Duration,
+    pub max: Duration,
 }

@@ -67,6 +67,7 @@ fn accepted_case(events: &[Event], encoding: Encoding) -> Case {
         notes: None,
         requires: BTreeSet::new(),
         input: encode_ok(events, encoding),
+        raw: None,
         input_encoding: encoding,
         expect: Expectation {
             verdict: Verdict::Accept,

@@ -1,12 +1,16 @@
 //! Integration tests of the targets and servers over real loopback sockets
 //! and real child processes: `serve` + `HttpTarget` round trips, scripted
 //! misbehaving HTTP servers, the stdio protocol against the example
-//! programs, and `listen` fed by a real HTTP client. Every wait is bounded.
+//! programs, `listen` fed by a real HTTP client, and the hostile suites
+//! against `cespec serve` and against hostile targets. Every wait is
+//! bounded.
 //!
 //! One module per area under `tests/targets/`.
 
 #[path = "support/examples.rs"]
 mod examples;
+#[path = "targets/hostile.rs"]
+mod hostile;
 #[path = "targets/http.rs"]
 mod http;
 #[path = "targets/listen.rs"]

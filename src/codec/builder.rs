@@ -7,6 +7,7 @@
 //! extension read from a header is a String (DESIGN.md §3).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::event::value::{self, AttributeType, AttributeValue};
 use crate::event::{Event, SpecVersion, Timestamp};
@@ -134,14 +135,18 @@ impl<'a> EventBuilder<'a> {
         let version = self.specversion();
         let mut event = Event::new(version.unwrap_or(SpecVersion::V1_0));
         let raw = std::mem::take(&mut self.raw);
-        for (i, (name, value)) in raw.iter().enumerate() {
+        // Sets, not scans: a hostile event may hold 100,000 attributes.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(raw.len());
+        let mut reported = self.violations.iter().any(|v| v.rule == "CORE-CTX-2");
+        for (name, value) in &raw {
             if name == "specversion" {
                 continue;
             }
-            if raw[..i].iter().any(|(n, _)| n == name) {
+            if !seen.insert(name.as_ref()) {
                 // Decoders report duplicates with their own location; this
                 // catches any that reach here by another path.
-                if !self.violations.iter().any(|v| v.rule == "CORE-CTX-2") {
+                if !reported {
+                    reported = true;
                     self.violations.push(
                         Violation::new(
                             "CORE-CTX-2",
@@ -154,7 +159,8 @@ impl<'a> EventBuilder<'a> {
             }
             self.check_name(name, event.specversion());
             if let Some(typed) = self.type_value(name, value, event.specversion()) {
-                event.set(name.as_ref(), typed);
+                // Every name is new here (`seen`), so no search for it.
+                event.push_new(name.as_ref(), typed);
             }
         }
         for required in ["id", "source", "type"] {

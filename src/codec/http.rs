@@ -3,6 +3,7 @@
 //! `ce-` headers, structured and batched modes.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::{Decoded, Encoding, Mode, json, percent};
@@ -91,7 +92,8 @@ fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
 
 fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Built {
     let mut builder = EventBuilder::new(Origin::Header);
-    let mut seen: Vec<String> = Vec::with_capacity(msg.headers.len());
+    // A set, not a list: a hostile message may carry 100,000 ce- headers.
+    let mut seen: HashSet<String> = HashSet::with_capacity(msg.headers.len().min(64));
     let mut any_ce = false;
     for (name, raw) in &msg.headers {
         let Some(prefix) = name.get(..3) else {
@@ -113,7 +115,7 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
             );
             continue;
         }
-        seen.push(attribute.clone());
+        seen.insert(attribute.clone());
         if attribute == "datacontenttype" {
             builder.violation(
                 Violation::new("HTTP-BIN-2", "binary mode carries datacontenttype in Content-Type, never in a ce-datacontenttype header").at(at),

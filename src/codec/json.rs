@@ -7,6 +7,7 @@
 //! members are detected, which a `serde_json::Map` would silently hide.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use base64::Engine as _;
@@ -192,13 +193,22 @@ impl<'de> Visitor<'de> for EventVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Built, A::Error> {
         let mut names: Vec<Cow<'de, str>> = Vec::with_capacity(8);
         let mut values: Vec<&'de JsonRaw> = Vec::with_capacity(8);
-        let mut duplicates = Vec::new();
+        // A set beside the ordered list: a hostile event may hold 100,000
+        // members, and scanning the list for each would be quadratic.
+        let mut seen: HashSet<Cow<'de, str>> = HashSet::with_capacity(8);
+        let mut duplicates: Vec<String> = Vec::new();
+        let mut reported: HashSet<Cow<'de, str>> = HashSet::new();
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let value: &'de JsonRaw = map.next_value()?;
-            if names.contains(&name) {
-                duplicates.push(name.into_owned());
+            if seen.contains(&name) {
+                // Each repeated name is reported once, however often it repeats.
+                if !reported.contains(&name) {
+                    duplicates.push(name.clone().into_owned());
+                    reported.insert(name);
+                }
                 continue;
             }
+            seen.insert(name.clone());
             names.push(name);
             values.push(value);
         }

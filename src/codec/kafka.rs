@@ -6,6 +6,7 @@
 //! header names are case-sensitive, so the prefix is exactly `ce_`.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::http::{
@@ -75,7 +76,8 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
 
 fn decode_binary(record: &KafkaRecord) -> Built {
     let mut builder = EventBuilder::new(Origin::Header);
-    let mut seen: Vec<&str> = Vec::with_capacity(record.headers.len());
+    // A set, not a list: a hostile record may carry 100,000 ce_ headers.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(record.headers.len().min(64));
     let mut any_ce = false;
     for (name, raw) in &record.headers {
         let at = || format!("header {name}");
@@ -96,7 +98,7 @@ fn decode_binary(record: &KafkaRecord) -> Built {
             );
             continue;
         }
-        seen.push(attribute);
+        seen.insert(attribute);
         if attribute == "datacontenttype" {
             builder.violation(Violation::new("KAFKA-BIN-1", "binary mode carries datacontenttype in the content-type header, not in ce_datacontenttype").at(at()));
             continue;

@@ -343,6 +343,7 @@ mod tests {
             notes: None,
             requires: BTreeSet::from([encoding.as_str().to_owned()]),
             input: codec::encode(&events, encoding).unwrap(),
+            raw: None,
             input_encoding: encoding,
             expect: Expectation {
                 verdict: Verdict::Accept,

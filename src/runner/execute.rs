@@ -42,7 +42,7 @@ use tracing::Instrument as _;
 
 use crate::codec::Encoding;
 use crate::suite::Case;
-use crate::target::{Capabilities, Echo, Target};
+use crate::target::{Capabilities, Echo, Target, echo_case};
 
 use super::judge::{self, JudgeOptions, TargetView};
 use super::outcome::{CaseResult, Status, Tally};
@@ -338,11 +338,13 @@ impl Driver {
             let case = &cases[index];
             let started = Instant::now();
             let echo = match &ctx.target {
-                Ok(target) => tokio::time::timeout(timeout, target.echo(&case.input, reply))
-                    .await
-                    .unwrap_or_else(|_| Echo::Broken {
-                        reason: format!("timed out after {}", format_duration(timeout)),
-                    }),
+                Ok(target) => {
+                    tokio::time::timeout(timeout, echo_case(target.as_ref(), case, reply))
+                        .await
+                        .unwrap_or_else(|_| Echo::Broken {
+                            reason: format!("timed out after {}", format_duration(timeout)),
+                        })
+                }
                 Err(reason) => Echo::Broken {
                     reason: reason.clone(),
                 },

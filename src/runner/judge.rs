@@ -6,6 +6,13 @@
 //! finding's. Warnings the reply decoder raises about the event's *content*
 //! (e.g. a relative `source`) are not held against the target: the input
 //! carried them already.
+//!
+//! A hostile case (`outcome: survive`) is judged for robustness only: an
+//! acceptance and a rejection both pass, saying which, and the reply is
+//! held only to the case's reply constraints (a header an echo must not
+//! let an input smuggle in); a broken exchange (a 5xx, a dropped
+//! connection, a timeout, a crashed process) is the finding itself, so it
+//! fails the case instead of being a harness error.
 
 use std::time::Duration;
 
@@ -16,7 +23,9 @@ use crate::rules::{Level, level_of};
 use crate::suite::input::InputSpec;
 use crate::suite::{Case, ReplyExpectation, Verdict};
 use crate::target::{Capabilities, Echo};
-use crate::wire::{Header, Message, headers_named};
+use crate::wire::{
+    Header, HttpMessage, JsonDocument, KafkaRecord, Message, RawHttp, headers_named,
+};
 
 use super::outcome::{CaseResult, Finding, Status, Transcript};
 
@@ -47,6 +56,13 @@ fn default_reply(input: Encoding) -> Encoding {
 /// exchange for a case that must be rejected or a receiver-only target.
 pub fn replies(case: &Case, caps: &Capabilities) -> Vec<Encoding> {
     let input = case.input_encoding;
+    if case.expect.verdict == Verdict::Survive {
+        // Echoed once: in the encoding its reply constraint names, if any.
+        let reply = (case.expect.reply.keys().copied())
+            .find(|e| caps.contains(e.as_str()))
+            .unwrap_or_else(|| default_reply(input));
+        return vec![reply];
+    }
     if case.expect.verdict == Verdict::Reject || input.is_batch() || caps.contains(RECEIVER_ONLY) {
         return vec![default_reply(input)];
     }
@@ -87,6 +103,10 @@ pub fn judge(
     options: JudgeOptions,
     duration: Duration,
 ) -> CaseResult {
+    let (request, mut cut) = match &case.raw {
+        Some(raw) => clip_raw(&case.input, raw),
+        None => clip(&case.input),
+    };
     let mut result = CaseResult {
         case: case.id.clone(),
         suite: case.suite.clone(),
@@ -100,13 +120,19 @@ pub fn judge(
         actual: None,
         findings: Vec::new(),
         transcript: Some(Transcript {
-            request: Some(InputSpec::from_message(&case.input)),
+            request: Some(request),
             response: None,
             note: None,
         }),
         duration,
         known_failure: None,
     };
+    if case.expect.verdict == Verdict::Survive {
+        survive(case, reply, echo, target, &mut result, &mut cut);
+        finish(&mut result, options);
+        note_cut(&mut result, cut);
+        return result;
+    }
     let deviation = |r: &mut CaseResult, rule: &str, level: Level, message: String| {
         r.findings.push(Finding {
             rule: rule.to_owned(),
@@ -119,6 +145,7 @@ pub fn judge(
             result.status = Status::Error;
             result.message = reason.clone();
             note(&mut result, reason);
+            note_cut(&mut result, cut);
             return result;
         }
         (Echo::Rejected { reason }, Verdict::Reject) => {
@@ -137,9 +164,10 @@ pub fn judge(
                 format!("rejected a message the spec lets through: {reason}"),
             );
         }
+        (_, Verdict::Survive) => unreachable!("judged by survive()"),
         (Echo::Accepted(reply_msg), Verdict::Reject) => {
             if let Some(t) = result.transcript.as_mut() {
-                t.response = Some(InputSpec::from_message(reply_msg));
+                t.response = Some(keep_response(reply_msg, &mut cut));
             }
             result.expected = Some("reject".into());
             result.actual = Some("accept".into());
@@ -154,7 +182,7 @@ pub fn judge(
         }
         (Echo::Accepted(reply_msg), Verdict::Accept) => {
             if let Some(t) = result.transcript.as_mut() {
-                t.response = Some(InputSpec::from_message(reply_msg));
+                t.response = Some(keep_response(reply_msg, &mut cut));
             }
             if !target.capabilities.contains(RECEIVER_ONLY) {
                 judge_reply(case, reply, reply_msg, &mut result);
@@ -162,12 +190,174 @@ pub fn judge(
         }
     }
     finish(&mut result, options);
+    note_cut(&mut result, cut);
     result
+}
+
+/// Judges a hostile case: accepted or rejected passes, saying which;
+/// broken fails with the reason. An accepted reply is held only to the
+/// case's reply constraints.
+fn survive(
+    case: &Case,
+    reply: Encoding,
+    echo: &Echo,
+    target: &TargetView<'_>,
+    result: &mut CaseResult,
+    cut: &mut Vec<String>,
+) {
+    match echo {
+        Echo::Broken { reason } => {
+            result.status = Status::Fail;
+            result.message = format!("not robust: {reason}");
+            result.expected = Some("accept or reject (a 2xx or a 4xx), the target still up".into());
+            result.actual = Some(format!("broken: {reason}"));
+            note(result, reason);
+        }
+        Echo::Rejected { reason } => {
+            result.message = match reason.strip_prefix("HTTP ").and_then(|r| r.get(..3)) {
+                Some(code) if code.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("survived: rejected with {code}")
+                }
+                _ => format!("survived: rejected ({})", first_line(reason)),
+            };
+            note(result, reason);
+        }
+        Echo::Accepted(reply_msg) => {
+            result.message = match reply_msg {
+                Message::Http(m) if m.status != 0 => {
+                    format!("survived: accepted with {}", m.status)
+                }
+                _ => "survived: accepted".to_owned(),
+            };
+            if let Some(t) = result.transcript.as_mut() {
+                t.response = Some(keep_response(reply_msg, cut));
+            }
+            if let Some(constraints) = case.expect.reply.get(&reply)
+                && !target.capabilities.contains(RECEIVER_ONLY)
+            {
+                let first_rule = case.rules.first().cloned().unwrap_or_default();
+                check_constraints(constraints, reply_msg, &first_rule, case.level, result);
+                if !result.findings.is_empty() {
+                    // `finish` names the worst finding instead.
+                    result.message.clear();
+                }
+            }
+        }
+    }
+}
+
+/// Returns the first line of `text`, at most 120 characters.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_owned(),
+    }
 }
 
 fn note(result: &mut CaseResult, reason: &str) {
     if let Some(t) = result.transcript.as_mut() {
         t.note = Some(reason.to_owned());
+    }
+}
+
+/// Bodies (or raw requests) longer than this are cut in transcripts.
+const MAX_TRANSCRIPT_BODY: usize = 1 << 20;
+
+/// Header lists longer than this are cut in transcripts.
+const MAX_TRANSCRIPT_HEADERS: usize = 1000;
+
+/// Returns the serialised form of a message for a transcript, cut to
+/// [`MAX_TRANSCRIPT_BODY`] bytes of body and [`MAX_TRANSCRIPT_HEADERS`]
+/// headers (a hostile input may be 16 MiB, and every report holds the
+/// transcript), with a line saying what was cut.
+fn clip(message: &Message) -> (InputSpec, Vec<String>) {
+    let mut cut = Vec::new();
+    let keep = |bytes: &[u8], what: &str, cut: &mut Vec<String>| -> Vec<u8> {
+        if bytes.len() > MAX_TRANSCRIPT_BODY {
+            cut.push(format!(
+                "{what} cut to {MAX_TRANSCRIPT_BODY} of its {} bytes",
+                bytes.len()
+            ));
+        }
+        bytes[..bytes.len().min(MAX_TRANSCRIPT_BODY)].to_vec()
+    };
+    let keep_headers = |headers: &[Header], cut: &mut Vec<String>| -> Vec<Header> {
+        if headers.len() > MAX_TRANSCRIPT_HEADERS {
+            cut.push(format!(
+                "headers cut to {MAX_TRANSCRIPT_HEADERS} of {}",
+                headers.len()
+            ));
+        }
+        headers[..headers.len().min(MAX_TRANSCRIPT_HEADERS)].to_vec()
+    };
+    let small = match message {
+        Message::Http(m)
+            if m.body.len() > MAX_TRANSCRIPT_BODY || m.headers.len() > MAX_TRANSCRIPT_HEADERS =>
+        {
+            Message::Http(HttpMessage {
+                method: m.method.clone(),
+                path: m.path.clone(),
+                status: m.status,
+                headers: keep_headers(&m.headers, &mut cut),
+                body: keep(&m.body, "body", &mut cut),
+            })
+        }
+        Message::Kafka(r)
+            if r.value
+                .as_ref()
+                .is_some_and(|v| v.len() > MAX_TRANSCRIPT_BODY)
+                || r.headers.len() > MAX_TRANSCRIPT_HEADERS =>
+        {
+            Message::Kafka(KafkaRecord {
+                key: r.key.clone(),
+                headers: keep_headers(&r.headers, &mut cut),
+                value: r.value.as_deref().map(|v| keep(v, "value", &mut cut)),
+            })
+        }
+        Message::Json(d) if d.body.len() > MAX_TRANSCRIPT_BODY => Message::Json(JsonDocument {
+            media_type: d.media_type.clone(),
+            body: keep(&d.body, "document", &mut cut),
+        }),
+        _ => return (InputSpec::from_message(message), cut),
+    };
+    (InputSpec::from_message(&small), cut)
+}
+
+/// Like [`clip`], for an input sent byte for byte: the bytes themselves.
+fn clip_raw(input: &Message, raw: &RawHttp) -> (InputSpec, Vec<String>) {
+    if raw.bytes.len() <= MAX_TRANSCRIPT_BODY {
+        return (InputSpec::from_raw(input, raw), Vec::new());
+    }
+    let small = RawHttp {
+        bytes: raw.bytes[..MAX_TRANSCRIPT_BODY].to_vec(),
+        ..raw.clone()
+    };
+    let cut = format!(
+        "raw request cut to {MAX_TRANSCRIPT_BODY} of its {} bytes",
+        raw.bytes.len()
+    );
+    (InputSpec::from_raw(input, &small), vec![cut])
+}
+
+/// Returns a reply for the transcript, cut as [`clip`] cuts.
+fn keep_response(message: &Message, cut: &mut Vec<String>) -> InputSpec {
+    let (spec, more) = clip(message);
+    cut.extend(more.into_iter().map(|c| format!("reply {c}")));
+    spec
+}
+
+/// Appends what the transcript leaves out to its note.
+fn note_cut(result: &mut CaseResult, cut: Vec<String>) {
+    if cut.is_empty() {
+        return;
+    }
+    if let Some(t) = result.transcript.as_mut() {
+        let line = format!("(shown cut: {})", cut.join("; "));
+        t.note = Some(match t.note.take() {
+            Some(note) => format!("{note}\n{line}"),
+            None => line,
+        });
     }
 }
 

@@ -41,6 +41,7 @@ pub fn case(
         notes: None,
         requires: needs,
         input,
+        raw: None,
         input_encoding: encoding,
         expect: Expectation {
             verdict,

@@ -16,7 +16,8 @@ use super::{Case, Expectation, ReplyExpectation, Verdict};
 use crate::codec::{self, Encoding};
 use crate::error::LoadError;
 use crate::event::Event;
-use crate::wire::Message;
+use crate::target::RAW_HTTP;
+use crate::wire::{Message, RawHttp};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn make_case(
@@ -24,6 +25,7 @@ pub(super) fn make_case(
     suite: &str,
     common: &CaseCommon,
     input: Message,
+    raw: Option<RawHttp>,
     input_encoding: Encoding,
     outcome: Outcome,
     events: Option<Vec<Event>>,
@@ -31,9 +33,13 @@ pub(super) fn make_case(
 ) -> Case {
     let mut requires = common.requires.clone();
     requires.insert(input_encoding.as_str().to_owned());
+    if raw.is_some() {
+        requires.insert(RAW_HTTP.to_owned());
+    }
     let verdict = match outcome {
         Outcome::Accept => Verdict::Accept,
         Outcome::Reject => Verdict::Reject,
+        Outcome::Survive => Verdict::Survive,
     };
     Case {
         id,
@@ -44,6 +50,7 @@ pub(super) fn make_case(
         notes: common.notes.clone(),
         requires,
         input,
+        raw,
         input_encoding,
         expect: Expectation {
             verdict,
@@ -152,6 +159,10 @@ pub(super) fn replies(
         }
         if expect.outcome == Outcome::Reject {
             return Err(ctx.invalid(at, "expect.reply constrains the reply to an accepted message; this case expects reject"));
+        }
+        // A hostile input is echoed once; `reply:` names that encoding.
+        if expect.outcome == Outcome::Survive && !out.is_empty() {
+            return Err(ctx.invalid(at, "outcome: survive echoes the input once: expect.reply names at most one reply encoding"));
         }
         out.insert(
             encoding,
@@ -322,6 +333,7 @@ pub(super) fn expand(
             suite.id,
             common,
             message,
+            None,
             detected,
             expect.outcome,
             events.clone(),
@@ -340,7 +352,7 @@ fn abstract_expected(
     is_batch: bool,
     event_at: At<'_>,
 ) -> Result<Option<Vec<Event>>, LoadError> {
-    if expect.outcome == Outcome::Reject {
+    if expect.outcome != Outcome::Accept {
         return Ok(None);
     }
     let at = |l: YamlLocation| At::of(l, event_at.case);

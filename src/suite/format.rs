@@ -53,6 +53,8 @@ pub(crate) struct CaseFile {
 pub(crate) enum Outcome {
     Accept,
     Reject,
+    /// Accept or reject, as long as the target stays up (hostile inputs).
+    Survive,
 }
 
 /// A case's `expect:` block.

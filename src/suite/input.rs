@@ -4,14 +4,27 @@
 //! Headers are a map or a list of `[name, value]` pairs; a list item may be
 //! `{name, value_base64}` for raw bytes. Bodies are `body` (UTF-8 text),
 //! `body_base64`, or, in fixtures only, `body_file` under `fixtures/`.
+//!
+//! Suite fixtures may also write an HTTP request byte for byte (`raw`,
+//! `raw_base64`, `raw_file`), ask for it to be sent slowly (`send`), and
+//! generate large inputs from a recipe (`headers_generate`,
+//! `body_generate`, `text_generate`, see `generate.rs`). Recipes and files
+//! are refused where the other side is not trusted (the child-process
+//! protocol, transcripts): [`InputSpec::to_message`] without a fixtures
+//! directory.
 
 use std::path::Path;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{Header, HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, Message};
+use super::generate::{Budget, Generate, HeadersGenerate};
+use crate::http1;
+use crate::wire::{
+    Header, HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, Message, Pace, RawHttp,
+};
 
 /// One header in serialised form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,13 +72,58 @@ pub struct HttpSpec {
     pub status: Option<u16>,
     #[serde(default)]
     pub headers: HeadersSpec,
+    /// Headers generated from a recipe, after `headers` (fixtures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers_generate: Option<Vec<HeadersGenerate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_base64: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_file: Option<String>,
+    /// A body generated from a recipe (fixtures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_generate: Option<Generate>,
+    /// The request after its request line, byte for byte (header lines,
+    /// the empty line, the body), as text; instead of headers and body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_file: Option<String>,
+    /// How the request is put on the wire (fixtures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send: Option<SendSpec>,
 }
+
+/// How a fixture's HTTP request is sent: paced, and whether the sending
+/// half of the connection is closed after it. Either makes the input raw.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow: Option<SlowSpec>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shutdown: bool,
+}
+
+/// `chunk` bytes every `interval_ms`, until `max_ms`; then the rest at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowSpec {
+    #[serde(default = "one")]
+    pub chunk: usize,
+    pub interval_ms: u64,
+    pub max_ms: u64,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// The longest a slow send may be paced for.
+pub const MAX_SLOW_MS: u64 = 60_000;
 
 /// A Kafka record in serialised form. An absent or null value is a null value.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +156,9 @@ pub struct JsonSpec {
     /// A value, serialised compactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
+    /// Exact bytes generated from a recipe (fixtures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_generate: Option<Generate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
 }
@@ -236,46 +297,253 @@ fn text_or_base64(bytes: &[u8]) -> (Option<String>, Option<String>) {
     }
 }
 
+/// A fixture input ready to run: the message a receiver sees and, for an
+/// input sent byte for byte, its raw form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseInput {
+    /// The request as a server parses it; for a raw input the bounded
+    /// parser's result (only the head when the bytes are malformed).
+    pub message: Message,
+    pub raw: Option<RawHttp>,
+}
+
+impl CaseInput {
+    /// Returns the message, or an error when the raw bytes are malformed.
+    fn into_message(self) -> Result<Message, InputError> {
+        match self.raw.and_then(|r| r.malformed) {
+            Some(reason) => err(format!("the raw request is malformed: {reason}")),
+            None => Ok(self.message),
+        }
+    }
+}
+
+impl HeadersSpec {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::List(items) => items.is_empty(),
+            Self::Map(map) => map.0.is_empty(),
+        }
+    }
+}
+
+impl SendSpec {
+    fn pace(&self) -> Result<Option<Pace>, InputError> {
+        let Some(slow) = &self.slow else {
+            return Ok(None);
+        };
+        if !(1..=1 << 20).contains(&slow.chunk) {
+            return err("send.slow.chunk is from 1 to 1048576 bytes");
+        }
+        if !(1..=10_000).contains(&slow.interval_ms) {
+            return err("send.slow.interval_ms is from 1 to 10000");
+        }
+        if slow.max_ms > MAX_SLOW_MS {
+            return err(format!("send.slow.max_ms is at most {MAX_SLOW_MS}"));
+        }
+        Ok(Some(Pace {
+            chunk: slow.chunk,
+            interval: Duration::from_millis(slow.interval_ms),
+            max: Duration::from_millis(slow.max_ms),
+        }))
+    }
+}
+
+/// Refuses `what` unless the input comes from a suite fixture.
+fn fixtures_only(what: &str, fixtures: bool) -> Result<(), InputError> {
+    if fixtures {
+        Ok(())
+    } else {
+        err(format!("{what} is only allowed in suite fixtures"))
+    }
+}
+
+impl HttpSpec {
+    fn build(
+        &self,
+        resolve: FixtureResolver<'_>,
+        fixtures: bool,
+        budget: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
+        let method = self.method.clone().unwrap_or_else(|| "POST".into());
+        let path = self.path.clone().unwrap_or_else(|| "/".into());
+        let send = match &self.send {
+            Some(send) => {
+                fixtures_only("send", fixtures)?;
+                Some((send.pace()?, send.shutdown))
+            }
+            None => None,
+        };
+        if let Some(bytes) = one_of("raw", &self.raw, &self.raw_base64, &self.raw_file, resolve)? {
+            let others = !self.headers.is_empty()
+                || self.headers_generate.is_some()
+                || self.body.is_some()
+                || self.body_base64.is_some()
+                || self.body_file.is_some()
+                || self.body_generate.is_some()
+                || self.status.is_some();
+            if others {
+                return err(
+                    "raw is the whole request after its request line: give it instead of headers, body and status",
+                );
+            }
+            let (message, malformed) = match http1::parse_request(&method, &path, &bytes) {
+                Ok((message, _)) => (message, None),
+                Err(e) => {
+                    let head = e.head.map_or_else(
+                        || HttpMessage {
+                            method,
+                            path,
+                            ..HttpMessage::default()
+                        },
+                        |head| *head,
+                    );
+                    (head, Some(e.reason))
+                }
+            };
+            let (pace, shutdown) = send.unwrap_or((None, false));
+            return Ok(CaseInput {
+                message: Message::Http(message),
+                raw: Some(RawHttp {
+                    bytes,
+                    pace,
+                    shutdown,
+                    malformed,
+                }),
+            });
+        }
+        let mut headers = self.headers.to_headers()?;
+        for g in self.headers_generate.iter().flatten() {
+            fixtures_only("headers_generate", fixtures)?;
+            g.build(budget, &mut headers)?;
+        }
+        let body = one_of(
+            "body",
+            &self.body,
+            &self.body_base64,
+            &self.body_file,
+            resolve,
+        )?;
+        let body = match (&self.body_generate, body) {
+            (None, body) => body.unwrap_or_default(),
+            (Some(g), None) => {
+                fixtures_only("body_generate", fixtures)?;
+                g.build(budget)?
+            }
+            (Some(_), Some(_)) => {
+                return err("give only one of body, body_base64, body_file and body_generate");
+            }
+        };
+        let message = HttpMessage {
+            method,
+            path,
+            status: self.status.unwrap_or(0),
+            headers,
+            body,
+        };
+        let raw = send.map(|(pace, shutdown)| RawHttp {
+            bytes: http1::fields(&message),
+            pace,
+            shutdown,
+            malformed: None,
+        });
+        Ok(CaseInput {
+            message: Message::Http(message),
+            raw,
+        })
+    }
+}
+
 impl InputSpec {
     /// Builds the wire message; `fixtures` is the directory `*_file` paths
-    /// are read from (`None` forbids them, as in the child-process protocol).
+    /// are read from (`None` forbids them and every recipe, as in the
+    /// child-process protocol). A raw request comes back parsed, and is an
+    /// error when it is malformed.
     pub fn to_message(&self, fixtures: Option<&Path>) -> Result<Message, InputError> {
-        self.to_message_with(&|name| read_fixture(fixtures, name))
+        let resolve = |name: &str| read_fixture(fixtures, name);
+        self.build(&resolve, fixtures.is_some(), &mut Budget::default())
+            .and_then(CaseInput::into_message)
     }
 
     /// Builds the wire message, reading `*_file` names through `resolve`
     /// (names are checked to stay under the fixtures directory first). This
     /// is how embedded suites read the fixtures compiled into the binary.
     pub fn to_message_with(&self, resolve: FixtureResolver<'_>) -> Result<Message, InputError> {
-        match (&self.http, &self.kafka, &self.json) {
-            (Some(h), None, None) => Ok(Message::Http(HttpMessage {
-                method: h.method.clone().unwrap_or_else(|| "POST".into()),
-                path: h.path.clone().unwrap_or_else(|| "/".into()),
-                status: h.status.unwrap_or(0),
-                headers: h.headers.to_headers()?,
-                body: one_of("body", &h.body, &h.body_base64, &h.body_file, resolve)?
-                    .unwrap_or_default(),
-            })),
-            (None, Some(k), None) => Ok(Message::Kafka(KafkaRecord {
+        self.build(resolve, true, &mut Budget::default())
+            .and_then(CaseInput::into_message)
+    }
+
+    /// Builds a suite fixture's input: the message and, for an input sent
+    /// byte for byte (`raw`, `send`), its raw form, kept even when the bytes
+    /// are malformed (that is what such a case is about). What recipes
+    /// generate is charged to `suite`, the budget of the whole file.
+    pub fn to_case_input(
+        &self,
+        resolve: FixtureResolver<'_>,
+        suite: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
+        let mut budget = Budget::default();
+        let input = self.build(resolve, true, &mut budget)?;
+        suite.charge(&budget)?;
+        Ok(input)
+    }
+
+    fn build(
+        &self,
+        resolve: FixtureResolver<'_>,
+        fixtures: bool,
+        budget: &mut Budget,
+    ) -> Result<CaseInput, InputError> {
+        let message = match (&self.http, &self.kafka, &self.json) {
+            (Some(h), None, None) => return h.build(resolve, fixtures, budget),
+            (None, Some(k), None) => Message::Kafka(KafkaRecord {
                 key: one_of("key", &k.key, &k.key_base64, &None, resolve)?,
                 headers: k.headers.to_headers()?,
                 value: one_of("value", &k.value, &k.value_base64, &k.value_file, resolve)?,
-            })),
+            }),
             (None, None, Some(j)) => {
-                let body = match (&j.text, &j.text_base64, &j.value) {
-                    (Some(t), None, None) => t.as_bytes().to_vec(),
-                    (None, Some(b), None) => decode_base64("text_base64", b)?,
-                    (None, None, Some(v)) => {
+                let body = match (&j.text, &j.text_base64, &j.value, &j.text_generate) {
+                    (Some(t), None, None, None) => t.as_bytes().to_vec(),
+                    (None, Some(b), None, None) => decode_base64("text_base64", b)?,
+                    (None, None, Some(v), None) => {
                         serde_json::to_vec(v).or_else(|e| err(e.to_string()))?
                     }
-                    _ => return err("json: give exactly one of text, text_base64 and value"),
+                    (None, None, None, Some(g)) => {
+                        fixtures_only("text_generate", fixtures)?;
+                        g.build(budget)?
+                    }
+                    _ => {
+                        return err(
+                            "json: give exactly one of text, text_base64, value and text_generate",
+                        );
+                    }
                 };
-                Ok(Message::Json(JsonDocument {
+                Message::Json(JsonDocument {
                     media_type: j.media_type.clone().unwrap_or_else(|| MEDIA_JSON.into()),
                     body,
-                }))
+                })
             }
-            _ => err("a message has exactly one of http, kafka and json"),
+            _ => return err("a message has exactly one of http, kafka and json"),
+        };
+        Ok(CaseInput { message, raw: None })
+    }
+
+    /// Returns the serialised form of a raw request: method, path and the
+    /// bytes (as text when UTF-8), for transcripts.
+    pub fn from_raw(message: &Message, raw: &RawHttp) -> Self {
+        let (method, path) = match message {
+            Message::Http(m) => (m.method.clone(), m.path.clone()),
+            _ => (String::new(), String::new()),
+        };
+        let (text, base64) = text_or_base64(&raw.bytes);
+        Self {
+            http: Some(HttpSpec {
+                method: (!method.is_empty()).then_some(method),
+                path: (!path.is_empty() && path != "/").then_some(path),
+                raw: text,
+                raw_base64: base64,
+                ..HttpSpec::default()
+            }),
+            ..Self::default()
         }
     }
 
@@ -292,7 +560,7 @@ impl InputSpec {
                         headers: HeadersSpec::from_headers(&m.headers),
                         body,
                         body_base64,
-                        body_file: None,
+                        ..HttpSpec::default()
                     }),
                     ..Self::default()
                 }
@@ -318,8 +586,8 @@ impl InputSpec {
                     json: Some(JsonSpec {
                         text,
                         text_base64,
-                        value: None,
                         media_type: Some(d.media_type.clone()),
+                        ..JsonSpec::default()
                     }),
                     ..Self::default()
                 }

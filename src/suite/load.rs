@@ -11,6 +11,7 @@
 //! implementation it consults is the reference decoder, to refuse expected
 //! events that are themselves invalid (a broken fixture, not a finding).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -18,12 +19,14 @@ use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::expand::{concrete_expected, expand, make_case, replies};
 use super::format::{CaseFile, Outcome, SuiteFile};
-use super::input::FixtureResolver;
+use super::generate::Budget;
+use super::input::{CaseInput, FixtureResolver};
 use super::{Case, Location, Suite};
 use crate::codec::{self, Encoding, Mode};
 use crate::error::LoadError;
 use crate::event::SpecVersion;
 use crate::rules::{Catalog, Level};
+use crate::target::RAW_HTTP;
 use crate::wire::Message;
 
 /// Suite and fixture files larger than this are refused (read through a
@@ -34,9 +37,9 @@ pub const MAX_SUITE_BYTES: u64 = 32 * 1024 * 1024;
 pub const SPECVERSION_03: &str = "specversion-0.3";
 
 /// Returns true when `name` is a capability a case may require: an
-/// encoding name or `specversion-0.3`.
+/// encoding name, `specversion-0.3` or `raw-http`.
 pub fn is_known_capability(name: &str) -> bool {
-    name == SPECVERSION_03 || name.parse::<Encoding>().is_ok()
+    name == SPECVERSION_03 || name == RAW_HTTP || name.parse::<Encoding>().is_ok()
 }
 
 /// Returns the encoding a receiver detects for `message`: HTTP by
@@ -126,6 +129,8 @@ pub(super) struct Ctx<'a> {
     pub(super) path: &'a Path,
     pub(super) catalog: &'a Catalog,
     pub(super) resolve: FixtureResolver<'a>,
+    /// What the file's recipes may still generate.
+    pub(super) budget: RefCell<Budget>,
 }
 
 impl Ctx<'_> {
@@ -190,6 +195,8 @@ fn clarify(message: &str) -> String {
     if message.contains("untagged enum HeadersSpec") || message.contains("untagged enum HeaderSpec")
     {
         "headers: expected a map {name: value} or a list whose items are [name, value] pairs or {name, value_base64}".to_owned()
+    } else if message.contains("untagged enum Generate") {
+        "a recipe is a part {text: ...} or {repeat: ..., times: N} or {repeat: ..., bytes: N}, or a list of parts".to_owned()
     } else {
         message.to_owned()
     }
@@ -248,6 +255,7 @@ pub fn check_str(
         path,
         catalog,
         resolve,
+        budget: RefCell::new(Budget::for_suite()),
     };
     build_suite(&ctx, file)
 }
@@ -422,7 +430,7 @@ fn check_capability(
     let known: Vec<&str> = Encoding::ALL
         .iter()
         .map(|e| e.as_str())
-        .chain([SPECVERSION_03])
+        .chain([SPECVERSION_03, RAW_HTTP])
         .collect();
     Err(ctx.invalid(
         At::of(name.referenced, case),
@@ -509,7 +517,7 @@ fn build_case(
         },
     };
     let expect = &c.expect.value;
-    if expect.outcome == Outcome::Reject {
+    if expect.outcome != Outcome::Accept {
         if let Some(e) = &expect.event {
             return Err(ctx.invalid(at(e.referenced), "expect.event is only for outcome: accept"));
         }
@@ -535,9 +543,9 @@ fn build_case(
                     "encodings: is only for abstract `event:` cases; an `input:` is one message",
                 ));
             }
-            let message = input
+            let CaseInput { message, raw } = input
                 .value
-                .to_message_with(ctx.resolve)
+                .to_case_input(ctx.resolve, &mut ctx.budget.borrow_mut())
                 .map_err(|e| ctx.invalid(at(input.referenced), format!("input: {e}")))?;
             let encoding = input_encoding(&message);
             let events = concrete_expected(ctx, expect, encoding, name)?;
@@ -547,6 +555,7 @@ fn build_case(
                 suite.id,
                 &common,
                 message,
+                raw,
                 encoding,
                 expect.outcome,
                 events,

@@ -12,13 +12,14 @@ use std::path::PathBuf;
 use crate::codec::Encoding;
 use crate::event::Event;
 use crate::rules::Level;
-use crate::wire::Message;
+use crate::wire::{Message, RawHttp};
 
 pub mod corpus;
 pub mod coverage;
 pub mod embedded;
 mod expand;
 mod format;
+pub mod generate;
 pub mod import;
 pub mod input;
 pub mod load;
@@ -61,6 +62,10 @@ pub struct Case {
     /// Capabilities a target needs, the input's own encoding included.
     pub requires: BTreeSet<String>,
     pub input: Message,
+    /// For an HTTP input sent byte for byte (`raw`, `send` in the fixture):
+    /// the bytes, and how they are sent. `input` is then what cespec's
+    /// bounded parser makes of them, for targets reached without a socket.
+    pub raw: Option<RawHttp>,
     /// The encoding of `input` as a receiver detects it.
     pub input_encoding: Encoding,
     pub expect: Expectation,
@@ -72,6 +77,10 @@ pub struct Case {
 pub enum Verdict {
     Accept,
     Reject,
+    /// A hostile input: accepting and rejecting both pass, and the reply
+    /// is not compared with an expected event; a 5xx, a dropped
+    /// connection, a timeout or a crash fails (a failure of robustness).
+    Survive,
 }
 
 /// A case's expectations.
@@ -79,7 +88,7 @@ pub enum Verdict {
 pub struct Expectation {
     pub verdict: Verdict,
     /// For `Accept`: the decoded events (one for a single event). `None`
-    /// when the case only states the verdict.
+    /// when the case only states the verdict, and always for `Survive`.
     pub events: Option<Vec<Event>>,
     /// Constraints on an echo's reply, by reply encoding.
     pub reply: BTreeMap<Encoding, ReplyExpectation>,

@@ -8,6 +8,11 @@
 //! Every exchange is bounded by a timeout and the response by a size cap.
 //! This module does not judge replies: it only maps the exchange onto
 //! [`Echo`] (DESIGN.md §5).
+//!
+//! Inputs hyper refuses to write (a control byte in a header value, a bad
+//! method) and fixtures written byte for byte or sent slowly go through
+//! [`super::raw`] instead, on a fresh connection: the target sees exactly
+//! the bytes, and the harness still never waits or reads without a bound.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,10 +24,12 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, Target};
+use super::raw::{self, RawError};
+use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
-use crate::wire::{Header, HttpMessage, Message};
+use crate::http1::fields;
+use crate::wire::{Header, HttpMessage, Message, RawHttp};
 
 /// The capability a receiver-only target declares: the judge checks its
 /// status code and nothing of the (empty or arbitrary) reply.
@@ -62,7 +69,8 @@ impl Default for HttpOptions {
 }
 
 /// Returns what an HTTP target is taken to support unless told otherwise:
-/// the three content modes of the HTTP binding, spec 1.0 only.
+/// the three content modes of the HTTP binding, spec 1.0 only, and inputs
+/// written byte for byte ([`RAW_HTTP`], which cespec sends itself).
 pub fn default_capabilities() -> Capabilities {
     [
         Encoding::HttpBinary,
@@ -71,6 +79,7 @@ pub fn default_capabilities() -> Capabilities {
     ]
     .iter()
     .map(|e| e.as_str().to_owned())
+    .chain([RAW_HTTP.to_owned()])
     .collect()
 }
 
@@ -209,22 +218,42 @@ impl HttpTarget {
         self.receiver
     }
 
+    /// Returns the `X-Echo-Mode` to ask for `reply` (none for a receiver).
+    fn mode(&self, reply: Encoding) -> Result<Option<&'static str>, Echo> {
+        match (self.receiver, reply) {
+            (true, _) => Ok(None),
+            (false, Encoding::HttpBinary) => Ok(Some("binary")),
+            (false, Encoding::HttpStructured) => Ok(Some("structured")),
+            (false, Encoding::HttpBatch) => Ok(Some("batch")),
+            (false, other) => Err(Echo::Broken {
+                reason: format!(
+                    "an HTTP target replies in http-binary, http-structured or http-batch, not {other}"
+                ),
+            }),
+        }
+    }
+
     async fn echo_http(&self, input: &HttpMessage, reply: Encoding) -> Echo {
-        let mode = match (self.receiver, reply) {
-            (true, _) => None,
-            (false, Encoding::HttpBinary) => Some("binary"),
-            (false, Encoding::HttpStructured) => Some("structured"),
-            (false, Encoding::HttpBatch) => Some("batch"),
-            (false, other) => {
-                return Echo::Broken {
-                    reason: format!(
-                        "an HTTP target replies in http-binary, http-structured or http-batch, not {other}"
-                    ),
+        let mode = match self.mode(reply) {
+            Ok(mode) => mode,
+            Err(echo) => return echo,
+        };
+        let request = match self.request(input, mode) {
+            Ok(request) => request,
+            // hyper will not write it; the target still gets exactly these bytes.
+            Err(_) => {
+                let raw = RawHttp {
+                    bytes: fields(input),
+                    pace: None,
+                    shutdown: false,
+                    malformed: None,
                 };
+                return self.echo_raw_http(input, &raw, mode).await;
             }
         };
         let timeout = self.options.timeout;
-        let response = match tokio::time::timeout(timeout, self.exchange(input, mode)).await {
+        let exchange = self.exchange(input, mode, request);
+        let response = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
                 return Echo::Broken {
                     reason: format!("no complete response within {} ms", timeout.as_millis()),
@@ -234,6 +263,45 @@ impl HttpTarget {
             Ok(Ok(r)) => r,
         };
         classify(response)
+    }
+
+    /// Sends `raw` after the request line and the harness's headers on a
+    /// fresh connection, under the same timeout and size cap.
+    async fn echo_raw_http(
+        &self,
+        input: &HttpMessage,
+        raw: &RawHttp,
+        mode: Option<&'static str>,
+    ) -> Echo {
+        let head = raw::head(
+            &input.method,
+            &self.url.join(&input.path),
+            &self.url.authority,
+            mode,
+        );
+        let timeout = self.options.timeout;
+        let exchange = raw::exchange(
+            &self.url.host,
+            self.url.port,
+            &head,
+            raw,
+            self.options.max_response_bytes,
+        );
+        match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => Echo::Broken {
+                reason: format!("no complete response within {} ms", timeout.as_millis()),
+            },
+            Ok(Err(RawError::ClosedAfterShutdown)) => Echo::Rejected {
+                reason: "closed the connection without a response to a request cut short"
+                    .to_owned(),
+            },
+            Ok(Err(RawError::Broken(reason))) => Echo::Broken { reason },
+            Ok(Ok(m)) => classify(Response {
+                status: m.status,
+                headers: m.headers,
+                body: m.body,
+            }),
+        }
     }
 
     /// Builds the request: the input's method, headers and body, its path
@@ -279,10 +347,16 @@ impl HttpTarget {
             let v = HeaderValue::from_bytes(value).map_err(|_| {
                 format!("input cannot be sent over HTTP/1.1: header {name} holds a control byte")
             })?;
-            headers.append(n, v);
+            // hyper's header map holds at most 32,768 entries and panics
+            // past them; such an input goes out raw instead.
+            headers.try_append(n, v).map_err(|_| {
+                "input cannot be sent by hyper: more headers than its header map holds".to_owned()
+            })?;
         }
         if let Some(mode) = mode {
-            headers.append(ECHO_MODE_HEADER, HeaderValue::from_static(mode));
+            headers
+                .try_append(ECHO_MODE_HEADER, HeaderValue::from_static(mode))
+                .map_err(|_| "input cannot be sent by hyper: too many headers".to_owned())?;
         }
         builder
             .body(Full::new(Bytes::copy_from_slice(&input.body)))
@@ -295,15 +369,18 @@ impl HttpTarget {
         &self,
         input: &HttpMessage,
         mode: Option<&'static str>,
+        request: hyper::Request<Full<Bytes>>,
     ) -> Result<Response, String> {
         if let Some(mut sender) = self.take_idle().await {
-            match sender.send_request(self.request(input, mode)?).await {
+            match sender.send_request(request).await {
                 Ok(response) => return self.finish(sender, response).await,
                 Err(e) if e.is_canceled() || e.is_incomplete_message() => {}
                 Err(e) => return Err(describe("HTTP exchange failed", &e)),
             }
+            // The request went into a closed connection: build it again.
+            return self.exchange_fresh(self.request(input, mode)?).await;
         }
-        self.exchange_fresh(self.request(input, mode)?).await
+        self.exchange_fresh(request).await
     }
 
     async fn exchange_fresh(
@@ -468,6 +545,25 @@ impl Target for HttpTarget {
         })
     }
 
+    fn echo_raw<'a>(
+        &'a self,
+        input: &'a Message,
+        raw: &'a RawHttp,
+        reply: Encoding,
+    ) -> BoxFuture<'a, Echo> {
+        Box::pin(async move {
+            let Message::Http(m) = input else {
+                return Echo::Broken {
+                    reason: "http targets take http inputs".into(),
+                };
+            };
+            match self.mode(reply) {
+                Ok(mode) => self.echo_raw_http(m, raw, mode).await,
+                Err(echo) => echo,
+            }
+        })
+    }
+
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
@@ -575,5 +671,11 @@ mod tests {
             t.request(&msg, Some("binary")).is_ok(),
             "obs-text goes out as is"
         );
+        // Past hyper's header map: an error, never its panic.
+        let many = (0..40_000)
+            .map(|i| (format!("ce-x{i}"), b"v".to_vec()))
+            .collect();
+        let msg = HttpMessage::post(many, vec![]);
+        assert!(t.request(&msg, Some("binary")).is_err());
     }
 }

@@ -7,6 +7,7 @@ pub mod expectations;
 pub mod file;
 pub mod http;
 pub mod process;
+pub mod raw;
 pub mod reference;
 pub mod reference_http;
 pub mod spec;
@@ -20,7 +21,15 @@ use std::pin::Pin;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Encoding;
-use crate::wire::Message;
+use crate::suite::Case;
+use crate::wire::{Message, RawHttp};
+
+/// The capability of receiving HTTP inputs written byte for byte (`raw:`
+/// and `send:` in fixtures). HTTP targets have it, since cespec sends them
+/// the bytes over TCP itself; in-process targets have it through cespec's
+/// bounded parser ([`crate::http1`]), which hands them the parsed request
+/// or rejects bytes no server would parse.
+pub const RAW_HTTP: &str = "raw-http";
 
 /// What an implementation says about itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,13 +111,46 @@ pub trait Target: Send + Sync {
     /// Sends `input` and asks for the reply in `reply`.
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo>;
 
+    /// Sends an input written byte for byte. `input` is what cespec's
+    /// bounded parser made of `raw`; by default the target is given that
+    /// (a target without a socket cannot be handed bytes), or, when the
+    /// bytes are malformed, the input is rejected as a server would with a
+    /// 400. HTTP targets send the bytes themselves.
+    fn echo_raw<'a>(
+        &'a self,
+        input: &'a Message,
+        raw: &'a RawHttp,
+        reply: Encoding,
+    ) -> BoxFuture<'a, Echo> {
+        match &raw.malformed {
+            Some(reason) => {
+                let reason = format!("malformed HTTP request: {reason}");
+                Box::pin(async move { Echo::Rejected { reason } })
+            }
+            None => self.echo(input, reply),
+        }
+    }
+
     /// Releases the target's resources (stops a child process, a server).
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
 }
 
-/// Runs an in-process [`Implementation`] as a [`Target`].
+/// Sends a case's input to `target`: its raw form when it has one.
+pub fn echo_case<'a, T: Target + ?Sized>(
+    target: &'a T,
+    case: &'a Case,
+    reply: Encoding,
+) -> BoxFuture<'a, Echo> {
+    match &case.raw {
+        Some(raw) => target.echo_raw(&case.input, raw, reply),
+        None => target.echo(&case.input, reply),
+    }
+}
+
+/// Runs an in-process [`Implementation`] as a [`Target`]. Its capabilities
+/// are the implementation's, plus [`RAW_HTTP`] when it takes HTTP inputs.
 pub struct InProcess<I>(pub I);
 
 impl<I: Implementation> Target for InProcess<I> {
@@ -117,7 +159,11 @@ impl<I: Implementation> Target for InProcess<I> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
+        let mut caps = self.0.capabilities();
+        if caps.iter().any(|c| c.starts_with("http-")) {
+            caps.insert(RAW_HTTP.to_owned());
+        }
+        caps
     }
 
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {

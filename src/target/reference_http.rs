@@ -13,7 +13,7 @@ use crate::codec::Encoding;
 use crate::error::TargetError;
 use crate::server::RunningServer;
 use crate::server::serve::{ServeConfig, start};
-use crate::wire::Message;
+use crate::wire::{Message, RawHttp};
 
 /// The reference behind its own HTTP echo server.
 pub struct ReferenceHttp {
@@ -61,6 +61,15 @@ impl Target for ReferenceHttp {
 
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
         self.http.echo(input, reply)
+    }
+
+    fn echo_raw<'a>(
+        &'a self,
+        input: &'a Message,
+        raw: &'a RawHttp,
+        reply: Encoding,
+    ) -> BoxFuture<'a, Echo> {
+        self.http.echo_raw(input, raw, reply)
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {

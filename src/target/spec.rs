@@ -27,7 +27,7 @@ use super::stdio::{StdioOptions, StdioTarget};
 use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, InProcess, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
-use crate::wire::Message;
+use crate::wire::{Message, RawHttp};
 
 /// A parsed target address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,6 +264,15 @@ impl Target for Narrowed {
 
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
         self.inner.echo(input, reply)
+    }
+
+    fn echo_raw<'a>(
+        &'a self,
+        input: &'a Message,
+        raw: &'a RawHttp,
+        reply: Encoding,
+    ) -> BoxFuture<'a, Echo> {
+        self.inner.echo_raw(input, raw, reply)
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {

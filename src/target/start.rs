@@ -18,7 +18,7 @@ use super::process::{self, Tail};
 use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
-use crate::wire::Message;
+use crate::wire::{Message, RawHttp};
 
 /// How often readiness is probed.
 const POLL: Duration = Duration::from_millis(50);
@@ -187,6 +187,15 @@ impl Target for StartedTarget {
 
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
         self.inner.echo(input, reply)
+    }
+
+    fn echo_raw<'a>(
+        &'a self,
+        input: &'a Message,
+        raw: &'a RawHttp,
+        reply: Encoding,
+    ) -> BoxFuture<'a, Echo> {
+        self.inner.echo_raw(input, raw, reply)
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {

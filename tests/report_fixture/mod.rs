@@ -161,6 +161,7 @@ fn case(
             .map(|r| (*r).to_owned())
             .collect::<BTreeSet<_>>(),
         input,
+        raw: None,
         input_encoding: Encoding::HttpBinary,
         expect: Expectation {
             verdict: Verdict::Accept,

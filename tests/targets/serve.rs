@@ -212,3 +212,57 @@ async fn serve_caps_concurrent_connections() {
     ));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_client_that_reads_nothing_loses_its_connection() {
+    let limits = cespec::server::Limits {
+        max_connections: 1,
+        max_body_bytes: 8 << 20,
+        write_timeout: Duration::from_millis(300),
+        ..cespec::server::Limits::default()
+    };
+    let server = serve::start(ServeConfig {
+        limits,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    // An 8 MiB event whose 8 MiB echo the client never reads: more than
+    // the socket buffers hold, so the server's write stalls.
+    let body = vec![b'x'; 8 << 20];
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: x\r\nce-specversion: 1.0\r\nce-id: 1\r\nce-source: /s\r\nce-type: t\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stalled = TcpStream::connect(server.addr()).await.unwrap();
+    let sent = tokio::time::timeout(Duration::from_secs(10), async {
+        stalled.write_all(head.as_bytes()).await?;
+        stalled.write_all(&body).await
+    })
+    .await;
+    assert!(
+        matches!(sent, Ok(Ok(()))),
+        "the request was not taken in: {sent:?}"
+    );
+    // The only slot is freed after the write timeout: the next client is served.
+    let started = Instant::now();
+    let target = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    assert!(matches!(
+        target.echo(&event("next"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(stalled);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_binds_loopback_unless_told_otherwise() {
+    let server = serve::start(ServeConfig::default()).await.unwrap();
+    assert!(server.addr().ip().is_loopback(), "{}", server.addr());
+    server.shutdown().await;
+}

@@ -1,0 +1,273 @@
+//! Sending an HTTP request byte for byte over a plain TCP stream: for
+//! inputs an HTTP client library refuses to write (CR, LF or NUL in a
+//! header value, a wrong `Content-Length`, broken chunked framing) and for
+//! inputs sent slowly. [`HttpTarget`](super::http::HttpTarget) uses it for
+//! fixtures with `raw:` or `send:`, and for any input hyper will not send.
+//!
+//! One fresh connection per exchange. The request is written (paced when
+//! asked) while the response is read, so a target that answers early (a
+//! 413 before the body is in) and closes is still heard. The response is
+//! read by [`crate::http1::ResponseReader`] under caps on its head and
+//! body; the caller bounds the whole exchange in time. Nothing here judges
+//! the response.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::time::Instant;
+
+use crate::http1::{MAX_HEAD_BYTES, Progress, ResponseReader};
+use crate::wire::{HttpMessage, Pace, RawHttp};
+
+/// How much is read from the socket at a time.
+const READ_CHUNK: usize = 64 << 10;
+
+/// Why a raw exchange gave no response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawError {
+    /// The target closed the connection without a response after the
+    /// sender had shut its own sending half down: for a request cut short
+    /// on purpose, that is the target refusing it (RFC 9112 §8 lets a
+    /// server close without answering an incomplete request).
+    ClosedAfterShutdown,
+    /// Anything else: refused, reset, a malformed or oversized response.
+    Broken(String),
+}
+
+/// Returns the request line and the harness's own headers: `Host` and,
+/// for an echo, `X-Echo-Mode`. The raw bytes follow them.
+pub fn head(method: &str, target: &str, authority: &str, mode: Option<&str>) -> Vec<u8> {
+    let method = if method.is_empty() { "POST" } else { method };
+    let mut out = format!("{method} {target} HTTP/1.1\r\nhost: {authority}\r\n");
+    if let Some(mode) = mode {
+        out.push_str(&format!("{}: {mode}\r\n", super::http::ECHO_MODE_HEADER));
+    }
+    out.into_bytes()
+}
+
+/// Connects to `host:port`, writes `head` and then `raw.bytes` as `raw`
+/// says, and reads one response whose body may hold `max_body` bytes.
+pub async fn exchange(
+    host: &str,
+    port: u16,
+    head: &[u8],
+    raw: &RawHttp,
+    max_body: usize,
+) -> Result<HttpMessage, RawError> {
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| RawError::Broken(format!("cannot connect to {host}:{port}: {e}")))?;
+    let _ = stream.set_nodelay(true);
+    let (mut reader_half, writer_half) = stream.into_split();
+    let write = write(writer_half, head, &raw.bytes, raw.pace, raw.shutdown);
+    tokio::pin!(write);
+    // Kept until the response is in: dropping a write half shuts it down.
+    let mut writer: Option<OwnedWriteHalf> = None;
+    let mut written: Option<Result<(), String>> = None;
+    let mut reader = ResponseReader::new(max_body);
+    let cap = max_body.saturating_mul(2).saturating_add(MAX_HEAD_BYTES);
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        tokio::select! {
+            (half, result) = &mut write, if written.is_none() => {
+                writer = half;
+                written = Some(result);
+            }
+            n = reader_half.read(&mut chunk) => {
+                let n = match n {
+                    Ok(n) => n,
+                    // A reset often follows what was already sent: judge that.
+                    Err(e) => {
+                        return match reader.eof(&buf) {
+                            Ok(m) => Ok(m),
+                            Err(reason) => Err(RawError::Broken(format!(
+                                "{reason} (the connection failed: {e})"
+                            ))),
+                        };
+                    }
+                };
+                if n == 0 {
+                    if written.is_none() {
+                        // The other side is gone, so the write ends soon.
+                        let (_half, result) = (&mut write).await;
+                        written = Some(result);
+                    }
+                    return match reader.eof(&buf) {
+                        Ok(m) => Ok(m),
+                        Err(_) if buf.is_empty() && raw.shutdown && written.is_some() => {
+                            Err(RawError::ClosedAfterShutdown)
+                        }
+                        Err(e) => Err(RawError::Broken(with_write_error(e, &written))),
+                    };
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.len() > cap {
+                    return Err(RawError::Broken(format!(
+                        "the response exceeds the limit of {max_body} bytes"
+                    )));
+                }
+                match reader.feed(&buf) {
+                    Ok(Progress::Done(m)) => {
+                        drop(writer);
+                        return Ok(m);
+                    }
+                    Ok(Progress::NeedMore) => {}
+                    Err(e) => return Err(RawError::Broken(e)),
+                }
+            }
+        }
+    }
+}
+
+/// Adds why the request could not be written, when it could not.
+fn with_write_error(reason: String, written: &Option<Result<(), String>>) -> String {
+    match written {
+        Some(Err(e)) => format!("{reason} (sending the request failed: {e})"),
+        None => format!("{reason} (before the whole request was sent)"),
+        Some(Ok(())) => reason,
+    }
+}
+
+/// Writes the head and the bytes, paced by `pace`, and shuts the sending
+/// half down when asked. Returns the half (unless shut down) and whether
+/// everything was written.
+async fn write(
+    mut half: OwnedWriteHalf,
+    head: &[u8],
+    bytes: &[u8],
+    pace: Option<Pace>,
+    shutdown: bool,
+) -> (Option<OwnedWriteHalf>, Result<(), String>) {
+    let mut result = half.write_all(head).await;
+    if result.is_ok() {
+        result = match pace {
+            None => half.write_all(bytes).await,
+            Some(pace) => paced(&mut half, bytes, pace).await,
+        };
+    }
+    let result = result.map_err(|e| e.to_string());
+    if shutdown {
+        let _ = half.shutdown().await;
+        return (None, result);
+    }
+    (Some(half), result)
+}
+
+/// Writes `pace.chunk` bytes every `pace.interval` until `pace.max` has
+/// passed, then the rest at once. At most `max / interval + 1` rounds.
+async fn paced(half: &mut OwnedWriteHalf, bytes: &[u8], pace: Pace) -> std::io::Result<()> {
+    let until = Instant::now() + pace.max;
+    let interval = pace.interval.max(Duration::from_millis(1));
+    let mut at = 0;
+    while at < bytes.len() && Instant::now() < until {
+        let end = at.saturating_add(pace.chunk.max(1)).min(bytes.len());
+        half.write_all(&bytes[at..end]).await?;
+        half.flush().await?;
+        at = end;
+        if at < bytes.len() {
+            tokio::time::sleep(interval).await;
+        }
+    }
+    half.write_all(&bytes[at..]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    fn raw(bytes: &[u8]) -> RawHttp {
+        RawHttp {
+            bytes: bytes.to_vec(),
+            pace: None,
+            shutdown: false,
+            malformed: None,
+        }
+    }
+
+    /// A server that reads `until` bytes (or to EOF), records them, then writes `answer`.
+    async fn server(
+        answer: &'static [u8],
+        until: usize,
+    ) -> (u16, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while got.len() < until {
+                match tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk)).await {
+                    Ok(Ok(n)) if n > 0 => got.extend_from_slice(&chunk[..n]),
+                    _ => break,
+                }
+            }
+            let _ = s.write_all(answer).await;
+            got
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn writes_exactly_the_bytes_and_reads_the_answer() {
+        let head = head("POST", "/e", "127.0.0.1:1", Some("binary"));
+        let body = b"ce-id: a\rb\r\ncontent-length: 1\r\n\r\nxyz";
+        let (port, task) = server(
+            b"HTTP/1.1 400 Bad\r\ncontent-length: 2\r\n\r\nno",
+            head.len() + body.len(),
+        )
+        .await;
+        let m = exchange("127.0.0.1", port, &head, &raw(body), 100)
+            .await
+            .unwrap();
+        assert_eq!((m.status, m.body.as_slice()), (400, &b"no"[..]));
+        let got = task.await.unwrap();
+        assert_eq!(got, [head.as_slice(), body].concat());
+        assert!(
+            got.starts_with(b"POST /e HTTP/1.1\r\nhost: 127.0.0.1:1\r\nx-echo-mode: binary\r\n")
+        );
+    }
+
+    #[tokio::test]
+    async fn paces_a_slow_request_within_its_bound() {
+        let (port, task) = server(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", 30).await;
+        let mut slow = raw(&[b'x'; 26]);
+        slow.pace = Some(Pace {
+            chunk: 1,
+            interval: Duration::from_millis(20),
+            max: Duration::from_millis(200),
+        });
+        let started = std::time::Instant::now();
+        let m = exchange("127.0.0.1", port, b"GET ", &slow, 10)
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(m.status, 200);
+        assert_eq!(task.await.unwrap().len(), 30);
+        assert!(
+            took >= Duration::from_millis(180) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_close_after_shutdown_is_told_apart() {
+        let (port, _task) = server(b"", usize::MAX).await;
+        let mut cut = raw(b"content-length: 10\r\n\r\nab");
+        cut.shutdown = true;
+        assert_eq!(
+            exchange("127.0.0.1", port, b"POST / HTTP/1.1\r\n", &cut, 10).await,
+            Err(RawError::ClosedAfterShutdown)
+        );
+        let (port, _task) = server(b"", 5).await;
+        match exchange("127.0.0.1", port, b"POST / HTTP/1.1\r\n", &raw(b""), 10).await {
+            Err(RawError::Broken(reason)) => {
+                assert!(reason.contains("without a response"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
