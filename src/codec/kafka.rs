@@ -74,7 +74,8 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
 }
 
 fn decode_binary(record: &KafkaRecord) -> Built {
-    let mut builder = EventBuilder::new(Origin::Header);
+    // `seen` refuses repeated names before they reach the builder.
+    let mut builder = EventBuilder::with_capacity(Origin::Header, record.headers.len()).unique();
     let mut seen: Vec<&str> = Vec::with_capacity(record.headers.len());
     let mut any_ce = false;
     for (name, raw) in &record.headers {
@@ -102,10 +103,7 @@ fn decode_binary(record: &KafkaRecord) -> Built {
             continue;
         }
         match std::str::from_utf8(raw) {
-            Ok(text) => builder.push(
-                attribute.to_owned(),
-                RawValue::Str(Cow::Owned(text.to_owned())),
-            ),
+            Ok(text) => builder.push(attribute, RawValue::Str(Cow::Borrowed(text))),
             Err(_) => builder
                 .violation(Violation::new("KAFKA-BIN-4", "a header value is not UTF-8").at(at())),
         }
@@ -119,10 +117,7 @@ fn decode_binary(record: &KafkaRecord) -> Built {
     let mut cts = content_types(record);
     if let Some(ct) = cts.next() {
         match std::str::from_utf8(ct) {
-            Ok(text) => builder.push(
-                "datacontenttype",
-                RawValue::Str(Cow::Owned(text.to_owned())),
-            ),
+            Ok(text) => builder.push("datacontenttype", RawValue::Str(Cow::Borrowed(text))),
             Err(_) => builder.violation(
                 Violation::new("KAFKA-BIN-4", "the content-type value is not UTF-8")
                     .at("header content-type"),
