@@ -42,6 +42,8 @@ pub struct Input {
     pub message: Message,
     /// The full case id (`bench/minimal.json`).
     pub case_id: String,
+    /// The case itself, to judge replies with.
+    pub case: Case,
 }
 
 impl Input {
@@ -106,6 +108,7 @@ impl Inputs {
                     events,
                     message: case.input.clone(),
                     case_id: case.id.clone(),
+                    case: case.clone(),
                 }
             })
             .collect();
