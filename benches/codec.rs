@@ -1,7 +1,7 @@
-//! Codec throughput, side by side in one run: the reference codec (its
-//! serde_json path and, with the `simd` feature, its simd-json path), the
-//! official Rust SDK (`cloudevents-sdk` 0.9), and a fixed-schema serde_json
-//! struct with no validation (the raw-parser baseline).
+//! Codec throughput, side by side in one run: the reference codec (its own
+//! single-pass tokenizer, `codec::scan`), the official Rust SDK
+//! (`cloudevents-sdk` 0.9), and a fixed-schema serde_json struct with no
+//! validation (the raw-parser baseline).
 //!
 //! Inputs come from the embedded `bench` suite through the suite loader
 //! (`cespec::bench::inputs`), so what is timed is what the conformance
@@ -75,11 +75,6 @@ fn json_single(c: &mut Criterion, inputs: &Inputs) {
         group.bench_function(format!("reference/{class}"), |b| {
             b.iter(|| json::decode_event(black_box(bytes)))
         });
-        #[cfg(feature = "simd")]
-        group.bench_function(format!("reference-simd/{class}"), |b| {
-            // simd-json parses in place: the copy of the input is counted.
-            b.iter(|| json::decode_event_simd(&mut black_box(bytes).to_vec()))
-        });
         group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
             b.iter(|| serde_json::from_slice::<cloudevents::Event>(black_box(bytes)))
         });
@@ -119,10 +114,6 @@ fn json_batch(c: &mut Criterion, inputs: &Inputs) {
         group.throughput(throughput(n, bytes.len()));
         group.bench_function(format!("reference/{class}"), |b| {
             b.iter(|| json::decode_batch(black_box(bytes)))
-        });
-        #[cfg(feature = "simd")]
-        group.bench_function(format!("reference-simd/{class}"), |b| {
-            b.iter(|| json::decode_batch_simd(&mut black_box(bytes).to_vec()))
         });
         group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
             b.iter(|| serde_json::from_slice::<Vec<cloudevents::Event>>(black_box(bytes)))
