@@ -90,6 +90,7 @@ pub enum Plan {
     Serve(ServeCommand),
     Listen(ListenCommand),
     Import(ImportCommand),
+    Bench(Box<super::commands::bench::BenchCommand>),
 }
 
 /// A target of a run, not yet opened.
@@ -214,6 +215,7 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
         Command::Import(ImportArgs { files, out, force }) => {
             Plan::Import(ImportCommand { files, out, force })
         }
+        Command::Bench(args) => Plan::Bench(Box::new(super::commands::bench::plan(args, env)?)),
     })
 }
 
