@@ -87,6 +87,9 @@ pub enum Command {
     /// Convert files of the official CloudEvents conformance tool to cespec suites.
     #[command(long_about = IMPORT_ABOUT)]
     Import(ImportArgs),
+    /// Measure a target's throughput and latency (codec or HTTP load).
+    #[command(long_about = super::commands::bench::ABOUT, after_long_help = exit_codes::TABLE)]
+    Bench(super::commands::bench::BenchArgs),
 }
 
 const RUN_ABOUT: &str = "\

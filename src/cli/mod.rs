@@ -32,6 +32,7 @@ pub async fn execute(plan: Plan, io: Io) -> anyhow::Result<i32> {
         Plan::Prop(cmd) => commands::prop::execute(cmd, io).await,
         Plan::Report(cmd) => commands::report::execute(cmd, io),
         Plan::Import(cmd) => commands::import::execute(&cmd, io.out),
+        Plan::Bench(cmd) => commands::bench::execute(*cmd, io).await,
     }
 }
 

@@ -97,6 +97,7 @@ pub enum Plan {
     Prop(PropCommand),
     Report(ReportCommand),
     Import(ImportCommand),
+    Bench(Box<super::commands::bench::BenchCommand>),
 }
 
 /// A report file a run writes at its end, created (empty) by the plan so
@@ -296,6 +297,7 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
         Command::Import(ImportArgs { files, out, force }) => {
             Plan::Import(ImportCommand { files, out, force })
         }
+        Command::Bench(args) => Plan::Bench(Box::new(super::commands::bench::plan(args, env)?)),
     })
 }
 

@@ -2,6 +2,7 @@
 //! target ([`target`]) and the report files a run writes
 //! ([`report_files`]).
 
+pub mod bench;
 pub mod check;
 pub mod import;
 pub mod list;
