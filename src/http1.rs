@@ -310,6 +310,9 @@ pub struct ResponseReader {
     max_body: usize,
     /// Where the current response starts (after skipped interim ones).
     start: usize,
+    /// How far the end of the head was looked for in vain: a target that
+    /// trickles its head byte by byte costs linear time, not quadratic.
+    scanned: usize,
     head: Option<(HttpMessage, usize, Framing)>,
     chunked: Chunked,
 }
@@ -320,6 +323,7 @@ impl ResponseReader {
         Self {
             max_body,
             start: 0,
+            scanned: 0,
             head: None,
             chunked: Chunked::default(),
         }
@@ -331,15 +335,35 @@ impl ResponseReader {
             if self.head.is_some() {
                 return self.body(buf, false);
             }
-            let mut slots = vec![httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
-            let mut response = httparse::Response::new(&mut slots);
             let window = &buf[self.start..];
-            let n = match response.parse(&window[..window.len().min(MAX_HEAD_BYTES)]) {
-                Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) if window.len() >= MAX_HEAD_BYTES => {
+            let prefix = &window[..window.len().min(5)];
+            if !b"HTTP/".starts_with(prefix) {
+                return Err("the response is not HTTP/1.1: it does not start with HTTP/".into());
+            }
+            // Parse only once the empty line that ends the head is in.
+            let limit = buf.len().min(self.start.saturating_add(MAX_HEAD_BYTES));
+            let from = self.scanned.saturating_sub(3).max(self.start).min(limit);
+            let ended = buf[from..limit]
+                .windows(2)
+                .any(|w| w == b"\n\n" || w == b"\n\r");
+            if !ended {
+                self.scanned = limit;
+                if limit - self.start >= MAX_HEAD_BYTES {
                     return Err(format!("the response head exceeds {MAX_HEAD_BYTES} bytes"));
                 }
-                Ok(httparse::Status::Partial) => return Ok(Progress::NeedMore),
+                return Ok(Progress::NeedMore);
+            }
+            let mut slots = vec![httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
+            let mut response = httparse::Response::new(&mut slots);
+            let n = match response.parse(&buf[self.start..limit]) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) if limit - self.start >= MAX_HEAD_BYTES => {
+                    return Err(format!("the response head exceeds {MAX_HEAD_BYTES} bytes"));
+                }
+                Ok(httparse::Status::Partial) => {
+                    self.scanned = limit;
+                    return Ok(Progress::NeedMore);
+                }
                 Err(e) => return Err(format!("the response is not HTTP/1.1: {e}")),
             };
             let status = response.code.unwrap_or(0);
@@ -348,6 +372,7 @@ impl ResponseReader {
                     return Err("the target switched protocols (101)".into());
                 }
                 self.start += n;
+                self.scanned = self.start;
                 continue;
             }
             let headers = collect(response.headers);
@@ -546,6 +571,25 @@ mod tests {
         assert_eq!(m.body, b"until close");
         let m = read(&[b"HTTP/1.1 204 No Content\r\n\r\n"], 10).unwrap();
         assert!(m.body.is_empty());
+    }
+
+    #[test]
+    fn reads_a_head_trickled_byte_by_byte() {
+        let response = b"HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 2\r\n\r\nok";
+        let chunks: Vec<&[u8]> = response.chunks(1).collect();
+        let m = read(&chunks, 10).unwrap();
+        assert_eq!((m.status, m.body.as_slice()), (200, &b"ok"[..]));
+        // A long head trickled in: found once, without a parse per byte.
+        let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+        head.extend((0..500).flat_map(|i| format!("x-{i}: v\r\n").into_bytes()));
+        head.extend_from_slice(b"content-length: 0\r\n\r\n");
+        let chunks: Vec<&[u8]> = head.chunks(1).collect();
+        assert_eq!(read(&chunks, 10).unwrap().headers.len(), 501);
+        // Garbage is refused at once, before any empty line.
+        let mut reader = ResponseReader::new(10);
+        assert!(reader.feed(b"HTT").is_ok(), "too early to tell");
+        assert!(reader.feed(b"HTTX/1.1").is_err());
+        assert!(ResponseReader::new(10).feed(b"SMTP").is_err());
     }
 
     #[test]

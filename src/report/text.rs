@@ -149,6 +149,9 @@ pub struct Transcribed {
 /// Writes a serialised message as a transcript: the request or status
 /// line, the headers, a blank line and the body.
 pub fn transcribe(spec: &InputSpec) -> Transcribed {
+    if let Some((method, path, bytes)) = spec.raw_request() {
+        return transcribe_raw(&method, &path, &bytes);
+    }
     let message = match spec.to_message(None) {
         Ok(message) => message,
         Err(e) => {
@@ -209,10 +212,46 @@ pub fn transcribe(spec: &InputSpec) -> Transcribed {
     Transcribed { text, note }
 }
 
+/// Writes a request that was sent byte for byte: its request line, then
+/// the bytes line by line with every control character escaped, so that
+/// a CR, a NUL or a bare LF is seen where it was.
+fn transcribe_raw(method: &str, path: &str, bytes: &[u8]) -> Transcribed {
+    let mut text = format!("{} {} (sent byte for byte)\n", line(method), line(path));
+    let shown = &bytes[..bytes.len().min(BODY_LIMIT)];
+    for piece in shown.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(piece) {
+            Ok(t) => text.push_str(&line(t)),
+            Err(_) => text.push_str(&value(piece)),
+        }
+        text.push('\n');
+    }
+    let note = (bytes.len() > BODY_LIMIT).then(|| {
+        format!(
+            "request cut at {} KiB: {} more bytes not shown",
+            BODY_LIMIT / 1024,
+            bytes.len() - BODY_LIMIT
+        )
+    });
+    Transcribed { text, note }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::wire::{HttpMessage, KafkaRecord};
+
+    #[test]
+    fn raw_requests_show_every_byte() {
+        let spec: InputSpec = serde_json::from_str(
+            r#"{"http":{"raw":"ce-id: a\u0000b\r\nx: \u001b[31m\r\n\r\nbody"}}"#,
+        )
+        .unwrap();
+        let t = transcribe(&spec);
+        assert_eq!(
+            t.text,
+            "POST / (sent byte for byte)\nce-id: a\\x00b\\r\\n\nx: \\x1b[31m\\r\\n\n\\r\\n\nbody\n"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -39,6 +39,12 @@ pub fn render(t: &Transcript) -> String {
 /// shows the bytes the wire form stands for, whichever way they were
 /// written; a message that does not convert is shown as its JSON form.
 pub fn message(m: &InputSpec) -> String {
+    if let Some((method, path, raw)) = m.raw_request() {
+        // Sent byte for byte: the bytes as they went, not a parsed view.
+        let mut out = format!("{method} {path} HTTP/1.1 (sent byte for byte)\n");
+        push_line(&mut out, &bytes(&raw));
+        return out;
+    }
     match m.to_message(None) {
         Ok(msg) => wire(&msg),
         Err(e) => format!(

@@ -527,6 +527,22 @@ impl InputSpec {
         Ok(CaseInput { message, raw: None })
     }
 
+    /// Returns the method, path and bytes of a raw request (`raw` or
+    /// `raw_base64`), so that reports can show the bytes as they were sent.
+    pub fn raw_request(&self) -> Option<(String, String, Vec<u8>)> {
+        let h = self.http.as_ref()?;
+        let bytes = match (&h.raw, &h.raw_base64) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(b64)) => BASE64.decode(b64).ok()?,
+            (None, None) => return None,
+        };
+        Some((
+            h.method.clone().unwrap_or_else(|| "POST".into()),
+            h.path.clone().unwrap_or_else(|| "/".into()),
+            bytes,
+        ))
+    }
+
     /// Returns the serialised form of a raw request: method, path and the
     /// bytes (as text when UTF-8), for transcripts.
     pub fn from_raw(message: &Message, raw: &RawHttp) -> Self {
