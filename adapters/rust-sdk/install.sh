@@ -15,7 +15,11 @@ if [ "${1:-}" = "--debug" ]; then
     profile=debug
     flags=()
 fi
-cargo build "${flags[@]}" --locked --manifest-path "$here/Cargo.toml"
+# Not --locked: the lock pins cloudevents-sdk and its dependencies, but cespec
+# is a path dependency whose own dependencies change with the repository;
+# cargo keeps every pinned version and only adds what cespec newly needs.
+# The SDK itself is pinned exactly in Cargo.toml (=0.9.0) all the same.
+cargo build "${flags[@]}" --manifest-path "$here/Cargo.toml"
 
 target="${CARGO_TARGET_DIR:-$here/target}"
 bin="$target/$profile/rust-sdk-adapter"
