@@ -70,7 +70,15 @@ mkdir -p "$out"
 full="$(mktemp)"
 log="$(mktemp)"
 set +e
-"$CESPEC" run --targets adapters/targets.yaml --interop --strict-expectations \
+# The hostile-* suites (robustness: survive, never 5xx, crash or hang) are
+# left out until the adapters' expectations files record the SDKs' verdicts
+# on them, and so is `bench` (the benchmark inputs, proved against the
+# reference); everything else is the whole corpus.
+suites=()
+while read -r suite; do
+    suites+=(--suite "$suite")
+done < <("$CESPEC" list | cut -d/ -f1 | sort -u | grep -v -e '^hostile-' -e '^bench$')
+"$CESPEC" run --targets adapters/targets.yaml --interop --strict-expectations "${suites[@]}" \
     --quiet --color never --json "$full" >"$log" 2>&1
 code=$?
 set -e
