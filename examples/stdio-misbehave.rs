@@ -8,7 +8,11 @@
 //! MODE is one of `crash-on-echo` (writes to stderr, exits with status 3),
 //! `hang` (never answers), `garbage` (answers with a line that is not JSON),
 //! `wrong-seq` (answers with another seq), `no-start` (never answers
-//! `start`) and `exit-on-start` (exits with status 4 at `start`). With
+//! `start`), `exit-on-start` (exits with status 4 at `start`) and
+//! `drop-subject` (echoes the event without its `subject` attribute: a
+//! conformance bug rather than a protocol one, for `cespec prop`) and
+//! `encode-fail` (answers `ok: false` with `stage: "encode"`: accepted, but
+//! the reply could not be encoded). With
 //! `--when-header NAME`, only echoes of HTTP messages carrying header NAME
 //! misbehave; the others are answered correctly (the reference's echo).
 
@@ -17,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cespec::codec;
-use cespec::target::stdio::protocol::{EchoResponse, Request, Started, wire_spec};
+use cespec::target::stdio::protocol::{EchoResponse, Request, Stage, Started, wire_spec};
 use cespec::wire::Message;
 
 fn main() -> ExitCode {
@@ -67,21 +71,40 @@ fn main() -> ExitCode {
                 } else {
                     seq
                 };
-                let response =
-                    match codec::decode(&message).map(|d| codec::encode(&d.events, reply)) {
-                        Ok(Ok(out)) => EchoResponse {
-                            seq,
-                            ok: true,
-                            message: Some(wire_spec(&out)),
-                            error: None,
-                        },
-                        _ => EchoResponse {
-                            seq,
-                            ok: false,
-                            message: None,
-                            error: Some("rejected".into()),
-                        },
-                    };
+                let response = match codec::decode(&message).map(|mut d| {
+                    if triggered && mode == "drop-subject" {
+                        for event in &mut d.events {
+                            event.remove("subject");
+                        }
+                    }
+                    codec::encode(&d.events, reply)
+                }) {
+                    Ok(Ok(out)) => EchoResponse {
+                        seq,
+                        ok: true,
+                        message: Some(wire_spec(&out)),
+                        error: None,
+                        stage: None,
+                    },
+                    _ => EchoResponse {
+                        seq,
+                        ok: false,
+                        message: None,
+                        error: Some("rejected".into()),
+                        stage: None,
+                    },
+                };
+                let response = if triggered && mode == "encode-fail" {
+                    EchoResponse {
+                        seq,
+                        ok: false,
+                        message: None,
+                        error: Some("the encoder refused on purpose".into()),
+                        stage: Some(Stage::Encode),
+                    }
+                } else {
+                    response
+                };
                 if triggered && mode == "garbage" {
                     "this is not json {".to_owned()
                 } else {

@@ -13,7 +13,7 @@ use cespec::codec::{self, Encoding};
 use cespec::suite::input::InputSpec;
 use cespec::target::all_capabilities;
 use cespec::target::stdio::protocol::{
-    EchoResponse, PROTOCOL_VERSION, Request, Started, wire_spec,
+    EchoResponse, PROTOCOL_VERSION, Request, Stage, Started, wire_spec,
 };
 
 fn main() -> ExitCode {
@@ -64,15 +64,16 @@ fn main() -> ExitCode {
 
 /// Decodes with the reference and re-encodes in `reply`.
 fn echo(seq: u64, message: &InputSpec, reply: Encoding) -> EchoResponse {
-    let fail = |error: String| EchoResponse {
+    let fail = |error: String, stage: Stage| EchoResponse {
         seq,
         ok: false,
         message: None,
         error: Some(error),
+        stage: Some(stage),
     };
     let message = match message.to_message(None) {
         Ok(m) => m,
-        Err(e) => return fail(format!("unusable message: {e}")),
+        Err(e) => return fail(format!("unusable message: {e}"), Stage::Decode),
     };
     let events = match codec::decode(&message) {
         Ok(decoded) => decoded.events,
@@ -82,7 +83,7 @@ fn echo(seq: u64, message: &InputSpec, reply: Encoding) -> EchoResponse {
                 .filter(|v| v.is_error())
                 .map(ToString::to_string)
                 .collect();
-            return fail(errors.join("; "));
+            return fail(errors.join("; "), Stage::Decode);
         }
     };
     match codec::encode(&events, reply) {
@@ -91,7 +92,9 @@ fn echo(seq: u64, message: &InputSpec, reply: Encoding) -> EchoResponse {
             ok: true,
             message: Some(wire_spec(&out)),
             error: None,
+            stage: None,
         },
-        Err(e) => fail(format!("cannot encode in {reply}: {e}")),
+        // Accepted, but the reply cannot be written: not a rejection.
+        Err(e) => fail(format!("cannot encode in {reply}: {e}"), Stage::Encode),
     }
 }

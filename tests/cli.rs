@@ -49,6 +49,8 @@ fn help_teaches_commands_examples_and_exit_codes() {
         "check",
         "serve",
         "listen",
+        "prop",
+        "report",
         "import",
         "Exit codes:",
         "4  no case selected",
@@ -66,6 +68,34 @@ fn help_teaches_commands_examples_and_exit_codes() {
         assert!(run.contains(want), "{want:?} missing from:\n{run}");
     }
     assert!(stdout(&cespec(&["check", "--help"])).contains("1  at least one MUST violation"));
+    for want in [
+        "--json <FILE>",
+        "--junit <FILE>",
+        "--markdown <FILE>",
+        "--html <FILE>",
+        "$GITHUB_STEP_SUMMARY",
+    ] {
+        assert!(run.contains(want), "{want:?} missing from:\n{run}");
+    }
+    let report = stdout(&cespec(&["report", "--help"]));
+    for want in [
+        "Examples:",
+        "--baseline <BASE>",
+        "--merge <REPORT>...",
+        "1  with --baseline: at least one result failing now",
+    ] {
+        assert!(report.contains(want), "{want:?} missing from:\n{report}");
+    }
+    let prop = stdout(&cespec(&["prop", "--help"]));
+    for want in [
+        "Examples:",
+        "--seed <N>",
+        "--mutations",
+        "--save-cases <FILE>",
+        "0  no disagreement",
+    ] {
+        assert!(prop.contains(want), "{want:?} missing from:\n{prop}");
+    }
 }
 
 #[test]

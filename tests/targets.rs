@@ -7,6 +7,8 @@
 //!
 //! One module per area under `tests/targets/`.
 
+#[path = "support/examples.rs"]
+mod examples;
 #[path = "targets/hostile.rs"]
 mod hostile;
 #[path = "targets/http.rs"]

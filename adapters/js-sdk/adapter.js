@@ -46,7 +46,7 @@ const log = (...args) => process.stderr.write(args.join(" ") + "\n");
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
 function parseArgs(argv) {
-  const opts = { command: undefined, port: 0, batch: false, verbose: false };
+  const opts = { command: undefined, port: 0, batch: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--port") opts.port = Number(argv[++i]);
     else if (argv[i].startsWith("--port=")) opts.port = Number(argv[i].slice(7));
@@ -258,7 +258,9 @@ function serve(opts) {
       res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
       res.end(body);
     };
-    if (req.method !== "POST") {
+    // Events may ride on any method (HTTP-GEN-3) and the SDK never looks at
+    // it, so every method is an echo; HEAD cannot carry a reply.
+    if (req.method === "HEAD") {
       res.writeHead(405, { allow: "POST", "content-length": 0 });
       res.end();
       req.resume();
@@ -387,9 +389,8 @@ function prepare(message) {
   return () => decodeJson(mediaType, text);
 }
 
-/* stdio exit statuses when an echo cannot be answered with a verdict. */
+/* stdio exit statuses when an echo cannot be answered at all. */
 const EXIT_PROTOCOL = 2; // the request could not be read
-const EXIT_ENCODE = 3; // the SDK decoded the input but its output cannot be sent
 const EXIT_ADAPTER_BUG = 4; // an unexpected exception in the adapter itself
 
 class Broken extends Error {
@@ -400,10 +401,11 @@ class Broken extends Error {
 }
 
 /*
- * Returns the response line, or throws Broken. `ok:false` means the SDK
- * rejected the input, so anything else that goes wrong must not look like a
- * rejection: the protocol's only other outcome is the process ending, which
- * cespec records as an error (never a pass), like a 5xx from `serve`.
+ * Returns the response line, or throws Broken. `ok:false` alone means the
+ * SDK rejected the input. When the SDK decoded the input but its output
+ * cannot be sent, the answer is `ok:false` with `stage: "encode"`, which
+ * cespec records as an error (never a pass, never a rejection), like a 5xx
+ * from `serve`. A request that cannot be read ends the process.
  */
 function handleEcho(request, opts) {
   const seq = request.seq;
@@ -425,7 +427,7 @@ function handleEcho(request, opts) {
   } catch (e) {
     if (e instanceof Unsupported) return { seq, ok: false, error: `unsupported: ${e.message}` };
     const why = e instanceof EncodeFailed ? e.message : sdkError(e);
-    throw new Broken(`encode failed (seq ${seq}, ${reply}): ${why}`, EXIT_ENCODE);
+    return { seq, ok: false, error: `encode failed: ${why}`, stage: "encode" };
   }
 }
 

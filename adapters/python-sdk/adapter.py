@@ -44,9 +44,8 @@ CAPABILITIES = [
 
 MEDIA_CE_BATCH = "application/cloudevents-batch+json"
 
-# stdio exit statuses when an echo cannot be answered with a verdict.
+# stdio exit statuses when an echo cannot be answered at all.
 EXIT_PROTOCOL = 2  # the request could not be read
-EXIT_ENCODE = 3  # the SDK decoded the input but its output cannot be sent
 EXIT_ADAPTER_BUG = 4  # an unexpected exception in the adapter itself
 
 # Header values that cannot go on an HTTP wire: control characters other
@@ -273,11 +272,13 @@ class EchoHandler(BaseHTTPRequestHandler):
             except Exception:
                 pass
 
-    def _method_not_allowed(self):
+    # Events may ride on any method (HTTP-GEN-3) and the SDK never looks at
+    # it, so every method with a body is an echo. HEAD cannot carry a reply.
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
+    def do_HEAD(self):  # noqa: N802 (stdlib name)
         self.close_connection = True
         self.reply(405, [("Allow", b"POST")], b"")
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _method_not_allowed
 
 
 def serve(port, verbose):
@@ -396,10 +397,11 @@ class Broken(Exception):
 def handle_echo(request):
     """Returns the response line, or raises Broken.
 
-    `ok:false` means the SDK rejected the input, so anything else that goes
-    wrong must not look like a rejection: the protocol's only other outcome
-    is the process ending, which cespec records as an error (never a pass),
-    like a 5xx from the HTTP server.
+    `ok:false` alone means the SDK rejected the input. When the SDK decoded
+    the input but its output cannot be sent, the answer is `ok:false` with
+    `stage: "encode"`, which cespec records as an error (never a pass, never
+    a rejection), like a 5xx from the HTTP server. A request that cannot be
+    read ends the process.
     """
     seq = request.get("seq")
     try:
@@ -418,9 +420,10 @@ def handle_echo(request):
     except Unsupported as exc:
         return {"seq": seq, "ok": False, "error": f"unsupported: {exc}"}
     except EncodeFailed as exc:
-        raise Broken(f"encode failed (seq {seq}, {reply}): {exc}", EXIT_ENCODE) from None
+        return {"seq": seq, "ok": False, "error": f"encode failed: {exc}", "stage": "encode"}
     except Exception as exc:
-        raise Broken(f"encode failed (seq {seq}, {reply}): {sdk_error(exc)}", EXIT_ENCODE) from None
+        return {"seq": seq, "ok": False, "error": f"encode failed: {sdk_error(exc)}",
+                "stage": "encode"}
 
 
 def stdio():

@@ -22,6 +22,9 @@ requirements it exercises (CORE-ID-1, HTTP-BIN-5, ...).
 Examples:
   cespec run                                  the suites against the reference
   cespec run --target http://localhost:8080/  an HTTP echo target
+  cespec run --json run.json --html run.html  also write the report files
+  cespec report run.json --baseline base.json what changed since the baseline
+  cespec prop --target cmd:./my-adapter       property-test round trips
   cespec list --coverage                      which requirements the suites cover
   cespec check event.json                     lint one event or wire message";
 
@@ -75,9 +78,18 @@ pub enum Command {
     /// Capture and judge the events a sender under test emits.
     #[command(long_about = LISTEN_ABOUT, after_long_help = exit_codes::TABLE)]
     Listen(ListenArgs),
+    /// Property-test round trips through a target, or its rejection of mutated messages.
+    #[command(long_about = PROP_ABOUT, after_long_help = PROP_EXIT)]
+    Prop(PropArgs),
+    /// Render, merge, compare saved reports; write badges.
+    #[command(long_about = REPORT_ABOUT, after_long_help = REPORT_EXIT)]
+    Report(ReportArgs),
     /// Convert files of the official CloudEvents conformance tool to cespec suites.
     #[command(long_about = IMPORT_ABOUT)]
     Import(ImportArgs),
+    /// Measure a target's throughput and latency (codec or HTTP load).
+    #[command(long_about = super::commands::bench::ABOUT, after_long_help = exit_codes::TABLE)]
+    Bench(super::commands::bench::BenchArgs),
 }
 
 const RUN_ABOUT: &str = "\
@@ -106,7 +118,22 @@ Examples:
   cespec run --target cmd:./my-adapter --capabilities json,http-binary,http-structured
   cespec run --suite http-binary --level must --fail-fast
   cespec run --case 'json-format/*' --jobs 1 --timeout 2s
-  cespec run --targets matrix.yaml --strict";
+  cespec run --targets matrix.yaml --strict
+  cespec run --json run.json --junit run.xml --html run.html
+  cespec run --targets adapters/targets.yaml --interop --html matrix.html
+
+With --interop, an interop matrix runs first: for each accepted single-event
+case, each target (and the reference) encodes it in each encoding it
+supports, every other target decodes that message and replies, and the reply
+must be equivalent to the case's event. It goes into the report files, not
+the exit code.
+
+Report files (--json, --junit, --markdown, --html) are created before the run
+starts and written when it ends; an existing file is replaced. In GitHub
+Actions, add the Markdown report to the job summary with
+  cespec run --markdown \"$GITHUB_STEP_SUMMARY\"
+(every step has a summary file of its own; the job summary shows them in
+order). Nothing is written there unless you ask.";
 
 const LIST_ABOUT: &str = "\
 List cases, the requirement catalog, or coverage.
@@ -161,7 +188,80 @@ stops after --count events or after --timeout, and reports like `cespec run`.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
-  cespec listen --expect expected.yaml --match-by type";
+  cespec listen --expect expected.yaml --match-by type
+  cespec listen --port 0 --count 10 --junit sender.xml";
+
+const PROP_ABOUT: &str = "\
+Property-test round trips through a target, or its rejection of mutated messages.
+
+Generates valid events and sends each through the target in every pair of
+encodings of one binding it supports (sent in one, the reply asked in the
+other); the reply, decoded by the strict reference, must be equivalent to the
+event. The first disagreement is shrunk to a small event and printed with the
+pair and every difference; --save-cases writes it as a suite case that
+`cespec run --suites DIR` replays from then on.
+
+The seed names the run: the same seed, target and options generate the same
+events. Without --seed, one is taken from the clock and printed, so a run can
+be reproduced. Progress goes to stderr, the summary to stdout. Shrinking
+re-sends the failing pair once per candidate event, each waiting up to
+--timeout on a target that hangs; --time-budget bounds the whole run.
+
+With --mutations, every valid case selected (--suite, --case, --encoding) is
+broken on the wire in each way that breaks one MUST rule (a required
+attribute dropped, an upper-case name, broken percent-encoding, ...), and the
+mutations the target accepts are listed: a conformant target accepts none.
+
+Targets are addressed as in `cespec run` (see `cespec run --help`); the
+default is the in-process reference.
+
+Examples:
+  cespec prop
+  cespec prop --target cmd:./my-adapter --cases 5000 --time-budget 2m
+  cespec prop --target http://127.0.0.1:8080/ --seed 7 --encoding http-binary,http-structured
+  cespec prop --target cmd:./my-adapter --save-cases suites-found/prop.yaml
+  cespec prop --target http://127.0.0.1:8080/ --mutations --suite http-binary";
+
+const PROP_EXIT: &str = "\
+Exit codes:
+  0  no disagreement, or only a SHOULD or MAY one (printed as a warning)
+  1  a MUST disagreement (or a SHOULD one with --strict); with --mutations,
+     a mutation the target accepted
+  2  usage error
+  3  a suite could not be loaded, or --save-cases could not be written
+  4  the target supports no encoding pair asked for (no mutation to send)
+  5  the target broke (crash, timeout, 5xx) or could not be opened";
+
+const REPORT_ABOUT: &str = "\
+Render, merge, compare saved reports; write badges.
+
+Reads reports saved with `cespec run --json` and:
+  - renders one in another format (--format, or the extension of --out;
+    Markdown on stdout by default);
+  - with --merge, puts runs of different targets into one matrix;
+  - with --baseline, prints how INPUT differs from a baseline run: newly
+    failing, newly passing, changed messages, added and removed results
+    (text; --format markdown or json for those), and exits 1 when something
+    regressed;
+  - with --badges DIR, writes one shields.io endpoint file per target
+    (`https://img.shields.io/endpoint?url=<raw URL of the file>`).
+
+Examples:
+  cespec report run.json --out run.html
+  cespec report run.json --format junit --out run.xml
+  cespec report --merge go.json java.json rust.json --out matrix.html
+  cespec report --merge go.json rust.json --format json --out matrix.json
+  cespec report run.json --baseline main.json
+  cespec report run.json --baseline main.json --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+  cespec report run.json --badges badges/";
+
+const REPORT_EXIT: &str = "\
+Exit codes:
+  0  done; with --baseline, nothing regressed
+  1  with --baseline: at least one result failing now that was not failing
+     in the baseline (a regression)
+  2  usage error
+  3  a report could not be read or parsed, or an output could not be created";
 
 const IMPORT_ABOUT: &str = "\
 Convert files of the official CloudEvents conformance tool to cespec suites.
@@ -274,6 +374,28 @@ pub struct ExecArgs {
     pub progress: ProgressArg,
 }
 
+/// Which report files a run writes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Reports")]
+pub struct ReportFileArgs {
+    /// Write the report as JSON (versioned schema; `cespec report` reads it).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML report (one testsuite per suite and target).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a Markdown summary (under 1 MiB); `--markdown
+    /// "$GITHUB_STEP_SUMMARY"` puts it in a GitHub Actions job summary.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
 /// `cespec run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -283,6 +405,26 @@ pub struct RunArgs {
     pub targets: TargetArgs,
     #[command(flatten)]
     pub exec: ExecArgs,
+    #[command(flatten)]
+    pub reports: ReportFileArgs,
+
+    /// Also run the interop matrix before the suites: each target (and the
+    /// reference) encodes the cases in every encoding it supports, and every
+    /// other one decodes the result (producer x consumer x encoding, in the
+    /// report files).
+    #[arg(long, help_heading = "Interop")]
+    pub interop: bool,
+
+    /// The suites the interop matrix draws its cases from (repeatable).
+    /// Default: core-attributes, extensions, sdk-deviations,
+    /// http-percent-encoding.
+    #[arg(
+        long = "interop-suite",
+        value_name = "ID",
+        requires = "interop",
+        help_heading = "Interop"
+    )]
+    pub interop_suite: Vec<String>,
 }
 
 /// `cespec list`.
@@ -377,6 +519,137 @@ pub struct ListenArgs {
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]
     pub progress: ProgressArg,
+
+    #[command(flatten)]
+    pub reports: ReportFileArgs,
+}
+
+/// `cespec prop`.
+#[derive(Debug, Args)]
+pub struct PropArgs {
+    /// The target address, as in `cespec run`: reference, reference-http,
+    /// http://..., cmd:...
+    #[arg(long, value_name = "ADDR", default_value = "reference")]
+    pub target: String,
+
+    /// How many events to generate; each goes through every encoding pair.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        conflicts_with = "mutations"
+    )]
+    pub cases: u32,
+
+    /// The seed of the generator. Default: taken from the clock, and printed.
+    #[arg(long, value_name = "N", conflicts_with = "mutations")]
+    pub seed: Option<u64>,
+
+    /// Stop generating (and shrinking) after DURATION (`30s`, `5m`).
+    #[arg(long, value_name = "DURATION", conflicts_with = "mutations")]
+    pub time_budget: Option<String>,
+
+    /// Use only encoding E (repeatable, or comma-separated): it restricts the
+    /// round-trip pairs, or with --mutations the cases' input encodings.
+    #[arg(long = "encoding", value_name = "E", value_delimiter = ',')]
+    pub encoding: Vec<String>,
+
+    /// Add the shrunk disagreement to FILE as a suite case (the file is
+    /// created as a suite when missing).
+    #[arg(long, value_name = "FILE", conflicts_with = "mutations")]
+    pub save_cases: Option<PathBuf>,
+
+    /// Fail (exit 1) on a SHOULD-level disagreement instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// How long one exchange with the target may take.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub timeout: String,
+
+    /// The capabilities the target supports (comma-separated), instead of
+    /// what it declares.
+    #[arg(long, value_name = "CAPS", value_delimiter = ',')]
+    pub capabilities: Vec<String>,
+
+    /// Start the target with CMD before the run and stop it after.
+    #[arg(long, value_name = "CMD")]
+    pub start: Option<String>,
+
+    /// Run --start and cmd: targets through the shell (`sh -c`).
+    #[arg(long)]
+    pub shell: bool,
+
+    /// How to show progress (see `cespec run --help`).
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]
+    pub progress: ProgressArg,
+
+    /// Send the wire mutations of every valid selected case instead, and
+    /// list those the target accepts.
+    #[arg(long, help_heading = "Mutations")]
+    pub mutations: bool,
+
+    /// With --mutations: mutate the cases of suite ID (repeatable).
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "mutations",
+        help_heading = "Mutations"
+    )]
+    pub suite: Vec<String>,
+
+    /// With --mutations: mutate the cases whose id matches GLOB (repeatable).
+    #[arg(
+        long = "case",
+        value_name = "GLOB",
+        requires = "mutations",
+        help_heading = "Mutations"
+    )]
+    pub cases_glob: Vec<String>,
+
+    /// With --mutations: add or replace suites with the YAML files in DIR.
+    #[arg(
+        long = "suites",
+        value_name = "DIR",
+        requires = "mutations",
+        help_heading = "Mutations"
+    )]
+    pub suites: Vec<PathBuf>,
+}
+
+/// `cespec report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A report saved with `cespec run --json`.
+    #[arg(
+        value_name = "INPUT",
+        required_unless_present = "merge",
+        conflicts_with = "merge"
+    )]
+    pub input: Option<PathBuf>,
+
+    /// Merge these reports (runs of different targets) into one matrix.
+    #[arg(long, value_name = "REPORT", num_args = 1..)]
+    pub merge: Vec<PathBuf>,
+
+    /// The output format. Default: from the extension of --out, else
+    /// Markdown; with --baseline, text.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ReportFormatArg>,
+
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Compare with the baseline report BASE and print the differences;
+    /// exit 1 when a result regressed.
+    #[arg(long, value_name = "BASE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write one shields.io endpoint badge per target into DIR (created
+    /// when missing).
+    #[arg(long, value_name = "DIR")]
+    pub badges: Option<PathBuf>,
 }
 
 /// `cespec import`.
@@ -418,6 +691,15 @@ pub enum LevelArg {
     Must,
     Should,
     May,
+}
+
+/// `cespec report --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    Html,
+    Markdown,
+    Junit,
+    Json,
 }
 
 /// `--match-by`.

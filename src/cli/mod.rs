@@ -4,6 +4,7 @@
 //! an exit code; errors go back to `main` as `anyhow` errors.
 
 pub mod args;
+mod clock;
 mod commands;
 pub mod plan;
 
@@ -28,7 +29,10 @@ pub async fn execute(plan: Plan, io: Io) -> anyhow::Result<i32> {
         Plan::Check(cmd) => commands::check::execute(&cmd, io.out),
         Plan::Serve(cmd) => commands::serve::execute(cmd, io.out).await,
         Plan::Listen(cmd) => commands::listen::execute(cmd, io).await,
+        Plan::Prop(cmd) => commands::prop::execute(cmd, io).await,
+        Plan::Report(cmd) => commands::report::execute(cmd, io),
         Plan::Import(cmd) => commands::import::execute(&cmd, io.out),
+        Plan::Bench(cmd) => commands::bench::execute(*cmd, io).await,
     }
 }
 

@@ -17,17 +17,22 @@ use cespec::rules::{Catalog, Level};
 use cespec::runner::judge::RECEIVER_ONLY;
 use cespec::runner::{Glob, KnownFailure, KnownFailures, RunOptions, RunPlan, Selection};
 use cespec::suite::Suite;
-use cespec::target::{Capabilities, all_capabilities};
+use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
 
 use super::args::{
     CheckArgs, Cli, ColorArg, Command, ExecArgs, ImportArgs, LevelArg, ListArgs, ListenArgs,
-    MatchByArg, ProgressArg, RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
+    MatchByArg, ProgressArg, PropArgs, ReportArgs, ReportFileArgs, ReportFormatArg, RunArgs,
+    SelectArgs, ServeArgs, ServerArgs, TargetArgs,
 };
+use cespec::error::LoadError;
+use cespec::prop::PropOptions;
+use cespec::report::{Format, Report, compare};
 use cespec::server::Limits;
 use cespec::server::expected::{ExpectedEvents, MatchBy};
 use cespec::server::listen::ListenConfig;
 use cespec::server::serve::ServeConfig;
 use cespec::suite as load;
+use cespec::suite::{Case, Verdict};
 use cespec::target::expectations::Expectations;
 use cespec::target::file::TargetsFile;
 use cespec::target::spec::{OpenOptions, TargetSpec};
@@ -89,7 +94,18 @@ pub enum Plan {
     Check(CheckCommand),
     Serve(ServeCommand),
     Listen(ListenCommand),
+    Prop(PropCommand),
+    Report(ReportCommand),
     Import(ImportCommand),
+    Bench(Box<super::commands::bench::BenchCommand>),
+}
+
+/// A report file a run writes at its end, created (empty) by the plan so
+/// that a path that cannot be written stops the command before it runs.
+pub struct ReportFile {
+    pub format: Format,
+    pub path: PathBuf,
+    pub file: std::fs::File,
 }
 
 /// A target of a run, not yet opened.
@@ -101,6 +117,8 @@ pub struct PlannedTarget {
     /// HTTP inputs and in-process for the others.
     pub spec: Option<TargetSpec>,
     pub options: OpenOptions,
+    /// Takes part in `run --interop` (a targets file may say no).
+    pub interop: bool,
 }
 
 /// `cespec run`, validated.
@@ -109,6 +127,9 @@ pub struct RunCommand {
     pub targets: Vec<PlannedTarget>,
     pub display: DisplayConfig,
     pub catalog: Arc<Catalog>,
+    pub reports: Vec<ReportFile>,
+    /// `--interop`: the suites the interop matrix draws its cases from.
+    pub interop: Option<Vec<String>>,
 }
 
 /// What `cespec list` prints.
@@ -151,6 +172,63 @@ pub struct ListenCommand {
     pub config: ListenConfig,
     pub display: DisplayConfig,
     pub catalog: Arc<Catalog>,
+    pub reports: Vec<ReportFile>,
+}
+
+/// `cespec prop`, validated.
+pub struct PropCommand {
+    pub target: PlannedTarget,
+    pub mode: PropMode,
+    /// A SHOULD-level disagreement fails the run.
+    pub strict: bool,
+    pub display: DisplayConfig,
+}
+
+/// What `cespec prop` does.
+pub enum PropMode {
+    /// Generated round trips.
+    RoundTrip {
+        options: PropOptions,
+        /// The seed was taken from the clock (so it is worth printing first).
+        clock_seed: bool,
+        /// Where to save the shrunk disagreement as a suite case.
+        save: Option<PathBuf>,
+    },
+    /// The wire mutations of these valid cases.
+    Mutations { cases: Vec<Case> },
+}
+
+/// `cespec report`, validated: the reports are loaded and merged, the
+/// outputs created.
+pub struct ReportCommand {
+    /// The report (INPUT, or the merge of the --merge reports).
+    pub report: Report,
+    pub action: ReportAction,
+    /// Where the rendering or diff goes; stdout when `None`.
+    pub out: Option<(PathBuf, std::fs::File)>,
+    /// Where the badges go (the directory exists).
+    pub badges: Option<PathBuf>,
+}
+
+/// What `cespec report` writes besides badges.
+pub enum ReportAction {
+    /// The report in a format.
+    Render(Format),
+    /// The differences from a baseline.
+    Diff {
+        baseline: Box<Report>,
+        format: DiffFormat,
+    },
+    /// Nothing (only badges were asked for).
+    Nothing,
+}
+
+/// How a baseline diff is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 /// `cespec import`, validated.
@@ -211,9 +289,15 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
             let display = display(args.progress);
             Plan::Listen(listen(args, display)?)
         }
+        Command::Prop(args) => {
+            let display = display(args.progress);
+            Plan::Prop(prop(args, display)?)
+        }
+        Command::Report(args) => Plan::Report(report(args)?),
         Command::Import(ImportArgs { files, out, force }) => {
             Plan::Import(ImportCommand { files, out, force })
         }
+        Command::Bench(args) => Plan::Bench(Box::new(super::commands::bench::plan(args, env)?)),
     })
 }
 
@@ -225,14 +309,7 @@ fn catalog() -> Result<Arc<Catalog>, PlanError> {
 
 /// Loads the suites and compiles the filters, checking suite and rule ids.
 fn select(args: &SelectArgs, catalog: &Catalog) -> Result<(Vec<Suite>, Selection), PlanError> {
-    let encodings = args
-        .encoding
-        .iter()
-        .map(|e| {
-            e.parse::<Encoding>()
-                .or_else(|m| usage(format!("--encoding: {m}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let encodings = encodings("--encoding", &args.encoding)?;
     let suites = if args.suites.is_empty() {
         load::load_embedded(catalog)
     } else {
@@ -275,11 +352,17 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
         select: select_args,
         targets: target_args,
         exec,
+        reports,
+        interop,
+        interop_suite,
     } = args;
     let options = run_options(&exec, env)?;
     let catalog = catalog()?;
     let (suites, selection) = select(&select_args, &catalog)?;
     let known_caps = known_capabilities(&suites);
+    let interop = interop
+        .then(|| interop_suites(&interop_suite, &suites))
+        .transpose()?;
     let mut plan = RunPlan::new(&suites, &selection, options);
     let (targets, expectations) = targets(&target_args, plan.options.case_timeout, &known_caps)?;
     for (name, known) in expectations {
@@ -294,6 +377,73 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
         targets,
         display,
         catalog,
+        // Last: nothing is created unless every other check passed.
+        reports: report_files(&reports)?,
+        interop,
+    })
+}
+
+/// Returns the suites of `--interop-suite` (the default set when none is
+/// named), each checked against the loaded suites.
+fn interop_suites(named: &[String], suites: &[Suite]) -> Result<Vec<String>, PlanError> {
+    if named.is_empty() {
+        return Ok(cespec::runner::interop::DEFAULT_SUITES
+            .iter()
+            .filter(|id| suites.iter().any(|s| s.id == **id))
+            .map(|id| (*id).to_owned())
+            .collect());
+    }
+    for id in named {
+        if !suites.iter().any(|s| &s.id == id) {
+            let known: Vec<&str> = suites.iter().map(|s| s.id.as_str()).collect();
+            return usage(format!(
+                "--interop-suite: no suite {id:?}; the suites are {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(named.to_vec())
+}
+
+/// Creates the report files a run writes, checking that no two formats
+/// share a path. A file that cannot be created is a load error naming it.
+fn report_files(args: &ReportFileArgs) -> Result<Vec<ReportFile>, PlanError> {
+    let wanted: Vec<(Format, &PathBuf)> = [
+        (Format::Json, &args.json),
+        (Format::Junit, &args.junit),
+        (Format::Markdown, &args.markdown),
+        (Format::Html, &args.html),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| Some((format, path.as_ref()?)))
+    .collect();
+    for (i, (format, path)) in wanted.iter().enumerate() {
+        if let Some((other, _)) = wanted[..i].iter().find(|(_, p)| p == path) {
+            return usage(format!(
+                "--{other} and --{format} both write {}",
+                path.display()
+            ));
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|(format, path)| {
+            Ok(ReportFile {
+                format,
+                path: path.clone(),
+                file: create(path).map_err(|e| load_error(e.context(format!("--{format}"))))?,
+            })
+        })
+        .collect()
+}
+
+/// Creates (or truncates) the file at `path`; the error names the path.
+fn create(path: &Path) -> Result<std::fs::File, anyhow::Error> {
+    std::fs::File::create(path).map_err(|source| {
+        anyhow::Error::from(LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })
     })
 }
 
@@ -331,7 +481,7 @@ fn capabilities(
         return Ok(None);
     }
     for name in names {
-        if !known.contains(name) {
+        if !is_known_capability(name, known) {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
             return usage(format!(
                 "--capabilities: unknown capability {name:?}; known: {}",
@@ -340,6 +490,19 @@ fn capabilities(
         }
     }
     Ok(Some(names.iter().cloned().collect()))
+}
+
+/// Returns true when a target may declare `name`: a known capability, or an
+/// `adapter:<feature>` name, which marks something the adapter supplies
+/// because the implementation lacks it (reports show those apart).
+fn is_known_capability(name: &str, known: &BTreeSet<String>) -> bool {
+    known.contains(name) || is_adapter_capability(name)
+}
+
+/// Returns true for a well-formed `adapter:<feature>` capability name.
+fn is_adapter_capability(name: &str) -> bool {
+    name.strip_prefix(ADAPTER_PREFIX)
+        .is_some_and(|feature| !feature.is_empty() && !feature.contains(char::is_whitespace))
 }
 
 /// A target's known failures: a file still to load, or one a targets file loaded.
@@ -381,6 +544,7 @@ fn targets(
             address: address.clone(),
             spec: Some(spec),
             options,
+            interop: true,
         });
     }
     if let Some(path) = &args.targets {
@@ -398,7 +562,7 @@ fn targets(
                 .capabilities
                 .iter()
                 .flatten()
-                .find(|c| !known.contains(*c))
+                .find(|c| !is_known_capability(c, known))
             {
                 return Err(invalid(format!("unknown capability {unknown:?}")));
             }
@@ -421,6 +585,7 @@ fn targets(
                 address: entry.spec.to_string(),
                 spec: Some(entry.spec.clone()),
                 options,
+                interop: entry.interop,
             });
         }
     }
@@ -436,6 +601,7 @@ fn targets(
                 timeout,
                 ..OpenOptions::default()
             },
+            interop: true,
         });
     }
     let mut names = BTreeSet::new();
@@ -516,6 +682,213 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
         },
         display,
         catalog: catalog()?,
+        reports: report_files(&args.reports)?,
+    })
+}
+
+fn encodings(flag: &str, names: &[String]) -> Result<Vec<Encoding>, PlanError> {
+    names
+        .iter()
+        .map(|e| {
+            e.parse::<Encoding>()
+                .or_else(|m| usage(format!("{flag}: {m}")))
+        })
+        .collect()
+}
+
+fn prop(args: PropArgs, display: DisplayConfig) -> Result<PropCommand, PlanError> {
+    let timeout = parse_duration("--timeout", &args.timeout)?;
+    let only = encodings("--encoding", &args.encoding)?;
+    let spec =
+        TargetSpec::parse(&args.target).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
+    if matches!(spec, TargetSpec::Receiver { .. }) {
+        return usage(
+            "--target: prop needs an echo target; a receiver: target answers with a status only",
+        );
+    }
+    let mut known = all_capabilities();
+    known.insert(RECEIVER_ONLY.to_owned());
+    let options = OpenOptions {
+        timeout,
+        capabilities: capabilities(&args.capabilities, &known)?,
+        start: args.start.clone(),
+        shell: args.shell,
+        ..OpenOptions::default()
+    };
+    spec.check(&options)
+        .map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
+    let target = PlannedTarget {
+        name: args.target.clone(),
+        address: args.target.clone(),
+        spec: Some(spec),
+        options,
+        interop: false,
+    };
+    let mode = if args.mutations {
+        let select_args = SelectArgs {
+            suites: args.suites,
+            cases: args.cases_glob,
+            suite: args.suite,
+            rule: Vec::new(),
+            level: None,
+            encoding: args.encoding,
+        };
+        let catalog = catalog()?;
+        let (suites, selection) = select(&select_args, &catalog)?;
+        let cases = suites
+            .into_iter()
+            .flat_map(|s| s.cases)
+            .filter(|c| selection.matches(c) && c.expect.verdict == Verdict::Accept)
+            .collect();
+        PropMode::Mutations { cases }
+    } else {
+        let (seed, clock_seed) = match args.seed {
+            Some(seed) => (seed, false),
+            None => (super::clock::seed(), true),
+        };
+        if args.cases == 0 {
+            return usage("--cases: give at least 1");
+        }
+        // The file itself is read or created only when there is a case to
+        // save; a directory that does not exist is known now.
+        if let Some(path) = &args.save_cases {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                return Err(load_error(anyhow::anyhow!(
+                    "--save-cases: {}: the directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                )));
+            }
+        }
+        PropMode::RoundTrip {
+            options: PropOptions {
+                cases: args.cases,
+                seed,
+                time_budget: args
+                    .time_budget
+                    .as_deref()
+                    .map(|d| parse_duration("--time-budget", d))
+                    .transpose()?,
+                encodings: (!only.is_empty()).then_some(only),
+            },
+            clock_seed,
+            save: args.save_cases,
+        }
+    };
+    Ok(PropCommand {
+        target,
+        mode,
+        strict: args.strict,
+        display,
+    })
+}
+
+/// Reads a saved report; the error names the file.
+fn read_report(path: &Path) -> Result<Report, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        load_error(LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    })?;
+    cespec::report::json::from_str(&text).map_err(|e| {
+        load_error(LoadError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Returns the format a file name's extension names.
+fn format_of(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(Format::Json),
+        "xml" => Some(Format::Junit),
+        "md" | "markdown" => Some(Format::Markdown),
+        "html" | "htm" => Some(Format::Html),
+        _ => None,
+    }
+}
+
+fn report(args: ReportArgs) -> Result<ReportCommand, PlanError> {
+    let format = args.format.map(|f| match f {
+        ReportFormatArg::Html => Format::Html,
+        ReportFormatArg::Markdown => Format::Markdown,
+        ReportFormatArg::Junit => Format::Junit,
+        ReportFormatArg::Json => Format::Json,
+    });
+    // What to write is settled before any file is read, so that a usage
+    // error is reported as one.
+    enum Wanted {
+        Diff(PathBuf, DiffFormat),
+        Render(Format),
+        Nothing,
+    }
+    let wanted = match (&args.baseline, format) {
+        (Some(base), None) => Wanted::Diff(base.clone(), DiffFormat::Text),
+        (Some(base), Some(Format::Markdown)) => Wanted::Diff(base.clone(), DiffFormat::Markdown),
+        (Some(base), Some(Format::Json)) => Wanted::Diff(base.clone(), DiffFormat::Json),
+        (Some(_), Some(other)) => {
+            return usage(format!(
+                "--baseline writes the differences as text, markdown or json, not {other}"
+            ));
+        }
+        (None, Some(format)) => Wanted::Render(format),
+        (None, None) => match args.out.as_deref() {
+            Some(out) => match format_of(out) {
+                Some(format) => Wanted::Render(format),
+                None => {
+                    return usage(format!(
+                        "--out: cannot tell the format from the name {}; add --format",
+                        out.display()
+                    ));
+                }
+            },
+            None if args.badges.is_some() => Wanted::Nothing,
+            None => Wanted::Render(Format::Markdown),
+        },
+    };
+    let report = match (&args.input, args.merge.as_slice()) {
+        (Some(input), []) => read_report(input)?,
+        (None, []) => return usage("give a report to read (INPUT) or --merge REPORT..."),
+        (_, paths) => {
+            let reports = paths
+                .iter()
+                .map(|p| read_report(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            compare::merge(reports).map_err(|e| load_error(anyhow::anyhow!("--merge: {e}")))?
+        }
+    };
+    let action = match wanted {
+        Wanted::Diff(base, format) => ReportAction::Diff {
+            baseline: Box::new(read_report(&base)?),
+            format,
+        },
+        Wanted::Render(format) => ReportAction::Render(format),
+        Wanted::Nothing => ReportAction::Nothing,
+    };
+    if let Some(dir) = &args.badges {
+        std::fs::create_dir_all(dir).map_err(|source| {
+            let error = anyhow::Error::from(LoadError::Io {
+                path: dir.clone(),
+                source,
+            });
+            load_error(error.context("--badges"))
+        })?;
+    }
+    let out = match &args.out {
+        Some(path) => Some((
+            path.clone(),
+            create(path).map_err(|e| load_error(e.context("--out")))?,
+        )),
+        None => None,
+    };
+    Ok(ReportCommand {
+        report,
+        action,
+        out,
+        badges: args.badges,
     })
 }
 
@@ -649,6 +1022,37 @@ mod tests {
     }
 
     #[test]
+    fn adapter_capabilities_are_accepted_everywhere() {
+        let Ok(Plan::Run(run)) = plan_of(&[
+            "run",
+            "--target",
+            "reference",
+            "--capabilities",
+            "json,adapter:batch-writer",
+        ]) else {
+            panic!("adapter: capabilities on the command line");
+        };
+        let caps = run.targets[0].options.capabilities.clone().unwrap();
+        assert!(caps.contains("adapter:batch-writer"));
+        for bad in ["adapter:", "adapter:a b"] {
+            let list = format!("json,{bad}");
+            let m = usage_message(&["run", "--target", "reference", "--capabilities", &list]);
+            assert!(m.contains("unknown capability"), "{bad}: {m}");
+        }
+        let file = temp("adapter-caps.yaml");
+        std::fs::write(
+            &file,
+            "targets:\n  - name: a\n    address: reference\n    capabilities: [json, adapter:body-bytes]\n",
+        )
+        .unwrap();
+        let Ok(Plan::Run(run)) = plan_of(&["run", "--targets", file.to_str().unwrap()]) else {
+            panic!("adapter: capabilities in a targets file");
+        };
+        let caps = run.targets[0].options.capabilities.clone().unwrap();
+        assert!(caps.contains("adapter:body-bytes"));
+    }
+
+    #[test]
     fn target_combinations_are_checked() {
         let m = usage_message(&[
             "run",
@@ -747,5 +1151,150 @@ mod tests {
             plan_of(&["run", "--targets", "/nonexistent/t.yaml"]),
             Err(PlanError::Load(_))
         ));
+    }
+
+    fn load_message(args: &[&str]) -> String {
+        match plan_of(args) {
+            Err(PlanError::Load(e)) => crate::cli::describe(&e),
+            Err(PlanError::Usage(m)) => panic!("expected a load error, got a usage error: {m}"),
+            Ok(_) => panic!("expected a load error for {args:?}"),
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cespec-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    #[test]
+    fn report_files_are_created_by_the_plan_and_checked_first() {
+        let json = temp("r.json");
+        let html = temp("r.html");
+        let _ = std::fs::remove_file(&json);
+        let Ok(Plan::Run(run)) = plan_of(&[
+            "run",
+            "--suite",
+            "http-binary",
+            "--json",
+            json.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ]) else {
+            panic!("a plan");
+        };
+        let formats: Vec<Format> = run.reports.iter().map(|r| r.format).collect();
+        assert_eq!(formats, [Format::Json, Format::Html]);
+        assert!(json.is_file(), "created before the run");
+
+        let same = json.to_str().unwrap();
+        let m = usage_message(&["run", "--json", same, "--markdown", same]);
+        assert!(m.starts_with("--json and --markdown both write "), "{m}");
+
+        let m = load_message(&["listen", "--junit", "/nonexistent/dir/r.xml"]);
+        assert!(m.starts_with("--junit: /nonexistent/dir/r.xml: "), "{m}");
+        // A usage error elsewhere creates no file.
+        let untouched = temp("untouched.md");
+        let _ = std::fs::remove_file(&untouched);
+        usage_message(&[
+            "run",
+            "--timeout",
+            "soon",
+            "--markdown",
+            untouched.to_str().unwrap(),
+        ]);
+        assert!(!untouched.exists());
+    }
+
+    #[test]
+    fn report_usage_is_checked_before_any_file_is_read() {
+        let m = usage_message(&[
+            "report",
+            "/nonexistent/r.json",
+            "--baseline",
+            "/nonexistent/b.json",
+            "--format",
+            "html",
+        ]);
+        assert!(
+            m.starts_with("--baseline writes the differences as text"),
+            "{m}"
+        );
+        let m = usage_message(&["report", "/nonexistent/r.json", "--out", "r.txt"]);
+        assert!(m.contains("add --format"), "{m}");
+        let m = load_message(&["report", "/nonexistent/r.json"]);
+        assert!(m.starts_with("/nonexistent/r.json: "), "{m}");
+        let m = load_message(&[
+            "report",
+            "--merge",
+            "/nonexistent/a.json",
+            "/nonexistent/b.json",
+        ]);
+        assert!(m.starts_with("/nonexistent/a.json: "), "{m}");
+    }
+
+    #[test]
+    fn prop_plans() {
+        let Ok(Plan::Prop(cmd)) = plan_of(&["prop"]) else {
+            panic!("a plan");
+        };
+        assert_eq!(cmd.target.spec, Some(TargetSpec::Reference));
+        let PropMode::RoundTrip {
+            options,
+            clock_seed,
+            save,
+        } = cmd.mode
+        else {
+            panic!("round trips");
+        };
+        assert!(clock_seed && save.is_none());
+        assert_eq!((options.cases, options.encodings), (1000, None));
+
+        let Ok(Plan::Prop(cmd)) = plan_of(&[
+            "prop",
+            "--seed",
+            "7",
+            "--encoding",
+            "json,http-binary",
+            "--time-budget",
+            "30s",
+        ]) else {
+            panic!("a plan");
+        };
+        let PropMode::RoundTrip {
+            options,
+            clock_seed,
+            ..
+        } = cmd.mode
+        else {
+            panic!("round trips");
+        };
+        assert!(!clock_seed);
+        assert_eq!(options.seed, 7);
+        assert_eq!(options.time_budget, Some(Duration::from_secs(30)));
+        assert_eq!(
+            options.encodings,
+            Some(vec![Encoding::Json, Encoding::HttpBinary])
+        );
+
+        let m = usage_message(&["prop", "--target", "receiver:http://127.0.0.1:9/"]);
+        assert!(m.contains("prop needs an echo target"), "{m}");
+        assert!(usage_message(&["prop", "--encoding", "smoke"]).starts_with("--encoding: "));
+        let m = load_message(&["prop", "--save-cases", "/nonexistent/dir/found.yaml"]);
+        assert!(m.contains("does not exist"), "{m}");
+
+        let Ok(Plan::Prop(cmd)) = plan_of(&["prop", "--mutations", "--suite", "http-binary"])
+        else {
+            panic!("a plan");
+        };
+        let PropMode::Mutations { cases } = cmd.mode else {
+            panic!("mutations");
+        };
+        assert!(!cases.is_empty());
+        assert!(
+            cases
+                .iter()
+                .all(|c| c.suite == "http-binary" && c.expect.verdict == Verdict::Accept)
+        );
     }
 }

@@ -7,7 +7,6 @@
 //! extension read from a header is a String (DESIGN.md §3).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use crate::event::value::{self, AttributeType, AttributeValue};
 use crate::event::{Event, SpecVersion, Timestamp};
@@ -73,13 +72,46 @@ fn must_be_non_empty(name: &str) -> bool {
     )
 }
 
+/// Returns a cheap fingerprint of an attribute name (its length and its
+/// first and last eight bytes): equal names have equal fingerprints, so
+/// repeated names are found by comparing integers first.
+#[inline]
+pub(crate) fn fingerprint(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let load = |chunk: &[u8]| {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(word)
+    };
+    let head = load(&b[..b.len().min(8)]);
+    let tail = load(&b[b.len().saturating_sub(8)..]);
+    (head ^ tail.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.len() as u64
+}
+
+/// One attribute as pushed, with the fingerprint of its name.
+#[derive(Debug)]
+struct Raw<'a> {
+    name: Cow<'a, str>,
+    fingerprint: u64,
+    value: RawValue<'a>,
+}
+
 /// Collects attributes and violations for one event.
 #[derive(Debug)]
 pub struct EventBuilder<'a> {
     origin: Origin,
-    raw: Vec<(Cow<'a, str>, RawValue<'a>)>,
+    raw: Vec<Raw<'a>>,
     violations: Vec<Violation>,
+    /// The decoder refused repeated names itself (see [`EventBuilder::unique`]).
+    unique: bool,
+    /// Positions in `raw` by fingerprint, built once `raw` outgrows a short
+    /// scan, so that [`EventBuilder::contains`] stays constant-time for a
+    /// hostile message with 100,000 attributes.
+    index: Option<std::collections::HashMap<u64, Vec<usize>>>,
 }
+
+/// Past this many attributes, lookups go through the index.
+const SCAN_LIMIT: usize = 32;
 
 /// A decoded event with its warnings, or every violation found.
 pub type Built = Result<(Event, Vec<Violation>), Vec<Violation>>;
@@ -100,12 +132,64 @@ impl<'a> EventBuilder<'a> {
             origin,
             raw: Vec::with_capacity(8),
             violations: Vec::new(),
+            unique: false,
+            index: None,
         }
+    }
+
+    /// Returns an empty builder with room for `attributes` attributes.
+    pub fn with_capacity(origin: Origin, attributes: usize) -> Self {
+        Self {
+            origin,
+            raw: Vec::with_capacity(attributes),
+            violations: Vec::new(),
+            unique: false,
+            index: None,
+        }
+    }
+
+    /// Declares that the decoder pushes every name at most once (it
+    /// reports repeats itself, with their wire location), so
+    /// [`EventBuilder::finish`] need not look for them again.
+    pub(crate) fn unique(mut self) -> Self {
+        self.unique = true;
+        self
     }
 
     /// Adds one attribute as read from the wire.
     pub fn push(&mut self, name: impl Into<Cow<'a, str>>, value: RawValue<'a>) {
-        self.raw.push((name.into(), value));
+        let name = name.into();
+        let fp = fingerprint(&name);
+        if let Some(index) = &mut self.index {
+            index.entry(fp).or_default().push(self.raw.len());
+        }
+        self.raw.push(Raw {
+            fingerprint: fp,
+            name,
+            value,
+        });
+        if self.index.is_none() && self.raw.len() > SCAN_LIMIT {
+            let mut index: std::collections::HashMap<u64, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, r) in self.raw.iter().enumerate() {
+                index.entry(r.fingerprint).or_default().push(i);
+            }
+            self.index = Some(index);
+        }
+    }
+
+    /// Returns true when an attribute named `name` was pushed.
+    pub fn contains(&self, name: &str) -> bool {
+        let fp = fingerprint(name);
+        match &self.index {
+            Some(index) => index
+                .get(&fp)
+                .is_some_and(|at| at.iter().any(|&i| self.raw[i].name == name)),
+            None => self
+                .raw
+                .iter()
+                .any(|r| r.fingerprint == fp && r.name == name),
+        }
     }
 
     /// Records a violation found by the decoder itself (framing, duplicates, data).
@@ -118,13 +202,23 @@ impl<'a> EventBuilder<'a> {
         self.violations.iter().any(Violation::is_error)
     }
 
-    /// Returns the raw `datacontenttype` string, if one was pushed.
+    /// Iterates the names pushed so far.
+    pub fn names(&self) -> impl Iterator<Item = &Cow<'a, str>> {
+        self.raw.iter().map(|r| &r.name)
+    }
+
+    /// Returns the raw string of attribute `name`, if one was pushed.
     pub fn raw_str(&self, name: &str) -> Option<&str> {
+        self.raw_cow(name).map(|s| &**s)
+    }
+
+    /// Returns the raw string of attribute `name` as pushed, if any.
+    pub fn raw_cow(&self, name: &str) -> Option<&Cow<'a, str>> {
         self.raw
             .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| match v {
-                RawValue::Str(s) => Some(s.as_ref()),
+            .find(|r| r.name == name)
+            .and_then(|r| match &r.value {
+                RawValue::Str(s) => Some(s),
                 _ => None,
             })
     }
@@ -135,18 +229,41 @@ impl<'a> EventBuilder<'a> {
         let version = self.specversion();
         let mut event = Event::new(version.unwrap_or(SpecVersion::V1_0));
         let raw = std::mem::take(&mut self.raw);
-        // Sets, not scans: a hostile event may hold 100,000 attributes.
-        let mut seen: HashSet<&str> = HashSet::with_capacity(raw.len());
-        let mut reported = self.violations.iter().any(|v| v.rule == "CORE-CTX-2");
-        for (name, value) in &raw {
+        event.reserve(raw.len());
+        // Names seen so far: compared by fingerprint while few, hashed after,
+        // so an event with very many attributes costs no quadratic time.
+        let mut many: Option<std::collections::HashSet<&str>> = None;
+        let mut required = [false; 3];
+        for (
+            i,
+            Raw {
+                name,
+                fingerprint,
+                value,
+            },
+        ) in raw.iter().enumerate()
+        {
             if name == "specversion" {
                 continue;
             }
-            if !seen.insert(name.as_ref()) {
-                // Decoders report duplicates with their own location; this
-                // catches any that reach here by another path.
-                if !reported {
-                    reported = true;
+            // Decoders refuse repeated names with their own location; this
+            // catches any that reach here by another path.
+            let repeated = match &mut many {
+                _ if self.unique => false,
+                Some(set) => !set.insert(name),
+                None if i < 64 => raw[..i]
+                    .iter()
+                    .any(|r| r.fingerprint == *fingerprint && r.name == *name),
+                None => {
+                    let mut set: std::collections::HashSet<&str> =
+                        raw[..i].iter().map(|r| r.name.as_ref()).collect();
+                    let repeated = !set.insert(name);
+                    many = Some(set);
+                    repeated
+                }
+            };
+            if repeated {
+                if !self.violations.iter().any(|v| v.rule == "CORE-CTX-2") {
                     self.violations.push(
                         Violation::new(
                             "CORE-CTX-2",
@@ -159,11 +276,20 @@ impl<'a> EventBuilder<'a> {
             }
             self.check_name(name, event.specversion());
             if let Some(typed) = self.type_value(name, value, event.specversion()) {
-                // Every name is new here (`seen`), so no search for it.
-                event.push_new(name.as_ref(), typed);
+                match name.as_ref() {
+                    "id" => required[0] = true,
+                    "source" => required[1] = true,
+                    "type" => required[2] = true,
+                    _ => {}
+                }
+                event.push_new(name, typed);
             }
         }
-        for required in ["id", "source", "type"] {
+        for (required, _) in ["id", "source", "type"]
+            .into_iter()
+            .zip(required)
+            .filter(|(_, present)| !present)
+        {
             if event.get(required).is_none()
                 && !self
                     .violations
@@ -187,8 +313,8 @@ impl<'a> EventBuilder<'a> {
         let found = self
             .raw
             .iter()
-            .find(|(n, _)| n == "specversion")
-            .map(|(_, v)| v.clone());
+            .find(|r| r.name == "specversion")
+            .map(|r| r.value.clone());
         match found {
             None | Some(RawValue::Null) => {
                 self.violations.push(

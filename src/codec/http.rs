@@ -3,7 +3,6 @@
 //! `ce-` headers, structured and batched modes.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::{Decoded, Encoding, Mode, json, percent};
@@ -39,7 +38,33 @@ pub(crate) fn essence(ct: &[u8]) -> String {
 
 /// Decodes an HTTP message in whichever mode its `Content-Type` selects.
 pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
-    let mut content_types = msg.header_values("content-type");
+    decode_parts(
+        || msg.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
+        &msg.body,
+    )
+}
+
+/// Decodes a message given as `http` crate headers and a body, as a server
+/// built on hyper receives it, without copying the headers first.
+pub fn decode_header_map(
+    headers: &hyper::HeaderMap,
+    body: &[u8],
+) -> Result<Decoded, Vec<Violation>> {
+    decode_parts(
+        || headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        body,
+    )
+}
+
+/// Decodes headers (name and raw value, in order, repeats kept; `headers`
+/// iterates them afresh on each call) and a body.
+fn decode_parts<'h, I>(headers: impl Fn() -> I, body: &[u8]) -> Result<Decoded, Vec<Violation>>
+where
+    I: Iterator<Item = (&'h str, &'h [u8])>,
+{
+    let mut content_types = headers()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v);
     let ct = content_types.next();
     let repeated_ct = content_types.next().is_some();
     match detect_mode(ct) {
@@ -48,7 +73,7 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
             if essence(ct) != MEDIA_JSON_BATCH {
                 return Err(vec![unsupported_format(ct, "HTTP-BAT-1")]);
             }
-            let (events, warnings) = json::decode_batch(&msg.body)?;
+            let (events, warnings) = json::decode_batch(body)?;
             Ok(Decoded {
                 events,
                 encoding: Encoding::HttpBatch,
@@ -60,7 +85,7 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
             if essence(ct) != MEDIA_JSON {
                 return Err(vec![unsupported_format(ct, "HTTP-MODE-4")]);
             }
-            let (event, warnings) = json::decode_event(&msg.body)?;
+            let (event, warnings) = json::decode_event(body)?;
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::HttpStructured,
@@ -68,7 +93,7 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
             })
         }
         Mode::Binary => {
-            let (event, warnings) = decode_binary(msg, ct, repeated_ct)?;
+            let (event, warnings) = decode_binary(headers(), body, ct, repeated_ct)?;
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::HttpBinary,
@@ -90,12 +115,18 @@ fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
     v.at("header content-type")
 }
 
-fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Built {
-    let mut builder = EventBuilder::new(Origin::Header);
-    // A set, not a list: a hostile message may carry 100,000 ce- headers.
-    let mut seen: HashSet<String> = HashSet::with_capacity(msg.headers.len().min(64));
+fn decode_binary<'h>(
+    headers: impl Iterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+    ct: Option<&'h [u8]>,
+    repeated_ct: bool,
+) -> Built {
+    let mut builder = EventBuilder::with_capacity(Origin::Header, 12).unique();
+    // Attributes read but not pushed (refused values, ce-datacontenttype),
+    // so that a repeat of them is still found.
+    let mut refused: Vec<Cow<'h, str>> = Vec::new();
     let mut any_ce = false;
-    for (name, raw) in &msg.headers {
+    for (name, raw) in headers {
         let Some(prefix) = name.get(..3) else {
             continue;
         };
@@ -103,28 +134,36 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
             continue;
         }
         any_ce = true;
-        let attribute = name[3..].to_ascii_lowercase();
-        let at = format!("header {name}");
-        if seen.contains(&attribute) {
+        let rest = &name[3..];
+        let attribute: Cow<'h, str> = if rest.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(rest.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(rest)
+        };
+        let at = || format!("header {name}");
+        if builder.contains(&attribute) || refused.contains(&attribute) {
             builder.violation(
                 Violation::new(
                     "CORE-CTX-2",
                     format!("header {name} is repeated; an attribute appears at most once"),
                 )
-                .at(at),
+                .at(at()),
             );
             continue;
         }
-        seen.insert(attribute.clone());
         if attribute == "datacontenttype" {
             builder.violation(
-                Violation::new("HTTP-BIN-2", "binary mode carries datacontenttype in Content-Type, never in a ce-datacontenttype header").at(at),
+                Violation::new("HTTP-BIN-2", "binary mode carries datacontenttype in Content-Type, never in a ce-datacontenttype header").at(at()),
             );
+            refused.push(attribute);
             continue;
         }
         match percent::decode(raw) {
-            Ok(text) => builder.push(attribute, RawValue::Str(Cow::Owned(text.into_owned()))),
-            Err(e) => builder.violation(Violation::new(e.rule(), e.message()).at(at)),
+            Ok(text) => builder.push(attribute, RawValue::Str(text)),
+            Err(e) => {
+                builder.violation(Violation::new(e.rule(), e.message()).at(at()));
+                refused.push(attribute);
+            }
         }
     }
     if !any_ce {
@@ -155,12 +194,12 @@ fn decode_binary(msg: &HttpMessage, ct: Option<&[u8]>, repeated_ct: bool) -> Bui
             ),
             _ => builder.push(
                 "datacontenttype",
-                RawValue::Str(Cow::Owned(String::from_utf8_lossy(ct).into_owned())),
+                RawValue::Str(String::from_utf8_lossy(ct)),
             ),
         }
     }
     let (mut event, violations) = builder.finish();
-    event.set_data(body_data(&msg.body, event.datacontenttype()));
+    event.set_data(body_data(body, event.datacontenttype()));
     conclude(event, violations)
 }
 
@@ -173,9 +212,7 @@ pub(crate) fn body_data(body: &[u8], content_type: Option<&str>) -> Data {
     }
     match content_type {
         Some(ct) if is_json_content_type(ct) => match std::str::from_utf8(body) {
-            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => {
-                Data::Json(text.to_owned())
-            }
+            Ok(text) if super::scan::is_json(text) => Data::Json(text.to_owned()),
             _ => Data::Bytes(body.to_vec()),
         },
         Some(ct) if ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/") => {
@@ -229,6 +266,55 @@ pub fn encode_binary(event: &Event) -> HttpMessage {
         headers.push(("content-type".to_owned(), ct.as_bytes().to_vec()));
     }
     HttpMessage::post(headers, event.data().body_bytes().to_vec())
+}
+
+/// Encodes one event in binary mode as an `http` crate response (status
+/// 200): the headers and body of [`encode_binary`], built straight into the
+/// types a hyper server sends, without an intermediate [`HttpMessage`].
+pub fn encode_binary_response(event: &Event) -> hyper::Response<bytes::Bytes> {
+    use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+    let mut response =
+        hyper::Response::new(bytes::Bytes::copy_from_slice(event.data().body_bytes()));
+    let headers = response.headers_mut();
+    headers.reserve(event.attribute_count() + 2);
+    headers.insert(
+        HeaderName::from_static("ce-specversion"),
+        HeaderValue::from_static(event.specversion().as_str()),
+    );
+    let mut name_buf = Vec::with_capacity(32);
+    for (name, value) in event.attributes() {
+        if !is_binary_header_attribute(event, name) {
+            continue;
+        }
+        let header = match name {
+            "id" => HeaderName::from_static("ce-id"),
+            "source" => HeaderName::from_static("ce-source"),
+            "type" => HeaderName::from_static("ce-type"),
+            "subject" => HeaderName::from_static("ce-subject"),
+            "time" => HeaderName::from_static("ce-time"),
+            "dataschema" => HeaderName::from_static("ce-dataschema"),
+            _ => {
+                name_buf.clear();
+                name_buf.extend_from_slice(b"ce-");
+                name_buf.extend_from_slice(name.as_bytes());
+                // Attribute names are a-z0-9, always a valid header name.
+                match HeaderName::from_bytes(&name_buf) {
+                    Ok(h) => h,
+                    Err(_) => continue,
+                }
+            }
+        };
+        // Percent-encoded text is printable ASCII, always a valid header value.
+        if let Ok(v) = HeaderValue::from_str(&percent::encode(&value.canonical())) {
+            headers.append(header, v);
+        }
+    }
+    if let Some(ct) = binary_content_type(event)
+        && let Ok(v) = HeaderValue::from_str(&ct)
+    {
+        headers.insert(CONTENT_TYPE, v);
+    }
+    response
 }
 
 /// Encodes one event in structured mode with the JSON format.
@@ -366,6 +452,42 @@ mod tests {
         );
         assert!(out.header("ce-datacontenttype").is_none());
         assert_eq!(out.body, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn the_http_crate_entry_points_agree_with_the_message_ones() {
+        let mut msg = with(&[
+            ("ce-subject", "Euro%20%E2%82%AC"),
+            ("ce-comexampleext", "x"),
+            ("content-type", "application/json"),
+        ]);
+        msg.body = br#"{"a":1}"#.to_vec();
+        let mut map = hyper::HeaderMap::new();
+        for (n, v) in &msg.headers {
+            map.append(
+                hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                hyper::header::HeaderValue::from_bytes(v).unwrap(),
+            );
+        }
+        let a = decode(&msg).unwrap();
+        let b = decode_header_map(&map, &msg.body).unwrap();
+        assert_eq!(a.events[0].get_str("subject"), Some("Euro €"));
+        assert_eq!(
+            json::encode_event(&a.events[0]),
+            json::encode_event(&b.events[0])
+        );
+        let response = encode_binary_response(&a.events[0]);
+        let message = encode_binary(&a.events[0]);
+        let mut from_map: Vec<(String, Vec<u8>)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        let mut from_message = message.headers.clone();
+        from_map.sort();
+        from_message.sort();
+        assert_eq!(from_map, from_message);
+        assert_eq!(response.body().as_ref(), message.body.as_slice());
     }
 
     #[test]

@@ -1,57 +1,98 @@
 //! The JSON event format (`formats/json-format.md`): single events and
 //! batches, decoded in one pass from bytes to typed events.
 //!
-//! Members are read with serde_json's streaming deserializer into borrowed
+//! Members are read by the tokenizer in [`super::scan`] into borrowed
 //! slices: attribute values go straight to the [`EventBuilder`], and `data`
 //! is kept as its exact JSON text (no detour through a JSON tree). Duplicate
 //! members are detected, which a `serde_json::Map` would silently hide.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue as JsonRaw;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
+use super::scan::{Kind, RawString, ScanError, Scanner, line_column};
 use crate::event::{Data, Event, SpecVersion, is_json_content_type};
 use crate::rules::Violation;
 
 /// A batch longer than this is refused rather than allocated for.
 const MAX_BATCH_EVENTS: usize = 1 << 20;
 
+/// Members compared one by one for repeats; an event with more is hashed.
+const FEW_MEMBERS: usize = 64;
+
 /// Decodes one JSON-format event.
 pub fn decode_event(bytes: &[u8]) -> Built {
-    match first_byte(bytes) {
-        Some(b'{') => {}
-        Some(b'[') => {
-            return Err(vec![Violation::new(
-                "JSON-ENV-1",
-                "a single event is one JSON object, not an array (a batch needs the batch media type)",
-            )]);
-        }
-        Some(_) => {
-            return Err(vec![Violation::new(
-                "JSON-ENV-1",
-                "a JSON-format event is a JSON object",
-            )]);
-        }
-        None => {
-            return Err(vec![Violation::new(
-                "JSON-ENV-1",
-                "the document is empty; a JSON-format event is a JSON object",
-            )]);
-        }
+    if let Some(reason) = not_an_object(bytes) {
+        return Err(vec![reason]);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let built = EventSeed
-        .deserialize(&mut de)
-        .and_then(|b| de.end().map(|()| b));
+    let text = match utf8(bytes) {
+        Ok(text) => text,
+        Err(v) => return Err(vec![v]),
+    };
+    let mut scanner = Scanner::new(text);
+    let built = parse_event(&mut scanner).and_then(|b| {
+        if scanner.at_end() {
+            Ok(b)
+        } else {
+            Err(ScanError::Syntax {
+                what: "trailing characters",
+                at: scanner.pos(),
+            })
+        }
+    });
     match built {
         Ok(b) => b,
-        Err(e) => Err(vec![syntax_violation(&e)]),
+        Err(e) => Err(vec![syntax_violation(bytes, &e)]),
+    }
+}
+
+/// Returns why `bytes` cannot be a single event before any parsing, if so.
+fn not_an_object(bytes: &[u8]) -> Option<Violation> {
+    match first_byte(bytes) {
+        Some(b'{') => None,
+        Some(b'[') => Some(Violation::new(
+            "JSON-ENV-1",
+            "a single event is one JSON object, not an array (a batch needs the batch media type)",
+        )),
+        Some(_) => Some(Violation::new(
+            "JSON-ENV-1",
+            "a JSON-format event is a JSON object",
+        )),
+        None => Some(Violation::new(
+            "JSON-ENV-1",
+            "the document is empty; a JSON-format event is a JSON object",
+        )),
+    }
+}
+
+/// Checks that the document is UTF-8. When it is not, a grammar error or a
+/// lone surrogate in a member name *before* the bad byte is what a
+/// sequential parser meets first, so that is reported instead.
+fn utf8(bytes: &[u8]) -> Result<&str, Violation> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let mut scanner = Scanner::new(prefix);
+            let earlier = match first_byte(bytes) {
+                Some(b'[') => parse_batch(&mut scanner).err(),
+                _ => parse_event(&mut scanner).err(),
+            };
+            match earlier {
+                Some(e) if e.at() < valid => Err(syntax_violation(bytes, &e)),
+                _ => {
+                    let (line, column) = line_column(bytes, valid);
+                    Err(Violation::new(
+                        "JSON-ENV-1",
+                        format!("not valid JSON: invalid UTF-8 at line {line} column {column}"),
+                    ))
+                }
+            }
+        }
     }
 }
 
@@ -64,13 +105,21 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
             "a batch is a JSON array of events",
         )]);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = BatchSeed
-        .deserialize(&mut de)
-        .and_then(|b| de.end().map(|()| b));
+    let text = utf8(bytes).map_err(|v| vec![v])?;
+    let mut scanner = Scanner::new(text);
+    let parsed = parse_batch(&mut scanner).and_then(|elements| {
+        if scanner.at_end() {
+            Ok(elements)
+        } else {
+            Err(ScanError::Syntax {
+                what: "trailing characters",
+                at: scanner.pos(),
+            })
+        }
+    });
     let elements = match parsed {
         Ok(elements) => elements,
-        Err(e) => return Err(vec![syntax_violation(&e)]),
+        Err(e) => return Err(vec![syntax_violation(bytes, &e)]),
     };
     let mut events = Vec::with_capacity(elements.len());
     let mut warnings = Vec::new();
@@ -118,110 +167,289 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-fn syntax_violation(e: &serde_json::Error) -> Violation {
-    let text = e.to_string();
-    if text.contains("surrogate") {
+/// The violation a document that is not JSON gets: CORE-TS-8 for a lone
+/// surrogate in a member name, JSON-ENV-1 for anything else.
+fn syntax_violation(bytes: &[u8], e: &ScanError) -> Violation {
+    let (line, column) = line_column(bytes, e.at());
+    if e.is_surrogate() {
         Violation::new(
             "CORE-TS-8",
-            format!("a string holds an unpaired surrogate: {text}"),
+            format!("a string holds an unpaired surrogate: {e} at line {line} column {column}"),
         )
-    } else if text.contains("duplicate member") {
-        Violation::new("CORE-CTX-2", text)
     } else {
-        Violation::new("JSON-ENV-1", format!("not valid JSON: {text}"))
+        Violation::new(
+            "JSON-ENV-1",
+            format!("not valid JSON: {e} at line {line} column {column}"),
+        )
     }
 }
 
-/// A map key or string that borrows from the input when it has no escapes.
-struct Text<'de>(Cow<'de, str>);
+/// An element of a batch: an event's result, or `None` for a non-object.
+type Element = Option<Built>;
 
-impl<'de> de::Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
+/// Parses a batch array; the error is a grammar error of the whole document.
+fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
+    scanner.expect(b'[', "expected an array")?;
+    let mut out = Vec::new();
+    if scanner.peek() == Some(b']') {
+        scanner.bump();
+        return Ok(out);
+    }
+    loop {
+        if out.len() >= MAX_BATCH_EVENTS {
+            return Err(ScanError::Syntax {
+                what: "batch has more than 1048576 events",
+                at: scanner.pos(),
+            });
         }
-        d.deserialize_str(V)
-    }
-}
-
-/// Classifies a raw JSON member value without building a tree.
-fn classify(raw: &JsonRaw) -> Result<RawValue<'_>, serde_json::Error> {
-    let text = raw.get();
-    Ok(match text.as_bytes()[0] {
-        b'"' => RawValue::Str(serde_json::from_str::<Text<'_>>(text)?.0),
-        b't' => RawValue::Bool(true),
-        b'f' => RawValue::Bool(false),
-        b'n' => RawValue::Null,
-        b'{' => RawValue::Object,
-        b'[' => RawValue::Array,
-        _ if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') => RawValue::Int(text),
-        _ => RawValue::Number(text),
-    })
-}
-
-struct EventSeed;
-
-impl<'de> DeserializeSeed<'de> for EventSeed {
-    type Value = Built;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Built, D::Error> {
-        d.deserialize_map(EventVisitor)
-    }
-}
-
-struct EventVisitor;
-
-impl<'de> Visitor<'de> for EventVisitor {
-    type Value = Built;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object holding one CloudEvent")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Built, A::Error> {
-        let mut names: Vec<Cow<'de, str>> = Vec::with_capacity(8);
-        let mut values: Vec<&'de JsonRaw> = Vec::with_capacity(8);
-        // A set beside the ordered list: a hostile event may hold 100,000
-        // members, and scanning the list for each would be quadratic.
-        let mut seen: HashSet<Cow<'de, str>> = HashSet::with_capacity(8);
-        let mut duplicates: Vec<String> = Vec::new();
-        let mut reported: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let value: &'de JsonRaw = map.next_value()?;
-            if seen.contains(&name) {
-                // Each repeated name is reported once, however often it repeats.
-                if !reported.contains(&name) {
-                    duplicates.push(name.clone().into_owned());
-                    reported.insert(name);
+        let start = scanner.pos();
+        if scanner.peek() == Some(b'{') {
+            match parse_event(scanner) {
+                Ok(built) => out.push(Some(built)),
+                // A lone surrogate in a member name spoils this element only:
+                // skip it as plain JSON (which allows it) and go on.
+                Err(e) if e.is_surrogate() => {
+                    scanner.seek(start);
+                    scanner.skip_value()?;
+                    let v = syntax_violation(scanner_text_bytes(scanner), &e);
+                    out.push(Some(Err(vec![v])));
                 }
-                continue;
+                Err(e) => return Err(e),
             }
-            seen.insert(name.clone());
-            names.push(name);
-            values.push(value);
+        } else {
+            scanner.skip_value()?;
+            out.push(None);
         }
-        Ok(build_event(names, values, duplicates))
+        match scanner.peek() {
+            Some(b',') => {
+                scanner.bump();
+                if scanner.peek() == Some(b']') {
+                    return Err(ScanError::Syntax {
+                        what: "trailing comma",
+                        at: scanner.pos(),
+                    });
+                }
+            }
+            Some(b']') => {
+                scanner.bump();
+                return Ok(out);
+            }
+            None => {
+                return Err(ScanError::Syntax {
+                    what: "EOF while parsing a list",
+                    at: scanner.pos(),
+                });
+            }
+            Some(_) => {
+                return Err(ScanError::Syntax {
+                    what: "expected ',' or ']'",
+                    at: scanner.pos(),
+                });
+            }
+        }
     }
 }
 
-fn build_event<'de>(
-    names: Vec<Cow<'de, str>>,
-    values: Vec<&'de JsonRaw>,
-    duplicates: Vec<String>,
-) -> Built {
-    let mut builder = EventBuilder::new(Origin::Json);
+fn scanner_text_bytes<'a>(scanner: &Scanner<'a>) -> &'a [u8] {
+    scanner.text().as_bytes()
+}
+
+/// Reads one member value for the builder. `Ok(Err(_))` is a value the
+/// grammar allows but a CloudEvents string may not hold (a lone surrogate).
+fn member_value<'a>(
+    scanner: &mut Scanner<'a>,
+) -> Result<Result<RawValue<'a>, ScanError>, ScanError> {
+    Ok(Ok(match scanner.kind()? {
+        Kind::String => {
+            let at = scanner.pos();
+            match scanner.string()?.decode(at) {
+                Ok(text) => RawValue::Str(text),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        Kind::True => {
+            scanner.literal(b"true")?;
+            RawValue::Bool(true)
+        }
+        Kind::False => {
+            scanner.literal(b"false")?;
+            RawValue::Bool(false)
+        }
+        Kind::Null => {
+            scanner.literal(b"null")?;
+            RawValue::Null
+        }
+        Kind::Number => match scanner.number()? {
+            (text, true) => RawValue::Int(text),
+            (text, false) => RawValue::Number(text),
+        },
+        Kind::Object => {
+            scanner.skip_value()?;
+            RawValue::Object
+        }
+        Kind::Array => {
+            scanner.skip_value()?;
+            RawValue::Array
+        }
+    }))
+}
+
+/// The exact JSON text of a value kept for later (`data`, `data_base64`);
+/// a string remembers whether it has escapes, so it is not scanned again.
+#[derive(Clone, Copy)]
+struct Kept<'a> {
+    raw: &'a str,
+    string: Option<RawString<'a>>,
+}
+
+impl<'a> Kept<'a> {
+    /// Reads the next value, keeping its text.
+    fn read(scanner: &mut Scanner<'a>) -> Result<Self, ScanError> {
+        if scanner.kind()? == Kind::String {
+            let string = scanner.string()?;
+            Ok(Self {
+                raw: string.raw,
+                string: Some(string),
+            })
+        } else {
+            Ok(Self {
+                raw: scanner.skip_value()?,
+                string: None,
+            })
+        }
+    }
+
+    /// Classifies the value, decoding a string strictly.
+    fn classify(self) -> Result<RawValue<'a>, ScanError> {
+        match self.string {
+            Some(string) => string.decode(0).map(RawValue::Str),
+            None => member_value(&mut Scanner::new(self.raw))?,
+        }
+    }
+}
+
+/// Parses one event object; the error is a grammar error (or a lone
+/// surrogate in a member name), which spoils the whole object.
+fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
+    scanner.expect(b'{', "expected an object")?;
+    // About one member per 16 bytes, so the builder rarely grows.
+    let rest = scanner.text().len() - scanner.pos();
+    let mut builder = EventBuilder::with_capacity(Origin::Json, (rest / 16).clamp(4, 64)).unique();
+    let mut duplicates: Vec<String> = Vec::new();
+    let mut reported_more = false;
+    let mut value_errors: Vec<Violation> = Vec::new();
+    // Members that do not go to the builder: data, data_base64, and values
+    // the builder never sees.
+    let mut others: Vec<Cow<'a, str>> = Vec::new();
+    let mut many: Option<HashSet<Cow<'a, str>>> = None;
+    let mut members = 0usize;
+    let mut data: Option<Kept<'a>> = None;
+    let mut data_base64: Option<Kept<'a>> = None;
+    if scanner.peek() == Some(b'}') {
+        scanner.bump();
+    } else {
+        loop {
+            match scanner.peek() {
+                Some(b'"') => {}
+                Some(b'}') => {
+                    return Err(ScanError::Syntax {
+                        what: "trailing comma",
+                        at: scanner.pos(),
+                    });
+                }
+                None => {
+                    return Err(ScanError::Syntax {
+                        what: "EOF while parsing an object",
+                        at: scanner.pos(),
+                    });
+                }
+                Some(_) => {
+                    return Err(ScanError::Syntax {
+                        what: "key must be a string",
+                        at: scanner.pos(),
+                    });
+                }
+            }
+            let name = scanner.decoded_string()?;
+            scanner.expect(b':', "expected ':'")?;
+            members += 1;
+            let repeated = match &mut many {
+                Some(set) => !set.insert(name.clone()),
+                None => {
+                    let repeated = builder.contains(&name) || others.contains(&name);
+                    if members > FEW_MEMBERS {
+                        let mut set: HashSet<Cow<'a, str>> =
+                            builder.names().chain(&others).cloned().collect();
+                        set.insert(name.clone());
+                        many = Some(set);
+                    }
+                    repeated
+                }
+            };
+            if repeated {
+                scanner.skip_value()?;
+                // Each repeated name is reported once, however often it
+                // repeats (a hostile document may repeat one 100,000 times).
+                if !duplicates.iter().any(|d: &String| *d == *name) && duplicates.len() < 1000 {
+                    duplicates.push(name.into_owned());
+                } else if duplicates.len() >= 1000 && !reported_more {
+                    reported_more = true;
+                }
+            } else {
+                match name.as_ref() {
+                    "data" => {
+                        data = Some(Kept::read(scanner)?);
+                        others.push(name);
+                    }
+                    "data_base64" => {
+                        data_base64 = Some(Kept::read(scanner)?);
+                        others.push(name);
+                    }
+                    _ => match member_value(scanner)? {
+                        Ok(raw) => builder.push(name, raw),
+                        Err(e) => {
+                            value_errors.push(
+                                Violation::new(
+                                    "CORE-TS-8",
+                                    format!("a string holds an unpaired surrogate: {e}"),
+                                )
+                                .at(format!("attribute {name}")),
+                            );
+                            others.push(name);
+                        }
+                    },
+                }
+            }
+            match scanner.peek() {
+                Some(b',') => scanner.bump(),
+                Some(b'}') => {
+                    scanner.bump();
+                    break;
+                }
+                None => {
+                    return Err(ScanError::Syntax {
+                        what: "EOF while parsing an object",
+                        at: scanner.pos(),
+                    });
+                }
+                Some(_) => {
+                    return Err(ScanError::Syntax {
+                        what: "expected ',' or '}'",
+                        at: scanner.pos(),
+                    });
+                }
+            }
+        }
+    }
+    if reported_more {
+        builder.violation(
+            Violation::new(
+                "CORE-CTX-2",
+                "more than 1,000 different member names are repeated; the first 1,000 are listed",
+            )
+            .at("members"),
+        );
+    }
     for name in duplicates {
         builder.violation(
             Violation::new(
@@ -231,23 +459,20 @@ fn build_event<'de>(
             .at(format!("member {name}")),
         );
     }
-    let mut data: Option<&JsonRaw> = None;
-    let mut data_base64: Option<&JsonRaw> = None;
-    for (name, value) in names.into_iter().zip(values) {
-        match name.as_ref() {
-            "data" => data = Some(value),
-            "data_base64" => data_base64 = Some(value),
-            _ => match classify(value) {
-                Ok(raw) => builder.push(name, raw),
-                Err(e) => builder.violation(syntax_violation(&e).at(format!("attribute {name}"))),
-            },
-        }
+    for v in value_errors {
+        builder.violation(v);
     }
-    if data_base64.is_some_and(|v| v.get() == "null") {
-        data_base64 = None; // JSON-NULL-2
-    }
-    let dct = builder.raw_str("datacontenttype").map(str::to_owned);
-    let encoding = builder.raw_str("datacontentencoding").map(str::to_owned);
+    Ok(build_event(builder, data, data_base64))
+}
+
+fn build_event(
+    builder: EventBuilder<'_>,
+    data: Option<Kept<'_>>,
+    data_base64: Option<Kept<'_>>,
+) -> Built {
+    let data_base64 = data_base64.filter(|v| v.raw != "null"); // JSON-NULL-2
+    let dct = builder.raw_cow("datacontenttype").cloned();
+    let encoding = builder.raw_cow("datacontentencoding").cloned();
     let (mut event, mut violations) = builder.finish();
     let payload = match (data, data_base64) {
         (Some(_), Some(_)) => {
@@ -257,26 +482,28 @@ fn build_event<'de>(
             );
             Data::None
         }
-        (None, Some(b64)) => {
-            match classify(b64) {
-                Ok(RawValue::Str(text)) => {
-                    match BASE64.decode(text.as_bytes()) {
-                        Ok(bytes) => Data::Bytes(bytes),
-                        Err(_) => {
-                            violations.push(Violation::new("JSON-DATA-10", "data_base64 is not RFC 4648 base64 (standard alphabet, padded)").at("member data_base64"));
-                            Data::None
-                        }
-                    }
-                }
-                _ => {
+        (None, Some(b64)) => match b64.classify() {
+            Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
+                Ok(bytes) => Data::Bytes(bytes),
+                Err(_) => {
                     violations.push(
-                        Violation::new("JSON-DATA-10", "data_base64 must be a base64 string")
-                            .at("member data_base64"),
+                        Violation::new(
+                            "JSON-DATA-10",
+                            "data_base64 is not RFC 4648 base64 (standard alphabet, padded)",
+                        )
+                        .at("member data_base64"),
                     );
                     Data::None
                 }
+            },
+            _ => {
+                violations.push(
+                    Violation::new("JSON-DATA-10", "data_base64 must be a base64 string")
+                        .at("member data_base64"),
+                );
+                Data::None
             }
-        }
+        },
         (Some(raw), None) => decode_data(
             raw,
             dct.as_deref(),
@@ -291,7 +518,7 @@ fn build_event<'de>(
 }
 
 fn decode_data(
-    raw: &JsonRaw,
+    raw: Kept<'_>,
     dct: Option<&str>,
     encoding: Option<&str>,
     version: SpecVersion,
@@ -299,7 +526,7 @@ fn decode_data(
 ) -> Data {
     let at = "member data";
     if version == SpecVersion::V0_3 && encoding == Some("base64") {
-        return match classify(raw) {
+        return match raw.classify() {
             Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
                 Ok(bytes) => Data::Bytes(bytes),
                 Err(_) => {
@@ -326,9 +553,9 @@ fn decode_data(
         };
     }
     match dct {
-        None => Data::Json(raw.get().to_owned()), // JSON-DATA-14
-        Some(ct) if is_json_content_type(ct) => Data::Json(raw.get().to_owned()),
-        Some(ct) => match classify(raw) {
+        None => Data::Json(raw.raw.to_owned()), // JSON-DATA-14
+        Some(ct) if is_json_content_type(ct) => Data::Json(raw.raw.to_owned()),
+        Some(ct) => match raw.classify() {
             Ok(RawValue::Str(text)) => Data::Text(text.into_owned()),
             Ok(RawValue::Null) => Data::Json("null".to_owned()),
             Ok(_) => {
@@ -343,49 +570,16 @@ fn decode_data(
                 Data::None
             }
             Err(e) => {
-                violations.push(syntax_violation(&e).at(at));
+                violations.push(
+                    Violation::new(
+                        "CORE-TS-8",
+                        format!("a string holds an unpaired surrogate: {e}"),
+                    )
+                    .at(at),
+                );
                 Data::None
             }
         },
-    }
-}
-
-struct BatchSeed;
-
-type Element = Option<Built>;
-
-impl<'de> DeserializeSeed<'de> for BatchSeed {
-    type Value = Vec<Element>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(BatchVisitor)
-    }
-}
-
-struct BatchVisitor;
-
-impl<'de> Visitor<'de> for BatchVisitor {
-    type Value = Vec<Element>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of CloudEvents")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(raw) = seq.next_element::<&'de JsonRaw>()? {
-            if out.len() >= MAX_BATCH_EVENTS {
-                return Err(de::Error::custom("batch has more than 1048576 events"));
-            }
-            if raw.get().starts_with('{') {
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                out.push(Some(
-                    EventSeed
-                        .deserialize(&mut de)
-                        .unwrap_or_else(|e| Err(vec![syntax_violation(&e)])),
-                ));
-            } else {
-                out.push(None);
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -483,7 +677,7 @@ pub fn encode_batch(events: &[Event]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn rules(r: &Result<impl fmt::Debug, Vec<Violation>>) -> Vec<String> {
+    fn rules(r: &Result<impl std::fmt::Debug, Vec<Violation>>) -> Vec<String> {
         match r {
             Ok(_) => vec![],
             Err(v) => v

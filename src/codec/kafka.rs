@@ -6,7 +6,6 @@
 //! header names are case-sensitive, so the prefix is exactly `ce_`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::http::{
@@ -75,9 +74,10 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
 }
 
 fn decode_binary(record: &KafkaRecord) -> Built {
-    let mut builder = EventBuilder::new(Origin::Header);
-    // A set, not a list: a hostile record may carry 100,000 ce_ headers.
-    let mut seen: HashSet<&str> = HashSet::with_capacity(record.headers.len().min(64));
+    // `seen` refuses repeated names before they reach the builder.
+    let mut builder = EventBuilder::with_capacity(Origin::Header, record.headers.len()).unique();
+    let mut seen: std::collections::HashSet<&str> =
+        std::collections::HashSet::with_capacity(record.headers.len().min(64));
     let mut any_ce = false;
     for (name, raw) in &record.headers {
         let at = || format!("header {name}");
@@ -104,10 +104,7 @@ fn decode_binary(record: &KafkaRecord) -> Built {
             continue;
         }
         match std::str::from_utf8(raw) {
-            Ok(text) => builder.push(
-                attribute.to_owned(),
-                RawValue::Str(Cow::Owned(text.to_owned())),
-            ),
+            Ok(text) => builder.push(attribute, RawValue::Str(Cow::Borrowed(text))),
             Err(_) => builder
                 .violation(Violation::new("KAFKA-BIN-4", "a header value is not UTF-8").at(at())),
         }
@@ -121,10 +118,7 @@ fn decode_binary(record: &KafkaRecord) -> Built {
     let mut cts = content_types(record);
     if let Some(ct) = cts.next() {
         match std::str::from_utf8(ct) {
-            Ok(text) => builder.push(
-                "datacontenttype",
-                RawValue::Str(Cow::Owned(text.to_owned())),
-            ),
+            Ok(text) => builder.push("datacontenttype", RawValue::Str(Cow::Borrowed(text))),
             Err(_) => builder.violation(
                 Violation::new("KAFKA-BIN-4", "the content-type value is not UTF-8")
                     .at("header content-type"),

@@ -9,8 +9,11 @@ pub mod builder;
 pub mod http;
 pub mod json;
 pub mod kafka;
+#[cfg(test)]
+mod oracle;
 pub mod percent;
 mod render;
+mod scan;
 
 use std::fmt;
 use std::str::FromStr;

@@ -55,12 +55,14 @@ impl Difference {
         !matches!(self, Self::Precision { .. } | Self::NullData { .. })
     }
 
-    /// Returns the rule this difference most directly breaks.
+    /// Returns the rule this difference most directly breaks. An attribute
+    /// lost, added or changed between the input and an echo means the
+    /// implementation did not carry the attribute faithfully from one
+    /// representation to another, which CORE-TS-2 requires (a MUST).
     pub fn rule(&self) -> &'static str {
         match self {
             Self::SpecVersion { .. } => "CORE-SV-1",
-            Self::Missing { .. } => "CORE-OPT-2",
-            Self::Unexpected { .. } => "CORE-CTX-1",
+            Self::Missing { .. } | Self::Unexpected { .. } => "CORE-TS-2",
             Self::Value { name, .. } if name == "time" => "CORE-TIME-1",
             Self::Value { .. } => "CORE-TS-2",
             Self::Precision { .. } => "CORE-TS-1",

@@ -97,12 +97,64 @@ impl Data {
     }
 }
 
+/// An attribute name as an event stores it: names of up to 22 ASCII bytes
+/// (every valid name of 20 characters or fewer) live inline, so decoding an
+/// event allocates nothing per name; longer or non-ASCII ones on the heap.
+#[derive(Clone)]
+enum Name {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(name: &str) -> Self {
+        let len = name.len();
+        if len <= 22 && name.is_ascii() {
+            let mut bytes = [0u8; 22];
+            bytes[..len].copy_from_slice(name.as_bytes());
+            Self::Inline {
+                len: len as u8,
+                bytes,
+            }
+        } else {
+            Self::Heap(name.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(name) => name.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Inline names are ASCII by construction, so this never falls back.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(name) => name,
+        }
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.as_bytes() == name.as_bytes()
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// A valid CloudEvent.
 #[derive(Clone, Debug)]
 pub struct Event {
     specversion: SpecVersion,
     /// Attributes other than `specversion`, in the order they were read or set.
-    attributes: Vec<(String, AttributeValue)>,
+    attributes: Vec<(Name, AttributeValue)>,
     data: Data,
 }
 
@@ -126,7 +178,7 @@ impl Event {
     pub fn get(&self, name: &str) -> Option<&AttributeValue> {
         self.attributes
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| n.is(name))
             .map(|(_, v)| v)
     }
 
@@ -136,24 +188,28 @@ impl Event {
     }
 
     /// Sets attribute `name`, replacing an earlier value in place.
-    pub fn set(&mut self, name: impl Into<String>, value: AttributeValue) {
-        let name = name.into();
-        match self.attributes.iter_mut().find(|(n, _)| *n == name) {
+    pub fn set(&mut self, name: impl AsRef<str>, value: AttributeValue) {
+        let name = name.as_ref();
+        match self.attributes.iter_mut().find(|(n, _)| n.is(name)) {
             Some(slot) => slot.1 = value,
-            None => self.attributes.push((name, value)),
+            None => self.attributes.push((Name::new(name), value)),
         }
     }
 
-    /// Appends attribute `name`, which the caller knows is not set yet:
-    /// [`Event::set`] without its search, so that building an event of n
-    /// attributes stays linear.
-    pub(crate) fn push_new(&mut self, name: impl Into<String>, value: AttributeValue) {
-        self.attributes.push((name.into(), value));
+    /// Appends attribute `name`, which the caller knows is not set yet (the
+    /// decoders, which refuse repeated names before they get here).
+    pub(crate) fn push_new(&mut self, name: &str, value: AttributeValue) {
+        self.attributes.push((Name::new(name), value));
+    }
+
+    /// Reserves room for `additional` more attributes.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.attributes.reserve(additional);
     }
 
     /// Removes attribute `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<AttributeValue> {
-        let at = self.attributes.iter().position(|(n, _)| n == name)?;
+        let at = self.attributes.iter().position(|(n, _)| n.is(name))?;
         Some(self.attributes.remove(at).1)
     }
 

@@ -203,9 +203,25 @@ pub fn check_uri(text: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// RFC 2045 token characters: any CHAR except SPACE, CTLs and tspecials.
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        table[b] = true;
+        b += 1;
+    }
+    let specials = b"()<>@,;:\\\"/[]?=";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
+
 fn is_token_char(b: u8) -> bool {
-    // RFC 2045 token: any CHAR except SPACE, CTLs and tspecials.
-    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b)
+    TOKEN[usize::from(b)]
 }
 
 /// Checks RFC 2046/2045 media-type syntax: `type/subtype` followed by

@@ -17,4 +17,4 @@ pub mod roundtrip;
 pub mod save;
 pub mod strategy;
 
-pub use roundtrip::{Disagreement, PropOptions, PropReport, run};
+pub use roundtrip::{Disagreement, PropOptions, PropReport, run, run_observed};

@@ -387,6 +387,18 @@ fn past(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
 
+/// Where a run is, as told to the observer of [`run_observed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Events generated so far.
+    pub cases: u32,
+    /// Echo exchanges so far, shrinking included.
+    pub echoes: u64,
+    /// Candidate events tried while shrinking; 0 until a disagreement.
+    pub shrink_steps: u32,
+}
+
 /// Runs `options.cases` generated events through `target` in every pair
 /// and returns the report; on the first disagreement, shrinks it (only the
 /// failing pair is re-tried) and stops.
@@ -394,6 +406,16 @@ fn past(deadline: Option<Instant>) -> bool {
 /// The future is not `Send` (proptest's value trees are not): drive it with
 /// `block_on` or `#[tokio::test]`, not `tokio::spawn`.
 pub async fn run(target: &dyn Target, options: PropOptions) -> PropReport {
+    run_observed(target, options, &mut |_| {}).await
+}
+
+/// Like [`run`], telling `observe` where the run is after every event
+/// (all its pairs checked) and every shrink step, for a progress display.
+pub async fn run_observed(
+    target: &dyn Target,
+    options: PropOptions,
+    observe: &mut dyn FnMut(&Progress),
+) -> PropReport {
     let started = Instant::now();
     let deadline = options.time_budget.map(|b| started + b);
     let capabilities = target.capabilities();
@@ -432,8 +454,14 @@ pub async fn run(target: &dyn Target, options: PropOptions) -> PropReport {
         for &(send, reply) in &report.pairs.clone() {
             report.echoes += 1;
             if let Some(found) = check(target, &event, send, reply).await {
+                let mut progress = Progress {
+                    cases: report.cases,
+                    echoes: report.echoes,
+                    shrink_steps: 0,
+                };
                 let (shrunk, stats) =
-                    shrink(target, &mut tree, found, deadline, &mut report.echoes).await;
+                    shrink(target, &mut tree, found, deadline, &mut progress, observe).await;
+                report.echoes = progress.echoes;
                 report.disagreement = Some(shrunk);
                 report.shrink = Some(stats);
                 report.ending = Ending::Disagreement;
@@ -441,6 +469,11 @@ pub async fn run(target: &dyn Target, options: PropOptions) -> PropReport {
                 return report;
             }
         }
+        observe(&Progress {
+            cases: report.cases,
+            echoes: report.echoes,
+            shrink_steps: 0,
+        });
     }
     report.elapsed = started.elapsed();
     report
@@ -453,7 +486,8 @@ async fn shrink(
     tree: &mut impl ValueTree<Value = Event>,
     found: Disagreement,
     deadline: Option<Instant>,
-    echoes: &mut u64,
+    progress: &mut Progress,
+    observe: &mut dyn FnMut(&Progress),
 ) -> (Disagreement, ShrinkStats) {
     let (send, reply) = (found.send, found.reply);
     let mut stats = ShrinkStats {
@@ -471,7 +505,9 @@ async fn shrink(
             break;
         }
         stats.steps += 1;
-        *echoes += 1;
+        progress.echoes += 1;
+        progress.shrink_steps = stats.steps;
+        observe(progress);
         let candidate = tree.current();
         let more = match check(target, &candidate, send, reply).await {
             Some(d) => {

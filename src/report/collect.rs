@@ -45,6 +45,11 @@ impl Collector {
         self.parts.bench = Some(bench);
     }
 
+    /// Attaches the interop matrix (see [`Report::interop`]).
+    pub fn set_interop(&mut self, interop: super::interop::Interop) {
+        self.parts.interop = Some(Box::new(interop));
+    }
+
     /// Records one result directly (what a `Finished` event does).
     pub fn push(&mut self, result: CaseResult) {
         self.parts.results.push(result);

@@ -36,7 +36,8 @@ pub enum MergeError {
 /// given, cases and rules united (the first report's entry wins), results
 /// concatenated, everything derived recomputed. The tool and start time
 /// are the first report's; benchmark `results` lists are concatenated when
-/// every report that has benchmarks has that shape, else the first wins.
+/// every report that has benchmarks has that shape, else the first wins;
+/// so does the first interop matrix.
 pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
     let mut iter = reports.into_iter();
     let mut parts: ReportParts = iter.next().ok_or(MergeError::Empty)?.into_parts();
@@ -61,6 +62,8 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
         parts.target_failures.extend(other.target_failures);
         parts.results.extend(other.results);
         parts.bench = merge_bench(parts.bench.take(), other.bench);
+        // One interop matrix compares the participants of one run; the first wins.
+        parts.interop = parts.interop.take().or(other.interop);
     }
     Ok(Report::build(parts))
 }

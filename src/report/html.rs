@@ -56,6 +56,7 @@ pub fn render(report: &Report) -> String {
     targets(&mut out, report);
     matrix(&mut out, report);
     capabilities(&mut out, report);
+    out.push_str(&interop_section(report));
     coverage(&mut out, report);
     bench(&mut out, report);
     deviations(&mut out, report, &rules);
@@ -96,7 +97,11 @@ fn header(out: &mut String, report: &Report) {
         report.targets.len(),
         report.tally.total(),
     );
-    out.push_str("<nav><a href=\"#targets\">Targets</a><a href=\"#matrix\">Suites</a><a href=\"#capabilities\">Capabilities</a><a href=\"#coverage\">Coverage</a>");
+    out.push_str("<nav><a href=\"#targets\">Targets</a><a href=\"#matrix\">Suites</a><a href=\"#capabilities\">Capabilities</a>");
+    if report.interop.is_some() {
+        out.push_str("<a href=\"#interop\">Interop</a>");
+    }
+    out.push_str("<a href=\"#coverage\">Coverage</a>");
     if report.bench.is_some() {
         out.push_str("<a href=\"#bench\">Benchmarks</a>");
     }
@@ -226,7 +231,8 @@ fn capabilities(out: &mut String, report: &Report) {
         .iter()
         .flat_map(|t| t.capability_matrix.iter().map(|c| c.capability.as_str()))
         .collect();
-    names.sort_unstable();
+    // Adapter-supplied glue after the implementation's own capabilities.
+    names.sort_unstable_by_key(|n| (crate::target::is_adapter_supplied(n), *n));
     names.dedup();
     out.push_str("<section id=\"capabilities\">\n<h2>Capabilities</h2>\n<p class=\"muted\">What each target declares, checked against the results of the cases that need the capability: <b>passing</b> (declared, every case passed), <b>claimed but failing</b>, <b>untested</b> (declared, nothing ran), <b>unclaimed</b> (not declared, cases skipped), <b>passing but unclaimed</b>.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>Capability</th>");
     target_heads(out, report);
@@ -235,6 +241,9 @@ fn capabilities(out: &mut String, report: &Report) {
         let _ = write!(out, "<tr><th>{}</th>", esc(name));
         for t in &report.targets {
             match t.capability_matrix.iter().find(|c| c.capability == name) {
+                Some(c) if c.adapter_supplied && c.declared => {
+                    out.push_str("<td class=\"none adapter\" title=\"declared; supplied by the adapter, not the implementation\">adapter-supplied</td>");
+                }
                 Some(c) => {
                     let _ = write!(
                         out,
@@ -255,6 +264,163 @@ fn capabilities(out: &mut String, report: &Report) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// Returns the interop section (empty when the report has no interop
+/// matrix): per encoding, a producer × consumer table whose cells are
+/// coloured by pass ratio, then every pair that broke with its failure
+/// kinds and breaking cases.
+pub fn interop_section(report: &Report) -> String {
+    let Some(m) = &report.interop else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let (clean, broken) = m.clean_and_broken();
+    let _ = write!(
+        out,
+        "<section id=\"interop\">\n<h2>Interop</h2>\n<p class=\"muted\">Each producer (row) encodes the case in the table's encoding; each consumer (column) decodes that message and replies in the encoding shown under its name; the reply, decoded by the strict reference, must be equivalent to the case's expected event. The <b>reference</b> row tests each consumer alone, its column each producer alone. {} case(s) from {}; {clean} pair(s) with no break, {broken} with at least one. A producer that rejects a case is left out (its own results say why).</p>\n",
+        m.cases,
+        if m.suites.is_empty() {
+            "every suite".to_owned()
+        } else {
+            m.suites
+                .iter()
+                .map(|s| format!("<code>{}</code>", esc(s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
+    for encoding in m.encodings() {
+        let consumers: Vec<&String> = m
+            .participants
+            .iter()
+            .filter(|c| {
+                m.cells
+                    .iter()
+                    .any(|x| &x.consumer == *c && x.encoding == encoding)
+            })
+            .collect();
+        let producers: Vec<&String> = m
+            .participants
+            .iter()
+            .filter(|p| m.producer(p, encoding).is_some())
+            .collect();
+        let _ = write!(
+            out,
+            "<h3>{encoding}</h3>\n<div class=\"scroll\"><table class=\"interop\">\n<thead><tr><th>producer ↓ consumer →</th><th>produced</th>"
+        );
+        for c in &consumers {
+            let reply = m
+                .cells
+                .iter()
+                .find(|x| &x.consumer == *c && x.encoding == encoding)
+                .map(|x| x.reply.as_str())
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<th>{}<br><span class=\"muted\">replies {reply}</span></th>",
+                esc(c)
+            );
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for p in &producers {
+            let row = m.producer(p, encoding);
+            let _ = write!(
+                out,
+                "<tr><th>{}</th><td class=\"n\" title=\"{}\">{}/{}</td>",
+                esc(p),
+                row.map(|r| format!(
+                    "attempted {}, produced {}, rejected {}, errors {}",
+                    r.attempted, r.produced, r.rejected, r.errors
+                ))
+                .unwrap_or_default(),
+                row.map_or(0, |r| r.produced),
+                row.map_or(0, |r| r.attempted),
+            );
+            for c in &consumers {
+                if p == c {
+                    out.push_str("<td class=\"none\">—</td>");
+                    continue;
+                }
+                let found = m.cells.iter().enumerate().find(|(_, x)| {
+                    &x.producer == *p && &x.consumer == *c && x.encoding == encoding
+                });
+                match found.filter(|(_, x)| x.total() > 0) {
+                    Some((index, cell)) => {
+                        let ratio = cell.ratio().unwrap_or(0.0);
+                        let class = if cell.failed == 0 {
+                            "ok"
+                        } else if ratio >= 0.5 {
+                            "warn"
+                        } else {
+                            "bad"
+                        };
+                        let title: Vec<String> = cell
+                            .top_kinds()
+                            .iter()
+                            .map(|(k, n)| format!("{k}: {n}"))
+                            .collect();
+                        let _ = write!(
+                            out,
+                            "<td class=\"{class}\" style=\"background:hsl({:.0},70%,88%)\" title=\"{}\">{}",
+                            120.0 * ratio,
+                            esc(&title.join("; ")),
+                            cell.passed
+                        );
+                        let _ = write!(out, "/{}", cell.total());
+                        if cell.failed > 0 {
+                            let _ = write!(out, " <a href=\"#io-{index}\">why</a>");
+                        }
+                        out.push_str("</td>");
+                    }
+                    None => out.push_str("<td class=\"none\">—</td>"),
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+    let broken: Vec<_> = m
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.failed > 0)
+        .collect();
+    if !broken.is_empty() {
+        let _ = write!(
+            out,
+            "<h3>Pairs that broke ({})</h3>\n<p class=\"muted\">At most {} failing cases are listed per pair; the counts by kind cover them all (a case counts under each kind of difference it shows).</p>\n",
+            broken.len(),
+            m.max_listed
+        );
+    }
+    for (index, cell) in broken {
+        let _ = write!(
+            out,
+            "<details id=\"io-{index}\"><summary><b>{}</b> → <b>{}</b> in {}: {} of {} broke</summary>\n<ul>\n",
+            esc(&cell.producer),
+            esc(&cell.consumer),
+            cell.encoding,
+            cell.failed,
+            cell.total()
+        );
+        for (kind, n) in cell.top_kinds() {
+            let _ = writeln!(out, "<li>{} × {n}</li>", esc(kind));
+        }
+        out.push_str("</ul>\n<table>\n<thead><tr><th>Case</th><th>Kind</th><th>Differences</th></tr></thead>\n<tbody>\n");
+        for f in &cell.failures {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&f.case),
+                esc(&f.kind),
+                esc(&f.detail)
+            );
+        }
+        out.push_str("</tbody></table>\n</details>\n");
+    }
+    out.push_str("</section>\n");
+    out
 }
 
 fn coverage(out: &mut String, report: &Report) {
@@ -476,7 +642,19 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
             }
             out.push_str("</p>\n");
         }
-        if !r.rules.is_empty() {
+        // A known failure is written up in the target's expectations file:
+        // its rules are named, not quoted, which keeps a large matrix small.
+        if !r.rules.is_empty() && r.known_failure.is_some() {
+            let links: Vec<String> = r
+                .rules
+                .iter()
+                .map(|id| match rules.get(id.as_str()) {
+                    Some(rule) => link_or_text(&rule.url, id),
+                    None => esc(id).into_owned(),
+                })
+                .collect();
+            let _ = writeln!(out, "<p class=\"rules\">{}</p>", links.join(", "));
+        } else if !r.rules.is_empty() {
             out.push_str("<ul class=\"rules\">\n");
             for id in &r.rules {
                 match rules.get(id.as_str()) {

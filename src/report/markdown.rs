@@ -75,6 +75,7 @@ pub fn render(report: &Report, options: &Options) -> String {
         (summary(report), 0),
         (suites(report), 0),
         (capabilities(report), 0),
+        (interop_section(report), 0),
         (coverage(report), 0),
         (bench(report), 0),
     ];
@@ -269,7 +270,8 @@ fn capabilities(report: &Report) -> String {
         .iter()
         .flat_map(|t| t.capability_matrix.iter().map(|c| c.capability.as_str()))
         .collect();
-    names.sort_unstable();
+    // Adapter-supplied glue after the implementation's own capabilities.
+    names.sort_unstable_by_key(|n| (crate::target::is_adapter_supplied(n), *n));
     names.dedup();
     if names.is_empty() {
         return String::new();
@@ -290,12 +292,83 @@ fn capabilities(report: &Report) -> String {
                 .capability_matrix
                 .iter()
                 .find(|c| c.capability == name)
-                .map_or("➖ unclaimed", |c| state_cell(c.state));
+                .map_or("➖ unclaimed", |c| {
+                    if c.adapter_supplied && c.declared {
+                        "🔧 adapter-supplied"
+                    } else {
+                        state_cell(c.state)
+                    }
+                });
             let _ = write!(out, " {text} |");
         }
         out.push('\n');
     }
     out.push('\n');
+    out
+}
+
+/// Returns the interop matrix as compact tables (empty when the report has
+/// none): one per encoding, producers as rows, consumers as columns, each
+/// cell `passed/judged` with the most frequent kind of break.
+pub fn interop_section(report: &Report) -> String {
+    let Some(m) = &report.interop else {
+        return String::new();
+    };
+    let (clean, broken) = m.clean_and_broken();
+    let mut out = format!(
+        "### Interop\n\nProducer (row) encodes, consumer (column) decodes and replies; the reply must be equivalent to the expected event. {} case(s); {clean} pair(s) clean, {broken} broken. The HTML report lists the breaking cases.\n\n",
+        m.cases
+    );
+    for encoding in m.encodings() {
+        let consumers: Vec<&String> = m
+            .participants
+            .iter()
+            .filter(|c| {
+                m.cells
+                    .iter()
+                    .any(|x| &x.consumer == *c && x.encoding == encoding)
+            })
+            .collect();
+        let _ = write!(out, "**{encoding}**\n\n| producer ↓ consumer → |");
+        for c in &consumers {
+            let _ = write!(out, " {} |", md(c));
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(consumers.len()));
+        out.push('\n');
+        for p in m
+            .participants
+            .iter()
+            .filter(|p| m.producer(p, encoding).is_some())
+        {
+            let _ = write!(out, "| {} |", md(p));
+            for c in &consumers {
+                let text = match m.cell(p, c, encoding).filter(|x| x.total() > 0) {
+                    _ if p == *c => "—".to_owned(),
+                    None => "➖".to_owned(),
+                    Some(cell) if cell.failed == 0 => {
+                        format!("✅ {}/{}", cell.passed, cell.total())
+                    }
+                    Some(cell) => {
+                        let mark = if cell.ratio().unwrap_or(0.0) >= 0.5 {
+                            "⚠️"
+                        } else {
+                            "❌"
+                        };
+                        let top = cell
+                            .top_kinds()
+                            .first()
+                            .map(|(k, n)| format!(" ({} ×{n})", md(k)))
+                            .unwrap_or_default();
+                        format!("{mark} {}/{}{top}", cell.passed, cell.total())
+                    }
+                };
+                let _ = write!(out, " {text} |");
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod display;
 pub mod escape;
 pub mod html;
+pub mod interop;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::interop::Interop;
 use crate::rules::{Level, Rule};
 use crate::runner::{CaseResult, KnownFailure, Status, TargetSummary};
 use crate::suite::Case;
@@ -65,6 +66,10 @@ pub struct Report {
     /// (see `html.rs`) and show anything else as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bench: Option<serde_json::Value>,
+    /// The interop matrix (producer × consumer × encoding), when the run
+    /// had one (`cespec run --interop`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interop: Option<Box<Interop>>,
 }
 
 /// The tool that wrote a report.
@@ -286,6 +291,10 @@ impl LevelScore {
 pub struct CapabilityCell {
     pub capability: String,
     pub declared: bool,
+    /// An `adapter:<feature>` capability: glue the adapter supplies because
+    /// the implementation lacks it, not the implementation's own behaviour.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adapter_supplied: bool,
     pub state: CapabilityState,
     /// Results of the cases that need the capability (its encoding as
     /// input, or as the reply asked for).
@@ -463,6 +472,7 @@ pub struct ReportParts {
     pub rules: Vec<RuleInfo>,
     pub results: Vec<CaseResult>,
     pub bench: Option<serde_json::Value>,
+    pub interop: Option<Box<Interop>>,
 }
 
 impl ReportParts {
@@ -489,6 +499,7 @@ impl Report {
             rules,
             mut results,
             bench,
+            interop,
         } = parts;
 
         results.sort_by(|a, b| (&a.target, &a.case, a.reply).cmp(&(&b.target, &b.case, b.reply)));
@@ -552,6 +563,7 @@ impl Report {
             results,
             coverage,
             bench,
+            interop,
         }
     }
 
@@ -566,6 +578,7 @@ impl Report {
             rules: self.coverage.rules.into_iter().map(|r| r.rule).collect(),
             results: self.results,
             bench: self.bench,
+            interop: self.interop,
         }
     }
 
@@ -680,6 +693,7 @@ fn target_report(
             let declared = declared.contains(capability.as_str());
             CapabilityCell {
                 state: CapabilityState::judge(declared, &counts),
+                adapter_supplied: crate::target::is_adapter_supplied(&capability),
                 capability,
                 declared,
                 counts,

@@ -3,6 +3,7 @@
 
 pub mod default_target;
 pub mod execute;
+pub mod interop;
 pub mod judge;
 pub mod outcome;
 pub mod plan;

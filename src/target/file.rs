@@ -15,6 +15,7 @@
 //!     address: http://127.0.0.1:9000/
 //!     start: cd gateway && ./run.sh
 //!     shell: true
+//!     interop: false      # not a producer or consumer of `run --interop`
 //! ```
 //!
 //! Everything is checked at load time, so a run never starts with a bad
@@ -47,6 +48,9 @@ pub struct TargetEntry {
     pub capabilities: Option<Capabilities>,
     /// The known failures, loaded from the file the entry names.
     pub expectations: Option<Expectations>,
+    /// Takes part in the interop matrix (default true; false for a second
+    /// front end of an implementation already in it).
+    pub interop: bool,
     /// The line the entry starts on.
     pub line: usize,
 }
@@ -92,6 +96,12 @@ struct EntryShape {
     capabilities: Option<Vec<String>>,
     #[serde(default)]
     expectations: Option<String>,
+    #[serde(default = "yes")]
+    interop: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl TargetsFile {
@@ -151,6 +161,7 @@ impl TargetsFile {
                 shell: e.shell,
                 capabilities,
                 expectations: None,
+                interop: e.interop,
                 line,
             };
             entry
@@ -200,6 +211,10 @@ mod tests {
         );
         assert_eq!(options.capabilities.unwrap().len(), 1);
         assert!(f.targets[2].shell);
+        assert!(f.targets.iter().all(|t| t.interop));
+        let off =
+            parse("targets:\n  - name: a\n    address: reference\n    interop: false\n").unwrap();
+        assert!(!off.targets[0].interop);
     }
 
     #[test]

@@ -47,6 +47,16 @@ pub struct ImplementationInfo {
 /// `specversion-0.3` marks spec 0.3 support.
 pub type Capabilities = BTreeSet<String>;
 
+/// The prefix of capabilities an adapter supplies on the implementation's
+/// behalf (`adapter:batch-writer`): declared so reports can tell SDK
+/// behaviour from harness glue; no case requires them.
+pub const ADAPTER_PREFIX: &str = "adapter:";
+
+/// Returns true when `capability` names something an adapter supplies.
+pub fn is_adapter_supplied(capability: &str) -> bool {
+    capability.starts_with(ADAPTER_PREFIX)
+}
+
 /// Returns the capability set of a full implementation of every encoding and both spec versions.
 pub fn all_capabilities() -> Capabilities {
     Encoding::ALL

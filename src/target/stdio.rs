@@ -21,7 +21,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::Mutex;
 
-use self::protocol::{PROTOCOL_VERSION, Request, Started, wire_spec};
+use self::protocol::{PROTOCOL_VERSION, Request, Stage, Started, wire_spec};
 use super::http::snippet;
 use super::process::{self, Tail};
 use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, Target};
@@ -204,7 +204,7 @@ impl StdioTarget {
                     ),
                 }
             }
-            Ok(Ok(line)) => match check_echo(seq, &line) {
+            Ok(Ok(line)) => match check_echo(seq, reply, &line) {
                 Ok(echo) => {
                     state.running = Some(running);
                     echo
@@ -394,8 +394,11 @@ fn check_started(line: &[u8]) -> Result<Started, String> {
     }
 }
 
-/// Checks an echo reply against the request's `seq` and turns it into an [`Echo`].
-fn check_echo(seq: u64, line: &[u8]) -> Result<Echo, String> {
+/// Checks an echo reply against the request's `seq` and turns it into an
+/// [`Echo`]. An `ok: false` reply is a rejection unless its `stage` is
+/// `encode`: the input was accepted but the reply could not be encoded,
+/// which is no verdict on the input and so an [`Echo::Broken`].
+fn check_echo(seq: u64, reply: Encoding, line: &[u8]) -> Result<Echo, String> {
     let value: Value = serde_json::from_slice(line)
         .map_err(|e| format!("the reply is not JSON ({e}): {}", snippet(line)))?;
     let Some(object) = value.as_object() else {
@@ -412,12 +415,25 @@ fn check_echo(seq: u64, line: &[u8]) -> Result<Echo, String> {
     }
     match object.get("ok").and_then(Value::as_bool) {
         None => Err("the reply has no boolean ok".into()),
-        Some(false) => match object.get("error").and_then(Value::as_str) {
-            Some(error) => Ok(Echo::Rejected {
-                reason: error.to_owned(),
-            }),
-            None => Err("an ok:false reply has no error string".into()),
-        },
+        Some(false) => {
+            let error = object
+                .get("error")
+                .and_then(Value::as_str)
+                .ok_or("an ok:false reply has no error string")?;
+            let stage = match object.get("stage") {
+                None | Some(Value::Null) => Stage::Decode,
+                Some(stage) => Stage::deserialize(stage)
+                    .map_err(|_| format!("stage must be \"decode\" or \"encode\", got {stage}"))?,
+            };
+            Ok(match stage {
+                Stage::Decode => Echo::Rejected {
+                    reason: error.to_owned(),
+                },
+                Stage::Encode => Echo::Broken {
+                    reason: format!("accepted, but could not encode in {reply}: {error}"),
+                },
+            })
+        }
         Some(true) => {
             let message = object
                 .get("message")
@@ -482,6 +498,7 @@ mod tests {
 
     #[test]
     fn checks_echo_replies() {
+        let check_echo = |seq, line| check_echo(seq, Encoding::HttpBinary, line);
         let ok = br#"{"seq":3,"ok":true,"message":{"json":{"text_base64":"e30=","media_type":"application/json"}}}"#;
         assert!(matches!(
             check_echo(3, ok),
@@ -493,7 +510,26 @@ mod tests {
                 reason: "no".into()
             })
         );
-        let bad: [(&[u8], &str); 8] = [
+        assert_eq!(
+            check_echo(3, br#"{"seq":3,"ok":false,"error":"no","stage":"decode"}"#),
+            Ok(Echo::Rejected {
+                reason: "no".into()
+            })
+        );
+        assert_eq!(
+            check_echo(
+                3,
+                br#"{"seq":3,"ok":false,"error":"ERR_INVALID_CHAR","stage":"encode"}"#
+            ),
+            Ok(Echo::Broken {
+                reason: "accepted, but could not encode in http-binary: ERR_INVALID_CHAR".into()
+            })
+        );
+        let bad: [(&[u8], &str); 9] = [
+            (
+                br#"{"seq":3,"ok":false,"error":"x","stage":"send"}"#,
+                "stage must be",
+            ),
             (b"[1]", "not a JSON object"),
             (b"{", "not JSON"),
             (br#"{"ok":true}"#, "no numeric seq"),

@@ -76,6 +76,7 @@ fn the_schema_refuses_broken_lines() {
         r#"{"seq":1,"ok":true}"#,
         r#"{"seq":1,"ok":false}"#,
         r#"{"seq":-1,"ok":false,"error":"x"}"#,
+        r#"{"seq":1,"ok":false,"error":"x","stage":"send"}"#,
     ] {
         assert!(!v.is_valid(&serde_json::from_str(bad).unwrap()), "{bad}");
     }

@@ -1,9 +1,6 @@
 //! `StdioTarget` against the example programs: the reference adapter, and
 //! the misbehaving one in each of its modes.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cespec::codec::{self, Encoding};
@@ -12,59 +9,9 @@ use cespec::target::stdio::{StdioOptions, StdioTarget};
 use cespec::target::{Echo, Target};
 use cespec::wire::{HttpMessage, KafkaRecord, Message};
 
-use super::event;
+pub use crate::examples::example;
 
-/// Returns the path of example program `name`, built once per run.
-///
-/// Integration tests get `CARGO_BIN_EXE_*` for binaries but not for
-/// examples, and `cargo test --test targets` does not build examples.
-/// Adding them as `[[bin]]`s would install test helpers with the tool,
-/// so the test runs `cargo build --examples` itself (a no-op when they
-/// are fresh; cargo's lock is free while tests run) and takes the paths
-/// from cargo's JSON messages. Bounded to 15 minutes for a cold build
-/// on a busy machine.
-pub fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let mut child = Command::new(env!("CARGO"))
-            .args(["build", "--examples", "--message-format=json"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo runs");
-        let stdout = child.stdout.take().unwrap();
-        let reader =
-            std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
-        let deadline = Instant::now() + Duration::from_secs(900);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success(), "cargo build --examples failed");
-                break;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("cargo build --examples took longer than 15 minutes");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let text = reader.join().unwrap();
-        text.lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|v| {
-                Some((
-                    v["target"]["name"].as_str()?.to_owned(),
-                    PathBuf::from(v["executable"].as_str()?),
-                ))
-            })
-            .collect()
-    });
-    built
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, p)| p.clone())
-        .unwrap_or_else(|| panic!("no example {name}"))
-}
+use super::event;
 
 fn argv(name: &str, args: &[&str]) -> Vec<String> {
     std::iter::once(example(name).display().to_string())
@@ -248,13 +195,46 @@ async fn a_wrong_seq_is_a_protocol_violation() {
 }
 
 #[tokio::test]
+async fn an_encode_stage_failure_is_broken_not_rejected_and_keeps_the_process() {
+    let target = StdioTarget::spawn(
+        argv(
+            "stdio-misbehave",
+            &["encode-fail", "--when-header", "x-misbehave"],
+        ),
+        quick(),
+    )
+    .await
+    .unwrap();
+    match target.echo(&trigger(), Encoding::HttpStructured).await {
+        Echo::Broken { reason } => assert_eq!(
+            reason,
+            "accepted, but could not encode in http-structured: the encoder refused on purpose"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        target.echo(&event("after"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    assert_eq!(
+        target.restarts(),
+        0,
+        "the process answered; nothing to restart"
+    );
+    target.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_failed_handshake_is_an_error() {
     let options = StdioOptions {
         start_timeout: Duration::from_millis(500),
         ..quick()
     };
+    // Resolve the program first: the first `example()` call of a test run
+    // builds the examples, which must not count against the handshake.
+    let program = argv("stdio-misbehave", &["no-start"]);
     let started = Instant::now();
-    match StdioTarget::spawn(argv("stdio-misbehave", &["no-start"]), options).await {
+    match StdioTarget::spawn(program, options).await {
         Err(TargetError::Handshake { message, .. }) => {
             assert!(message.contains("no reply within 500 ms"), "{message}")
         }

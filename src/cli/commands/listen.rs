@@ -1,12 +1,14 @@
 //! `cespec listen`: captures what a sender emits and reports it through the
-//! same terminal reporter as `run`, with the same exit codes.
+//! same reporters as `run` (the terminal, and the report files asked for),
+//! with the same exit codes.
 
 use std::io::Write as _;
 
-use cespec::report::TerminalReporter;
-use cespec::runner::{Reporter, RunEvent, Tally};
+use cespec::report::{Collector, TerminalReporter};
+use cespec::runner::{FanOut, Reporter, RunEvent, Tally};
 use tokio::sync::mpsc;
 
+use super::report_files;
 use crate::cli::Io;
 use crate::cli::plan::ListenCommand;
 use cespec::server::listen;
@@ -18,6 +20,7 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
         config,
         display,
         catalog,
+        reports,
     } = cmd;
     let mut out = io.out;
     let listener = listen::bind(config).await?;
@@ -25,7 +28,17 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
     // learn it), so it comes first and is flushed at once.
     writeln!(out, "listening on {}", listener.url())?;
     out.flush()?;
-    let mut reporter = TerminalReporter::new(out, display, catalog).with_progress_output(io.err);
+    // No suite cases: what is judged is whatever the sender sends.
+    let files = report_files(reports, || {
+        Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &[])
+    });
+    let mut reporter = FanOut::default();
+    reporter.push(Box::new(
+        TerminalReporter::new(out, display, catalog).with_progress_output(io.err),
+    ));
+    if let Some(files) = files {
+        reporter.push(Box::new(files));
+    }
     let (tx, mut rx) = mpsc::channel(64);
     let mut server = tokio::spawn(listener.run(tx));
     // The tally is kept here too, so that an interrupted capture still

@@ -49,7 +49,9 @@ pub struct Started {
     pub protocol: Option<u32>,
 }
 
-/// The answer to `echo`: `ok` with `message`, or not `ok` with `error`.
+/// The answer to `echo`: `ok` with `message`, or not `ok` with `error`
+/// (and, when the implementation accepted the input but could not encode
+/// the reply, `stage: "encode"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EchoResponse {
     pub seq: u64,
@@ -58,6 +60,22 @@ pub struct EchoResponse {
     pub message: Option<InputSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Where an `ok: false` echo stopped; absent means [`Stage::Decode`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+}
+
+/// Where an echo that is not `ok` stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// The implementation rejected the input: a verdict on the input (the
+    /// default when `stage` is absent).
+    Decode,
+    /// The implementation accepted the input but could not encode the
+    /// reply: not a verdict, a failure of the implementation, recorded as
+    /// an error.
+    Encode,
 }
 
 /// Returns the protocol form of a message: the fixture form with every

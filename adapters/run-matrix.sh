@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The one command that reproduces reports/conformance/ from a clean checkout:
+#
+#   adapters/run-matrix.sh            # install the SDKs, run, write reports/conformance/
+#   adapters/run-matrix.sh --check    # the same into a temporary directory (CI):
+#                                     # fails on drift, leaves the committed files alone
+#   adapters/run-matrix.sh --debug    # debug builds of cespec and the Rust adapter
+#                                     # (same verdicts, minutes less to build; CI)
+#
+# 1. installs the three SDKs at their pinned versions: a Python virtual
+#    environment (pip install -r requirements.txt), npm ci from the lock
+#    file, and cargo build --release of the Rust adapter (--locked);
+# 2. builds cespec (release, or debug with --debug; CESPEC=path/to/cespec
+#    skips the build);
+# 3. runs the whole corpus against every target of adapters/targets.yaml
+#    in one run, with the interop matrix (--interop), each target judged
+#    against its expectations file with --strict-expectations: an unlisted
+#    failure fails the run, and so does a listed failure that now passes;
+# 4. writes report.json (slimmed, see adapters/tools/slim_report.py),
+#    report.html and report.md from that one run.
+#
+# Exits with cespec's code: 0 when every SDK behaved as its expectations
+# file says, 1 on drift, 5 when an adapter broke. Needs python3 (>= 3.10,
+# with venv), node >= 20 with npm, and a Rust toolchain. On a 2-core machine:
+# about 6 minutes for the cold release build of the Rust adapter, a minute
+# or two for cespec, under 30 seconds for the run itself.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+out="reports/conformance"
+profile=release
+for arg in "$@"; do
+    case "$arg" in
+        --check)
+            out="$(mktemp -d)"
+            trap 'rm -rf "$out"' EXIT
+            ;;
+        --debug) profile=debug ;;
+        *)
+            echo "usage: adapters/run-matrix.sh [--check] [--debug]" >&2
+            exit 2
+            ;;
+    esac
+done
+# adapters/rust-sdk/adapter (the command in targets.yaml) runs this build.
+export RUST_SDK_ADAPTER_PROFILE="$profile"
+
+echo "== installing the SDKs"
+adapters/python-sdk/install.sh
+adapters/js-sdk/install.sh
+if [ "$profile" = debug ]; then
+    adapters/rust-sdk/install.sh --debug
+else
+    adapters/rust-sdk/install.sh
+fi
+
+if [ -z "${CESPEC:-}" ]; then
+    echo "== building cespec ($profile)"
+    if [ "$profile" = debug ]; then
+        cargo build --locked --quiet
+    else
+        cargo build --release --locked --quiet
+    fi
+    CESPEC="${CARGO_TARGET_DIR:-$root/target}/$profile/cespec"
+fi
+
+echo "== running the matrix"
+mkdir -p "$out"
+full="$(mktemp)"
+log="$(mktemp)"
+set +e
+"$CESPEC" run --targets adapters/targets.yaml --interop --strict-expectations \
+    --quiet --color never --json "$full" >"$log" 2>&1
+code=$?
+set -e
+# The log lists every known failure (thousands of lines); show the summary
+# and whatever is not as expected.
+grep -E '^(interop:|test result)' "$log" || true
+grep -E '^test \[' "$log" | grep -v -E '\.\.\. (ok|info)$|\.\.\. skipped|\(known failure\)' | head -200 || true
+if [ "$code" -ne 0 ] && [ ! -s "$full" ]; then
+    tail -40 "$log" >&2
+fi
+rm -f "$log"
+
+# Only a finished run wrote a report; a usage or load error did not.
+if [ -s "$full" ]; then
+    python3 adapters/tools/slim_report.py "$full" "$out/report.json"
+    "$CESPEC" report "$out/report.json" --out "$out/report.html"
+    "$CESPEC" report "$out/report.json" --format markdown --out "$out/report.md"
+    echo "== wrote $out/report.json, report.html, report.md"
+fi
+rm -f "$full"
+if [ "$code" -ne 0 ]; then
+    echo "run-matrix: cespec exited with $code: an SDK no longer behaves as its expectations file says (see above)" >&2
+fi
+exit "$code"

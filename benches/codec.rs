@@ -1,0 +1,259 @@
+//! Codec throughput, side by side in one run: the reference codec (its own
+//! single-pass tokenizer, `codec::scan`), the official Rust SDK
+//! (`cloudevents-sdk` 0.9), and a fixed-schema serde_json struct with no
+//! validation (the raw-parser baseline).
+//!
+//! Inputs come from the embedded `bench` suite through the suite loader
+//! (`cespec::bench::inputs`), so what is timed is what the conformance
+//! harness proves. Benchmark ids are `group/library/class`, so `critcmp` and
+//! `benches/summarise.py` can put the libraries of one class side by side.
+//! Every group sets `Throughput::ElementsAndBytes` (events and input bytes).
+//!
+//! Run: `cargo bench --bench codec` (the full matrix, ~7 min on 2 cores),
+//! `cargo bench --bench codec -- --test` (each benchmark once, a smoke test).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use cespec::bench::inputs::{BATCH_SIZES, CLASSES, Input, Inputs};
+use cespec::codec::{self, Encoding, json};
+use cespec::event::Event;
+use cespec::wire::{HttpMessage, Message};
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
+use serde::{Deserialize, Serialize};
+
+/// The raw-parser baseline: the CloudEvents members as a fixed schema,
+/// owned Strings, `data` kept as its raw JSON text (`Box<RawValue>`, the
+/// cheapest faithful form), no validation at all. Unknown members (the
+/// extensions) are skipped, so it does less work than a codec on the
+/// `extensions-30` class.
+#[derive(Deserialize, Serialize)]
+struct PlainEvent {
+    specversion: String,
+    id: String,
+    source: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    datacontenttype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dataschema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<Box<serde_json::value::RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_base64: Option<String>,
+}
+
+fn throughput(events: usize, bytes: usize) -> Throughput {
+    Throughput::ElementsAndBytes {
+        elements: events as u64,
+        bytes: bytes as u64,
+    }
+}
+
+fn reference_event(bytes: &[u8]) -> Event {
+    match json::decode_event(bytes) {
+        Ok((event, _)) => event,
+        Err(v) => panic!("a bench input is rejected by the reference: {v:?}"),
+    }
+}
+
+fn sdk_event(bytes: &[u8]) -> cloudevents::Event {
+    serde_json::from_slice(bytes).expect("the SDK decodes every bench input")
+}
+
+/// Structured JSON: decode and encode of one event per class.
+fn json_single(c: &mut Criterion, inputs: &Inputs) {
+    let mut group = c.benchmark_group("json-decode");
+    for class in CLASSES {
+        let bytes = inputs.json(class).expect("a JSON input per class");
+        group.throughput(throughput(1, bytes.len()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| json::decode_event(black_box(bytes)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<cloudevents::Event>(black_box(bytes)))
+        });
+        group.bench_function(format!("serde-struct/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<PlainEvent>(black_box(bytes)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("json-encode");
+    for class in CLASSES {
+        let bytes = inputs.json(class).expect("a JSON input per class");
+        let ours = reference_event(bytes);
+        let sdk = sdk_event(bytes);
+        let plain: PlainEvent = serde_json::from_slice(bytes).expect("struct decodes");
+        group.throughput(throughput(1, bytes.len()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| json::encode_event(black_box(&ours)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            b.iter(|| serde_json::to_vec(black_box(&sdk)))
+        });
+        group.bench_function(format!("serde-struct/{class}"), |b| {
+            b.iter(|| serde_json::to_vec(black_box(&plain)))
+        });
+    }
+    group.finish();
+}
+
+/// JSON batches of 1, 10, 100 and 1000 events.
+fn json_batch(c: &mut Criterion, inputs: &Inputs) {
+    let mut group = c.benchmark_group("batch-decode");
+    for n in BATCH_SIZES {
+        let input = inputs.batch(n).expect("every batch size");
+        let bytes = input.body();
+        let class = format!("batch-{n}");
+        group.throughput(throughput(n, bytes.len()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| json::decode_batch(black_box(bytes)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<Vec<cloudevents::Event>>(black_box(bytes)))
+        });
+        group.bench_function(format!("serde-struct/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<Vec<PlainEvent>>(black_box(bytes)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("batch-encode");
+    for n in BATCH_SIZES {
+        let bytes = inputs.batch(n).expect("every batch size").body();
+        let ours = json::decode_batch(bytes).expect("the reference decodes").0;
+        let sdk: Vec<cloudevents::Event> = serde_json::from_slice(bytes).expect("SDK decodes");
+        let class = format!("batch-{n}");
+        group.throughput(throughput(n, bytes.len()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| json::encode_batch(black_box(&ours)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            b.iter(|| serde_json::to_vec(black_box(&sdk)))
+        });
+    }
+    group.finish();
+}
+
+fn header_map(message: &HttpMessage) -> http::HeaderMap {
+    let mut map = http::HeaderMap::with_capacity(message.headers.len());
+    for (name, value) in &message.headers {
+        map.append(
+            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            http::header::HeaderValue::from_bytes(value).expect("header value"),
+        );
+    }
+    map
+}
+
+/// HTTP binary mode, both sides on the same `http` crate types: decode
+/// from an `http::HeaderMap` and a body, encode into an `http::Response`.
+fn http_binary(c: &mut Criterion, inputs: &Inputs) {
+    let messages: Vec<(&str, &Input, &HttpMessage)> = CLASSES
+        .iter()
+        .map(|class| {
+            let input = inputs
+                .get(class, Encoding::HttpBinary)
+                .expect("an HTTP binary input per class");
+            match &input.message {
+                Message::Http(m) => (*class, input, m),
+                _ => unreachable!("an http-binary input is an HTTP message"),
+            }
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("http-binary-decode");
+    for (class, input, message) in &messages {
+        let map = header_map(message);
+        group.throughput(throughput(1, input.wire_size()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| codec::http::decode_header_map(black_box(&map), black_box(&message.body)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            // `to_event` takes the body by value: the copy is made outside the timing.
+            b.iter_batched(
+                || message.body.clone(),
+                |body| cloudevents::binding::http::to_event(black_box(&map), body),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("http-binary-encode");
+    for (class, input, message) in &messages {
+        let map = header_map(message);
+        let ours = codec::http::decode_header_map(&map, &message.body)
+            .expect("the reference decodes")
+            .events
+            .remove(0);
+        let sdk = cloudevents::binding::http::to_event(&map, message.body.clone())
+            .expect("the SDK decodes");
+        group.throughput(throughput(1, input.wire_size()));
+        group.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| codec::http::encode_binary_response(black_box(&ours)))
+        });
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            // `to_response` consumes the event: the clone is made outside the timing.
+            b.iter_batched(
+                || sdk.clone(),
+                cloudevents::binding::http::builder::adapter::to_response,
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// Kafka binary mode. The SDK's Kafka binding needs librdkafka (a C
+/// build), so the reference runs alone here.
+fn kafka_binary(c: &mut Criterion, inputs: &Inputs) {
+    let mut decode = c.benchmark_group("kafka-binary-decode");
+    let mut events = Vec::new();
+    for class in CLASSES {
+        let input = inputs
+            .get(class, Encoding::KafkaBinary)
+            .expect("a Kafka binary input per class");
+        let Message::Kafka(record) = &input.message else {
+            unreachable!("a kafka-binary input is a Kafka record")
+        };
+        decode.throughput(throughput(1, input.wire_size()));
+        decode.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| codec::kafka::decode(black_box(record)))
+        });
+        let event = codec::kafka::decode(record)
+            .expect("the reference decodes")
+            .events
+            .remove(0);
+        events.push((class, input.wire_size(), event));
+    }
+    decode.finish();
+    let mut encode: BenchmarkGroup<'_, WallTime> = c.benchmark_group("kafka-binary-encode");
+    for (class, size, event) in &events {
+        encode.throughput(throughput(1, *size));
+        encode.bench_function(format!("reference/{class}"), |b| {
+            b.iter(|| codec::kafka::encode_binary(black_box(event)))
+        });
+    }
+    encode.finish();
+}
+
+fn main() {
+    let inputs = Inputs::load().expect("the embedded bench suite loads");
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .nresamples(20_000)
+        .configure_from_args();
+    json_single(&mut c, &inputs);
+    json_batch(&mut c, &inputs);
+    http_binary(&mut c, &inputs);
+    kafka_binary(&mut c, &inputs);
+    c.final_summary();
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Turn criterion's results of `cargo bench --bench codec` into ratio tables (Markdown).
+
+Usage: python3 benches/summarise.py [CRITERION_DIR] [--json OUT.json]
+
+Reads every `<group>/<library>_<class>/new/{benchmark,estimates}.json` under CRITERION_DIR
+(default: target/criterion), and prints, per group, one row per class with the median time
+per iteration of each library and the ratios of the reference to each peer (peer time /
+reference time: above 1 means the reference is faster). The goals of the benchmark issue are
+checked at the end (met / missed). With --json it also writes the rows for `cespec report`
+style charts: {"results": [{name, target, events-per-second, conformant}]}.
+
+The medians are criterion's (bootstrapped) median of the per-iteration times; all figures
+come from one run of one binary, so ratios between libraries are side by side.
+"""
+
+import json
+import pathlib
+import sys
+
+LIBS = ["reference", "reference-simd", "cloudevents-sdk", "serde-struct"]
+CLASS_ORDER = [
+    "minimal",
+    "core",
+    "extensions-30",
+    "data-1kib",
+    "data-64kib",
+    "binary",
+    "batch-1",
+    "batch-10",
+    "batch-100",
+    "batch-1000",
+]
+GROUP_ORDER = [
+    "json-decode",
+    "json-encode",
+    "batch-decode",
+    "batch-encode",
+    "http-binary-decode",
+    "http-binary-encode",
+    "kafka-binary-decode",
+    "kafka-binary-encode",
+]
+
+
+def load(root: pathlib.Path):
+    """Returns {group: {class: {lib: (median_ns, elements, bytes)}}}."""
+    out = {}
+    for bench in root.glob("*/*/new/benchmark.json"):
+        meta = json.loads(bench.read_text())
+        est = json.loads((bench.parent / "estimates.json").read_text())
+        lib, _, cls = meta["function_id"].partition("/")
+        tp = meta.get("throughput") or {}
+        eb = tp.get("ElementsAndBytes") or {}
+        median = est["median"]["point_estimate"]
+        out.setdefault(meta["group_id"], {}).setdefault(cls, {})[lib] = (
+            median,
+            eb.get("elements", 1),
+            eb.get("bytes", 0),
+        )
+    return out
+
+
+def fmt_time(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def order(items, known):
+    return sorted(items, key=lambda x: (known.index(x) if x in known else len(known), x))
+
+
+def tables(data) -> str:
+    lines = []
+    for group in order(data, GROUP_ORDER):
+        classes = data[group]
+        libs = [l for l in LIBS if any(l in c for c in classes.values())]
+        libs += sorted({l for c in classes.values() for l in c} - set(libs))
+        peers = [l for l in libs if l != "reference"]
+        lines.append(f"### {group}\n")
+        head = ["class", "input bytes"] + [f"{l} (median)" for l in libs]
+        head += [f"{p} / reference" for p in peers]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * 2 + "--:|" * (len(libs) + len(peers)))
+        for cls in order(classes, CLASS_ORDER):
+            row = classes[cls]
+            size = next(iter(row.values()))[2]
+            cells = [cls, f"{size:,}"]
+            cells += [fmt_time(row[l][0]) if l in row else "–" for l in libs]
+            ref = row.get("reference")
+            for p in peers:
+                if ref and p in row:
+                    cells.append(f"**{row[p][0] / ref[0]:.2f}×**")
+                else:
+                    cells.append("–")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def ratio(data, group, cls, peer, ours="reference"):
+    try:
+        return data[group][cls][peer][0] / data[group][cls][ours][0]
+    except KeyError:
+        return None
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    if not values:
+        return None
+    product = 1.0
+    for v in values:
+        product *= v
+    return product ** (1 / len(values))
+
+
+def goals(data) -> str:
+    singles = ["minimal", "core", "extensions-30", "data-1kib", "data-64kib", "binary"]
+    rows = []
+
+    def add(goal, target, measured, detail):
+        if measured is None:
+            rows.append(f"| {goal} | ≥ {target}× | – | not measured |")
+            return
+        verdict = "met" if measured >= target else "**missed**"
+        rows.append(f"| {goal} | ≥ {target}× | {measured:.2f}× ({detail}) | {verdict} |")
+
+    for ours in ["reference", "reference-simd"]:
+        sdk = [ratio(data, "json-decode", c, "cloudevents-sdk", ours) for c in singles]
+        plain = [ratio(data, "json-decode", c, "serde-struct", ours) for c in singles]
+        if not any(sdk):
+            continue
+        worst = min((v, c) for v, c in zip(sdk, singles) if v)
+        add(
+            f"structured JSON decode, {ours} vs cloudevents-sdk",
+            3.0,
+            geomean(sdk),
+            f"geomean of 6 classes; lowest {worst[0]:.2f}× on {worst[1]}",
+        )
+        worst = min((v, c) for v, c in zip(plain, singles) if v)
+        add(
+            f"structured JSON decode, {ours} vs fixed-schema serde struct",
+            1.5,
+            geomean(plain),
+            f"geomean of 6 classes; lowest {worst[0]:.2f}× on {worst[1]}",
+        )
+    add(
+        "batch of 100 decode vs cloudevents-sdk",
+        4.0,
+        ratio(data, "batch-decode", "batch-100", "cloudevents-sdk"),
+        "batch-100",
+    )
+    for g in ["http-binary-decode", "http-binary-encode"]:
+        vals = [ratio(data, g, c, "cloudevents-sdk") for c in singles]
+        if any(vals):
+            worst = min((v, c) for v, c in zip(vals, singles) if v)
+            add(
+                f"{g} vs cloudevents-sdk",
+                2.0,
+                geomean(vals),
+                f"geomean of 6 classes; lowest {worst[0]:.2f}× on {worst[1]}",
+            )
+    head = "| goal | target | measured (peer time / reference time) | verdict |\n|---|--:|---|---|"
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+def chart_rows(data):
+    results = []
+    for group in order(data, GROUP_ORDER):
+        for cls, row in data[group].items():
+            for lib, (ns, elements, _) in row.items():
+                results.append(
+                    {
+                        "name": f"{group}/{cls}",
+                        "target": lib,
+                        "events-per-second": elements / (ns / 1e9),
+                        # The raw-parser baseline validates nothing: charted, never ranked.
+                        "conformant": lib != "serde-struct",
+                    }
+                )
+    return {"results": results}
+
+
+def main(argv):
+    args = [a for a in argv if not a.startswith("--")]
+    root = pathlib.Path(args[0]) if args else pathlib.Path("target/criterion")
+    data = load(root)
+    if not data:
+        sys.exit(f"no criterion results under {root}")
+    print(goals(data))
+    print(tables(data))
+    if "--json" in argv:
+        out = pathlib.Path(argv[argv.index("--json") + 1])
+        out.write_text(json.dumps(chart_rows(data), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

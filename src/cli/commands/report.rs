@@ -1,0 +1,60 @@
+//! `cespec report`: renders a saved report (or the merge of several) in
+//! another format, diffs it against a baseline, and writes badges. The
+//! plan has already read every input and created every output; this only
+//! writes.
+
+use std::io::{BufWriter, Write};
+
+use cespec::exit_codes;
+use cespec::report::{badge, compare};
+
+use super::Named;
+use crate::cli::Io;
+use crate::cli::plan::{DiffFormat, ReportAction, ReportCommand};
+
+/// Writes what the command asks for; returns 1 when a baseline diff finds
+/// a regression, 0 otherwise.
+pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
+    let ReportCommand {
+        report,
+        action,
+        out,
+        badges,
+    } = cmd;
+    let mut sink: Box<dyn Write> = match out {
+        Some((path, file)) => Box::new(Named {
+            path,
+            inner: BufWriter::new(file),
+        }),
+        None => io.out,
+    };
+    let mut code = exit_codes::SUCCESS;
+    match action {
+        ReportAction::Render(format) => format.render(&report, &mut sink)?,
+        ReportAction::Diff { baseline, format } => {
+            let diff = compare::diff(&baseline, &report);
+            match format {
+                DiffFormat::Text => compare::write_text(&diff, &mut sink)?,
+                DiffFormat::Markdown => compare::write_markdown(&diff, &mut sink)?,
+                DiffFormat::Json => {
+                    serde_json::to_writer_pretty(&mut sink, &diff)?;
+                    sink.write_all(b"\n")?;
+                }
+            }
+            code = diff.exit_code();
+        }
+        ReportAction::Nothing => {}
+    }
+    sink.flush()?;
+    if let Some(dir) = badges {
+        let written = badge::write_badges(&report, &dir).map_err(|e| {
+            anyhow::Error::from(e).context(format!("writing badges into {}", dir.display()))
+        })?;
+        // The file names come from target names; say where they went.
+        let mut err = io.err;
+        for path in written {
+            writeln!(err, "wrote {}", path.display())?;
+        }
+    }
+    Ok(code)
+}
