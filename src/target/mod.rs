@@ -167,15 +167,69 @@ impl<I: Implementation> Target for InProcess<I> {
     }
 
     fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
-        let result = match self.0.decode(input) {
-            Err(reason) => Echo::Rejected { reason },
-            Ok(events) => match self.0.encode(&events, reply) {
-                Ok(message) => Echo::Accepted(message),
-                Err(reason) => Echo::Broken {
-                    reason: format!("decoded, but could not encode in {reply}: {reason}"),
+        // A panic in the implementation is the target crashing, not the
+        // harness: it becomes a broken exchange with the panic's message,
+        // as a child process's crash does (a failure on a hostile case).
+        let echoed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match self.0.decode(input) {
+                Err(reason) => Echo::Rejected { reason },
+                Ok(events) => match self.0.encode(&events, reply) {
+                    Ok(message) => Echo::Accepted(message),
+                    Err(reason) => Echo::Broken {
+                        reason: format!("decoded, but could not encode in {reply}: {reason}"),
+                    },
                 },
-            },
-        };
+            }
+        }));
+        let result = echoed.unwrap_or_else(|payload| Echo::Broken {
+            reason: format!("the implementation panicked: {}", panic_text(&*payload)),
+        });
         Box::pin(async move { result })
+    }
+}
+
+/// Returns the message of a panic payload (`&str` or `String`), if any.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Panics on every decode.
+    struct Panicky;
+
+    impl Implementation for Panicky {
+        type Event = ();
+        fn info(&self) -> ImplementationInfo {
+            ImplementationInfo::default()
+        }
+        fn capabilities(&self) -> Capabilities {
+            ["http-binary".to_owned()].into()
+        }
+        fn decode(&self, _: &Message) -> Result<Vec<()>, String> {
+            panic!("size overflows MAX_SIZE")
+        }
+        fn encode(&self, _: &[()], _: Encoding) -> Result<Message, String> {
+            Err("unreachable".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_implementation_is_a_broken_exchange() {
+        let target = InProcess(Panicky);
+        let input = Message::Http(crate::wire::HttpMessage::post(Vec::new(), Vec::new()));
+        assert_eq!(
+            target.echo(&input, Encoding::HttpBinary).await,
+            Echo::Broken {
+                reason: "the implementation panicked: size overflows MAX_SIZE".into()
+            }
+        );
+        assert!(target.capabilities().contains(RAW_HTTP));
     }
 }
