@@ -625,12 +625,14 @@ impl<'a> EventBuilder<'a> {
 }
 
 fn has_scheme(text: &str) -> bool {
-    match text.split_once(':') {
-        Some((scheme, _)) => {
-            let b = scheme.as_bytes();
-            !b.is_empty()
-                && b[0].is_ascii_alphabetic()
-                && b.iter()
+    let b = text.as_bytes();
+    match b.iter().position(|&c| c == b':') {
+        Some(end) => {
+            let scheme = &b[..end];
+            !scheme.is_empty()
+                && scheme[0].is_ascii_alphabetic()
+                && scheme
+                    .iter()
                     .all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(c))
         }
         None => false,
@@ -640,13 +642,17 @@ fn has_scheme(text: &str) -> bool {
 /// A loose reverse-DNS check: at least two dot-separated labels, the first
 /// alphanumeric (CORE-TYPE-2 is a SHOULD, so this only warns).
 fn looks_reverse_dns(text: &str) -> bool {
-    let mut labels = text.split('.');
-    let first = labels.next().unwrap_or("");
+    let b = text.as_bytes();
+    let Some(dot) = b.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    let (first, rest) = (&b[..dot], &b[dot + 1..]);
+    let second = rest.split(|&c| c == b'.').next().unwrap_or_default();
     !first.is_empty()
         && first
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && labels.next().is_some_and(|l| !l.is_empty())
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && !second.is_empty()
 }
 
 #[cfg(test)]

@@ -587,6 +587,12 @@ fn decode_data(
 pub fn write_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
+    // Most strings need no escape: copy them whole.
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: Option<&[u8]> = match b {
@@ -609,6 +615,36 @@ pub fn write_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Writes an Integer's decimal text without allocating.
+fn write_integer(out: &mut Vec<u8>, n: i32) {
+    let mut digits = [0u8; 11];
+    let mut i = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Writes `bytes` as a base64 JSON string, encoding straight into `out`
+/// (base64 text never needs escaping).
+fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    let start = out.len();
+    out.resize(start + bytes.len().div_ceil(3) * 4, 0);
+    let written = BASE64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
+    out.push(b'"');
+}
+
 /// Appends one event in the JSON format.
 pub fn write_event(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b"{\"specversion\":");
@@ -621,7 +657,7 @@ pub fn write_event(out: &mut Vec<u8>, event: &Event) {
         match value {
             V::Boolean(true) => out.extend_from_slice(b"true"),
             V::Boolean(false) => out.extend_from_slice(b"false"),
-            V::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            V::Integer(n) => write_integer(out, *n),
             other => write_string(out, &other.canonical()),
         }
     }
@@ -642,11 +678,11 @@ pub fn write_event(out: &mut Vec<u8>, event: &Event) {
                 out.extend_from_slice(b",\"datacontentencoding\":\"base64\"");
             }
             out.extend_from_slice(b",\"data\":");
-            write_string(out, &BASE64.encode(bytes));
+            write_base64(out, bytes);
         }
         Data::Bytes(bytes) => {
             out.extend_from_slice(b",\"data_base64\":");
-            write_string(out, &BASE64.encode(bytes));
+            write_base64(out, bytes);
         }
     }
     out.push(b'}');
@@ -814,6 +850,17 @@ mod tests {
         let mut out = Vec::new();
         write_string(&mut out, "a\"b\\c\u{1}\n€");
         assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\u0001\n€""#);
+        for n in [0, 7, -7, 42, i32::MIN, i32::MAX] {
+            let mut out = Vec::new();
+            write_integer(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
+        for len in 0..8 {
+            let bytes: Vec<u8> = (0..len).map(|i| i * 37).collect();
+            let mut out = Vec::new();
+            write_base64(&mut out, &bytes);
+            assert_eq!(out, format!("\"{}\"", BASE64.encode(&bytes)).into_bytes());
+        }
     }
 }
 

@@ -98,11 +98,16 @@ fn hex(b: u8) -> Option<u8> {
 pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     // Tabs are allowed around and inside field values by HTTP; the binding
     // still requires printable ASCII for the value itself.
-    if let Some(&b) = raw.iter().find(|b| !(0x20..0x7f).contains(*b)) {
-        return Err(DecodeError::RawByte(b));
+    let mut percent = false;
+    for &b in raw {
+        if !(0x20..0x7f).contains(&b) {
+            return Err(DecodeError::RawByte(b));
+        }
+        percent |= b == b'%';
     }
     let unquoted = unquote(raw)?;
-    if !unquoted.contains(&b'%') {
+    // Unquoting only removes bytes, so a value without '%' keeps none.
+    if !percent || !unquoted.contains(&b'%') {
         return match unquoted {
             // Printable ASCII is UTF-8.
             Cow::Borrowed(b) => Ok(Cow::Borrowed(

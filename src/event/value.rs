@@ -186,8 +186,110 @@ pub fn check_string(text: &str) -> Result<(), &'static str> {
     }
 }
 
+/// Character classes of RFC 3986 for [`certainly_valid_uri`].
+const REG_NAME: u8 = 1; // unreserved / sub-delims
+const PCHAR: u8 = 2; // reg-name characters, ':' and '@'
+const SCHEME: u8 = 4; // ALPHA / DIGIT / '+' / '-' / '.'
+
+const URI_CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let unreserved = alnum || matches!(c, b'-' | b'.' | b'_' | b'~');
+        let sub_delim = matches!(
+            c,
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+        );
+        if unreserved || sub_delim {
+            table[b] |= REG_NAME | PCHAR;
+        }
+        if c == b':' || c == b'@' {
+            table[b] |= PCHAR;
+        }
+        if alnum || matches!(c, b'+' | b'-' | b'.') {
+            table[b] |= SCHEME;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Returns true when `text` is certainly a valid URI-reference (with
+/// `absolute`: an absolute URI without fragment) by a quick check of a
+/// common subset of RFC 3986: `scheme://reg-name[:port]` followed by a path,
+/// or a path starting with one `/`, then an optional query and fragment,
+/// with no percent-encoding, userinfo or IP literal. `false` means "ask the
+/// full parser", never "invalid".
+fn certainly_valid_uri(text: &str, absolute: bool) -> bool {
+    let b = text.as_bytes();
+    let class = |i: usize, c: u8| {
+        b.get(i)
+            .is_some_and(|&x| URI_CLASSES[usize::from(x)] & c != 0)
+    };
+    let mut i = 0;
+    if b.first() == Some(&b'/') {
+        if absolute || b.get(1) == Some(&b'/') {
+            return false;
+        }
+    } else {
+        if !b.first().is_some_and(u8::is_ascii_alphabetic) {
+            return false;
+        }
+        i = 1;
+        while class(i, SCHEME) {
+            i += 1;
+        }
+        if b.get(i..i + 3) != Some(b"://") {
+            return false;
+        }
+        i += 3;
+        while class(i, REG_NAME) {
+            i += 1;
+        }
+        if b.get(i) == Some(&b':') {
+            let start = i + 1;
+            i = start;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            let port = &text[start..i];
+            if port.is_empty() || port.len() > 5 || port.parse::<u32>().map_or(true, |p| p > 65535)
+            {
+                return false;
+            }
+        }
+        if !matches!(b.get(i), None | Some(b'/' | b'?' | b'#')) {
+            return false;
+        }
+    }
+    while class(i, PCHAR) || b.get(i) == Some(&b'/') {
+        i += 1;
+    }
+    let tail = |i: &mut usize| {
+        *i += 1;
+        while class(*i, PCHAR) || matches!(b.get(*i), Some(b'/' | b'?')) {
+            *i += 1;
+        }
+    };
+    if b.get(i) == Some(&b'?') {
+        tail(&mut i);
+    }
+    if b.get(i) == Some(&b'#') {
+        if absolute {
+            return false;
+        }
+        tail(&mut i);
+    }
+    i == b.len()
+}
+
 /// Checks an RFC 3986 URI-reference (CORE-TS-11). Emptiness is checked by the caller.
 pub fn check_uri_reference(text: &str) -> Result<(), &'static str> {
+    if certainly_valid_uri(text, false) {
+        return Ok(());
+    }
     fluent_uri::UriRef::parse(text)
         .map(|_| ())
         .map_err(|_| "not an RFC 3986 URI-reference")
@@ -195,6 +297,9 @@ pub fn check_uri_reference(text: &str) -> Result<(), &'static str> {
 
 /// Checks an RFC 3986 §4.3 absolute URI: a scheme, and no fragment (CORE-TS-10).
 pub fn check_uri(text: &str) -> Result<(), &'static str> {
+    if certainly_valid_uri(text, true) {
+        return Ok(());
+    }
     let uri = fluent_uri::Uri::parse(text)
         .map_err(|_| "not an absolute RFC 3986 URI (a scheme is required)")?;
     if uri.fragment().is_some() {
@@ -366,6 +471,65 @@ mod tests {
         assert!(check_uri("/s.json").is_err());
         assert!(check_uri("#").is_err());
         assert!(check_uri("https://x/s.json#/a").is_err());
+    }
+
+    #[test]
+    fn the_quick_uri_check_never_accepts_what_the_parser_refuses() {
+        const ALPHABET: &[u8] = b"aZ09:/?#@[]%.-_~!$&'()*+,;= \\\"\x7fE";
+        const PREFIXES: [&str; 7] = [
+            "",
+            "/",
+            "http://",
+            "https://example.com",
+            "//",
+            "a:",
+            "urn:",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut quick, mut total) = (0, 0);
+        for _ in 0..60_000 {
+            let mut text = PREFIXES[(next() % 7) as usize].to_owned();
+            for _ in 0..next() % 14 {
+                text.push(char::from(
+                    ALPHABET[(next() % ALPHABET.len() as u64) as usize],
+                ));
+            }
+            total += 1;
+            if certainly_valid_uri(&text, false) {
+                quick += 1;
+                assert!(fluent_uri::UriRef::parse(text.as_str()).is_ok(), "{text:?}");
+            }
+            if certainly_valid_uri(&text, true) {
+                let uri = fluent_uri::Uri::parse(text.as_str());
+                assert!(uri.is_ok_and(|u| u.fragment().is_none()), "{text:?}");
+            }
+        }
+        // The quick path must actually take a fair share of the inputs.
+        assert!(quick * 20 > total, "{quick} of {total}");
+        for yes in [
+            "https://example.com/cespec/bench",
+            "/s",
+            "http://h:8080/p?q=1#f",
+            "urn://x",
+        ] {
+            assert!(certainly_valid_uri(yes, false), "{yes}");
+        }
+        for fallback in [
+            "http://h:80a",
+            "http://a@b@c",
+            "//x",
+            "1-555",
+            "/%41",
+            "http://[::1]/",
+        ] {
+            assert!(!certainly_valid_uri(fallback, false), "{fallback}");
+        }
     }
 
     #[test]
