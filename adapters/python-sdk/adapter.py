@@ -43,6 +43,8 @@ CAPABILITIES = [
 ]
 
 MEDIA_CE_BATCH = "application/cloudevents-batch+json"
+# The largest chunk the adapter's own chunked reader buffers (64 MiB).
+MAX_CHUNK = 64 * 1024 * 1024
 
 # stdio exit statuses when an echo cannot be answered at all.
 EXIT_PROTOCOL = 2  # the request could not be read
@@ -221,6 +223,11 @@ class EchoHandler(BaseHTTPRequestHandler):
             while True:
                 size_line = self.rfile.readline(65537)
                 size = int(size_line.split(b";")[0].strip(), 16)
+                # The Python SDK has no HTTP server: this reader is the
+                # adapter's, so it refuses what it cannot hold (a 400, not
+                # a MemoryError answered as 500 and blamed on the SDK).
+                if size < 0 or size > MAX_CHUNK:
+                    raise ValueError(f"chunk size {size} is over {MAX_CHUNK} bytes")
                 if size == 0:
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass

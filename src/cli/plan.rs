@@ -369,7 +369,8 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
         let loaded = match known {
             Known::Path(path) => Expectations::load(&path).map_err(load_error)?,
             Known::Loaded(loaded) => loaded,
-        };
+        }
+        .for_target(&name);
         plan = plan.with_known_failures(&name, Arc::new(ExpectationsFile { loaded }));
     }
     Ok(RunCommand {

@@ -13,7 +13,15 @@
 //!     reason: structured replies drop extensions
 //!   - case: "json-batch/*"                          # `*` matches any run of characters
 //!     reason: no batch support
+//!   - case: hostile-size/extensions-100000          # only on the targets named
+//!     reason: the stdio adapter panics; the HTTP server refuses the headers first
+//!     targets: [sdk-stdio]
 //! ```
+//!
+//! `targets:` is for a file shared by several targets of one
+//! implementation (its stdio adapter and its HTTP server) when a case fails
+//! on one front end and passes on another: without it the passing target
+//! would report the entry as ready to be removed.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +38,8 @@ pub struct Entry {
     pub case: String,
     pub reason: String,
     pub link: Option<String>,
+    /// The targets the entry applies to; `None` for every target.
+    pub targets: Option<Vec<String>>,
     /// The line the entry starts on.
     pub line: usize,
 }
@@ -66,6 +76,8 @@ struct EntryShape {
     reason: String,
     #[serde(default)]
     link: Option<String>,
+    #[serde(default)]
+    targets: Option<Vec<String>>,
 }
 
 impl Expectations {
@@ -91,7 +103,12 @@ impl Expectations {
         let mut entries: Vec<Entry> = Vec::with_capacity(file.known_failures.len());
         for spanned in file.known_failures {
             let line = usize::try_from(spanned.referenced.line()).unwrap_or(0);
-            let EntryShape { case, reason, link } = spanned.value;
+            let EntryShape {
+                case,
+                reason,
+                link,
+                targets,
+            } = spanned.value;
             let case = case.trim().to_owned();
             if case.is_empty() || !case.contains('/') && !case.contains('*') {
                 return Err(invalid(
@@ -102,7 +119,19 @@ impl Expectations {
             if reason.trim().is_empty() {
                 return Err(invalid(line, format!("{case}: give a reason")));
             }
-            if let Some(earlier) = entries.iter().find(|e| e.case == case) {
+            if targets.as_ref().is_some_and(|t| t.is_empty()) {
+                return Err(invalid(
+                    line,
+                    format!(
+                        "{case}: `targets: []` matches no target; leave it out to match every one"
+                    ),
+                ));
+            }
+            let overlaps = |earlier: &Entry| match (&earlier.targets, &targets) {
+                (Some(a), Some(b)) => a.iter().any(|t| b.contains(t)),
+                _ => true,
+            };
+            if let Some(earlier) = entries.iter().find(|e| e.case == case && overlaps(e)) {
                 return Err(invalid(
                     line,
                     format!("{case} is already listed on line {}", earlier.line),
@@ -112,6 +141,7 @@ impl Expectations {
                 case,
                 reason: reason.trim().to_owned(),
                 link,
+                targets,
                 line,
             });
         }
@@ -119,6 +149,17 @@ impl Expectations {
             path: path.to_owned(),
             entries,
         })
+    }
+
+    /// Returns the entries that apply to the target named `name`: those
+    /// without a `targets:` list and those whose list names it.
+    pub fn for_target(mut self, name: &str) -> Self {
+        self.entries.retain(|e| {
+            e.targets
+                .as_ref()
+                .is_none_or(|targets| targets.iter().any(|t| t == name))
+        });
+        self
     }
 
     /// Returns the file the entries came from.
@@ -213,6 +254,53 @@ known-failures:
             (k.link.as_deref(), k.now_passes),
             (Some("https://example.com/1"), true)
         );
+    }
+
+    #[test]
+    fn entries_with_targets_apply_only_to_those_targets() {
+        let text = "\
+known-failures:
+  - case: hostile/many
+    reason: the stdio adapter panics
+    targets: [sdk]
+  - case: hostile/many
+    reason: the server answers 500
+    targets: [sdk-http]
+  - case: core/x
+    reason: everywhere
+";
+        let x = Expectations::parse(text, Path::new("x.yaml")).unwrap();
+        let stdio = x.clone().for_target("sdk");
+        let http = x.clone().for_target("sdk-http");
+        let other = x.for_target("elsewhere");
+        let reason = |x: &Expectations, id: &str| x.matching(id).map(|e| e.reason.clone());
+        assert_eq!(
+            reason(&stdio, "hostile/many").as_deref(),
+            Some("the stdio adapter panics")
+        );
+        assert_eq!(
+            reason(&http, "hostile/many").as_deref(),
+            Some("the server answers 500")
+        );
+        assert_eq!(reason(&other, "hostile/many"), None);
+        assert_eq!(reason(&other, "core/x").as_deref(), Some("everywhere"));
+    }
+
+    #[test]
+    fn overlapping_or_empty_target_lists_are_refused() {
+        let twice = "known-failures:\n  - case: a/b\n    reason: r\n    targets: [t, u]\n  - case: a/b\n    reason: r\n    targets: [u]\n";
+        let err = Expectations::parse(twice, Path::new("x.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 5") && err.contains("already listed on line 2"),
+            "{err}"
+        );
+        let empty = "known-failures:\n  - case: a/b\n    reason: r\n    targets: []\n";
+        let err = Expectations::parse(empty, Path::new("x.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("matches no target"), "{err}");
     }
 
     #[test]

@@ -177,7 +177,17 @@ fn single(events: &[Event], encoding: Encoding) -> Result<&Event, EncodeError> {
 /// refuses cannot reach the SDK at all, so it is a rejection, with the
 /// reason.
 pub fn header_map(headers: &[Header]) -> Result<HeaderMap, String> {
-    let mut map = HeaderMap::with_capacity(headers.len());
+    // `HeaderMap` holds at most 32,768 entries and its plain `with_capacity`
+    // and `append` panic beyond that; an HTTP server on the http crate
+    // (hyper) refuses such a request with 431, so the adapter refuses it
+    // too instead of dying.
+    let too_many = |e: http::header::MaxSizeReached| {
+        format!(
+            "{} headers: the http crate cannot hold them ({e}), so the SDK cannot be given them",
+            headers.len()
+        )
+    };
+    let mut map = HeaderMap::try_with_capacity(headers.len()).map_err(too_many)?;
     for (name, value) in headers {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
             format!("the http crate refuses the header name {name:?} ({e}), so the SDK cannot be given it")
@@ -187,7 +197,7 @@ pub fn header_map(headers: &[Header]) -> Result<HeaderMap, String> {
                 "the http crate refuses the value of header {name:?} ({e}), so the SDK cannot be given it"
             )
         })?;
-        map.append(n, v);
+        map.try_append(n, v).map_err(too_many)?;
     }
     Ok(map)
 }
