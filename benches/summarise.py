@@ -18,7 +18,7 @@ import json
 import pathlib
 import sys
 
-LIBS = ["reference", "reference-simd", "cloudevents-sdk", "serde-struct"]
+LIBS = ["reference", "reference-borrowed", "reference-simd", "cloudevents-sdk", "serde-struct"]
 CLASS_ORDER = [
     "minimal",
     "core",

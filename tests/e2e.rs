@@ -772,3 +772,99 @@ fn run_with_no_arguments_says_what_it_runs_against_and_passes() {
         "{last}"
     );
 }
+
+/// The CI smoke pass of `cespec bench` (issue #7): codec mode on the
+/// reference, load mode against a real `cespec serve` in both loops, and a
+/// regression against a baseline ending in exit 6. Each run is bounded by
+/// a request count and a duration of well under a second.
+#[test]
+fn bench_measures_codec_and_load_and_flags_a_regression() {
+    let out = dir("bench");
+    let codec_json = out.join("codec.json");
+    let ran = run(&[
+        "bench",
+        "--input",
+        "minimal",
+        "--input",
+        "core",
+        "--encoding",
+        "json,http-binary",
+        "-d",
+        "200ms",
+        "--color",
+        "never",
+        "--json",
+        path(&codec_json),
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&codec_json).unwrap()).unwrap();
+    assert_eq!(report["mode"], "codec");
+    let rows = report["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "2 inputs x 2 encodings: {rows:?}");
+    for row in rows {
+        assert_eq!(row["conformant"], true, "{row}");
+        assert_eq!(row["errors"], 0, "{row}");
+        assert!(row["events-per-second"].as_f64().unwrap() > 0.0, "{row}");
+        assert!(row["latency"]["p99"].as_f64().unwrap() > 0.0, "{row}");
+    }
+
+    let (_server, port) = serve();
+    let url = format!("http://127.0.0.1:{port}/");
+    for (name, extra) in [("closed", &[][..]), ("open", &["--rate", "2000"][..])] {
+        let json = out.join(format!("{name}.json"));
+        let mut args = vec![
+            "bench", "--target", &url, "-c", "4", "-n", "400", "-d", "2s", "--color", "never",
+            "--json",
+        ];
+        args.push(path(&json));
+        args.extend_from_slice(extra);
+        let ran = run(&args);
+        assert_eq!(ran.code(), 0, "{name}: {}", ran.both());
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let row = &report["results"][0];
+        assert_eq!(report["mode"], "load", "{name}: {report}");
+        assert_eq!(row["conformant"], true, "{name}: {row}");
+        assert_eq!(row["errors"], 0, "{name}: {row}");
+        let requests = row["requests"].as_u64().unwrap();
+        assert!((1..=400).contains(&requests), "{name}: {row}");
+        assert_eq!(
+            row["validated"], requests,
+            "{name}: every reply judged: {row}"
+        );
+    }
+
+    // A baseline ten times faster than anything measured here: every row
+    // regressed beyond the threshold.
+    let mut baseline = report;
+    for row in baseline["results"].as_array_mut().unwrap() {
+        let eps = row["events-per-second"].as_f64().unwrap();
+        row["events-per-second"] = serde_json::json!(eps * 10.0);
+    }
+    let baseline_path = out.join("baseline.json");
+    std::fs::write(&baseline_path, baseline.to_string()).unwrap();
+    let ran = run(&[
+        "bench",
+        "--input",
+        "minimal",
+        "--input",
+        "core",
+        "--encoding",
+        "json,http-binary",
+        "-d",
+        "200ms",
+        "--color",
+        "never",
+        "--baseline",
+        path(&baseline_path),
+        "--threshold",
+        "50",
+    ]);
+    assert_eq!(ran.code(), 6, "{}", ran.both());
+    assert!(
+        ran.stdout.contains("regress") || ran.stderr.contains("regress"),
+        "{}",
+        ran.both()
+    );
+}

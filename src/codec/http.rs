@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::{Decoded, Encoding, Mode, json, percent};
-use crate::event::{Data, Event, is_json_content_type};
+use crate::event::{AttributeValue, Data, Event, is_json_content_type};
 use crate::rules::Violation;
 use crate::wire::{HttpMessage, MEDIA_JSON, MEDIA_JSON_BATCH};
 
@@ -40,7 +40,18 @@ pub(crate) fn essence(ct: &[u8]) -> String {
 pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
     decode_parts(
         || msg.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
-        &msg.body,
+        Body::Borrowed(&msg.body),
+    )
+}
+
+/// Decodes like [`decode`], taking the message by value: a binary-mode body
+/// becomes the event's data without being copied. For a caller that is done
+/// with the message, as an echo server is.
+pub fn decode_owned(msg: HttpMessage) -> Result<Decoded, Vec<Violation>> {
+    let HttpMessage { headers, body, .. } = msg;
+    decode_parts(
+        || headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
+        Body::Owned(body),
     )
 }
 
@@ -52,13 +63,49 @@ pub fn decode_header_map(
 ) -> Result<Decoded, Vec<Violation>> {
     decode_parts(
         || headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
-        body,
+        Body::Borrowed(body),
     )
+}
+
+/// Decodes like [`decode_header_map`], taking the body by value, as
+/// `cloudevents-sdk`'s `to_event` does: a binary-mode body becomes the
+/// event's data without being copied.
+pub fn decode_header_map_owned(
+    headers: &hyper::HeaderMap,
+    body: Vec<u8>,
+) -> Result<Decoded, Vec<Violation>> {
+    decode_parts(
+        || headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        Body::Owned(body),
+    )
+}
+
+/// A message body, borrowed or owned: an owned one moves into the event's
+/// data, a borrowed one is copied there.
+pub(crate) enum Body<'b> {
+    Borrowed(&'b [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Body<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(b) => b,
+            Self::Owned(v) => v,
+        }
+    }
+
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Self::Borrowed(b) => b.to_vec(),
+            Self::Owned(v) => v,
+        }
+    }
 }
 
 /// Decodes headers (name and raw value, in order, repeats kept; `headers`
 /// iterates them afresh on each call) and a body.
-fn decode_parts<'h, I>(headers: impl Fn() -> I, body: &[u8]) -> Result<Decoded, Vec<Violation>>
+fn decode_parts<'h, I>(headers: impl Fn() -> I, body: Body<'_>) -> Result<Decoded, Vec<Violation>>
 where
     I: Iterator<Item = (&'h str, &'h [u8])>,
 {
@@ -73,7 +120,7 @@ where
             if essence(ct) != MEDIA_JSON_BATCH {
                 return Err(vec![unsupported_format(ct, "HTTP-BAT-1")]);
             }
-            let (events, warnings) = json::decode_batch(body)?;
+            let (events, warnings) = json::decode_batch(body.as_slice())?;
             Ok(Decoded {
                 events,
                 encoding: Encoding::HttpBatch,
@@ -85,7 +132,7 @@ where
             if essence(ct) != MEDIA_JSON {
                 return Err(vec![unsupported_format(ct, "HTTP-MODE-4")]);
             }
-            let (event, warnings) = json::decode_event(body)?;
+            let (event, warnings) = json::decode_event(body.as_slice())?;
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::HttpStructured,
@@ -117,7 +164,7 @@ fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
 
 fn decode_binary<'h>(
     headers: impl Iterator<Item = (&'h str, &'h [u8])>,
-    body: &[u8],
+    body: Body<'_>,
     ct: Option<&'h [u8]>,
     repeated_ct: bool,
 ) -> Built {
@@ -205,23 +252,24 @@ fn decode_binary<'h>(
 
 /// Returns the data a binary-mode body carries: none when empty (our
 /// choice), a JSON value when the content type declares JSON and the body
-/// parses, text for `text/*` UTF-8 bodies, and bytes otherwise.
-pub(crate) fn body_data(body: &[u8], content_type: Option<&str>) -> Data {
-    if body.is_empty() {
+/// parses, text for `text/*` UTF-8 bodies, and bytes otherwise. An owned
+/// body moves into the data; a borrowed one is copied once.
+pub(crate) fn body_data(body: Body<'_>, content_type: Option<&str>) -> Data {
+    if body.as_slice().is_empty() {
         return Data::None;
     }
-    match content_type {
-        Some(ct) if is_json_content_type(ct) => match std::str::from_utf8(body) {
-            Ok(text) if super::scan::is_json(text) => Data::Json(text.to_owned()),
-            _ => Data::Bytes(body.to_vec()),
-        },
-        Some(ct) if ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/") => {
-            match std::str::from_utf8(body) {
-                Ok(text) => Data::Text(text.to_owned()),
-                Err(_) => Data::Bytes(body.to_vec()),
-            }
-        }
-        _ => Data::Bytes(body.to_vec()),
+    let json = content_type.is_some_and(is_json_content_type);
+    let text = !json
+        && content_type
+            .is_some_and(|ct| ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/"));
+    if !json && !text {
+        return Data::Bytes(body.into_vec());
+    }
+    match String::from_utf8(body.into_vec()) {
+        Ok(s) if text => Data::Text(s),
+        Ok(s) if super::scan::is_json(&s) => Data::Json(s),
+        Ok(s) => Data::Bytes(s.into_bytes()),
+        Err(e) => Data::Bytes(e.into_bytes()),
     }
 }
 
@@ -248,6 +296,19 @@ pub(crate) fn is_binary_header_attribute(event: &Event, name: &str) -> bool {
 
 /// Encodes one event in binary mode.
 pub fn encode_binary(event: &Event) -> HttpMessage {
+    HttpMessage::post(binary_headers(event), event.data().body_bytes().to_vec())
+}
+
+/// Encodes like [`encode_binary`], taking the event by value: its data
+/// moves into the body without being copied.
+pub fn into_binary(mut event: Event) -> HttpMessage {
+    let headers = binary_headers(&event);
+    HttpMessage::post(headers, event.take_data().into_body())
+}
+
+/// Returns the headers of `event` in binary mode: `ce-` attributes,
+/// percent-encoded, and the `Content-Type`.
+fn binary_headers(event: &Event) -> Vec<(String, Vec<u8>)> {
     let mut headers = Vec::with_capacity(event.attribute_count() + 2);
     headers.push((
         "ce-specversion".to_owned(),
@@ -265,16 +326,87 @@ pub fn encode_binary(event: &Event) -> HttpMessage {
     if let Some(ct) = binary_content_type(event) {
         headers.push(("content-type".to_owned(), ct.as_bytes().to_vec()));
     }
-    HttpMessage::post(headers, event.data().body_bytes().to_vec())
+    headers
 }
 
 /// Encodes one event in binary mode as an `http` crate response (status
 /// 200): the headers and body of [`encode_binary`], built straight into the
 /// types a hyper server sends, without an intermediate [`HttpMessage`].
 pub fn encode_binary_response(event: &Event) -> hyper::Response<bytes::Bytes> {
+    response_with_body(
+        event,
+        bytes::Bytes::copy_from_slice(event.data().body_bytes()),
+    )
+}
+
+/// Encodes like [`encode_binary_response`], taking the event by value, as
+/// `cloudevents-sdk`'s `to_response` does: its data moves into the body, and
+/// a string value that needs no percent-encoding into its header value,
+/// without being copied.
+pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
+    use hyper::header::{CONTENT_TYPE, HeaderValue};
+    let content_type = binary_content_type(&event).and_then(|ct| HeaderValue::from_str(&ct).ok());
+    let v0_3 = event.specversion() == crate::event::SpecVersion::V0_3;
+    let mut headers = hyper::HeaderMap::with_capacity(event.attribute_count() + 2);
+    headers.insert(
+        hyper::header::HeaderName::from_static("ce-specversion"),
+        HeaderValue::from_static(event.specversion().as_str()),
+    );
+    let mut name_buf = Vec::with_capacity(32);
+    let data = event.into_each_attribute(|name, value| {
+        if name == "datacontenttype" || v0_3 && name == "datacontentencoding" {
+            return;
+        }
+        let Some(header) = ce_header_name(name, &mut name_buf) else {
+            return;
+        };
+        let text = match value {
+            AttributeValue::String(s) | AttributeValue::Uri(s) | AttributeValue::UriRef(s) => {
+                let escaped = match percent::encode(&s) {
+                    Cow::Owned(escaped) => Some(escaped),
+                    Cow::Borrowed(_) => None,
+                };
+                bytes::Bytes::from(escaped.unwrap_or(s))
+            }
+            other => bytes::Bytes::from(percent::encode(&other.canonical()).into_owned()),
+        };
+        // Percent-encoded text is printable ASCII, always a valid header value.
+        if let Ok(v) = HeaderValue::from_maybe_shared(text) {
+            headers.append(header, v);
+        }
+    });
+    if let Some(ct) = content_type {
+        headers.insert(CONTENT_TYPE, ct);
+    }
+    let mut response = hyper::Response::new(bytes::Bytes::from(data.into_body()));
+    *response.headers_mut() = headers;
+    response
+}
+
+/// Returns the header name `ce-{name}`; the core attributes' names are
+/// static. `None` only for a name no header can carry, which a valid
+/// attribute name (a-z0-9) never is.
+fn ce_header_name(name: &str, buf: &mut Vec<u8>) -> Option<hyper::header::HeaderName> {
+    use hyper::header::HeaderName;
+    Some(match name {
+        "id" => HeaderName::from_static("ce-id"),
+        "source" => HeaderName::from_static("ce-source"),
+        "type" => HeaderName::from_static("ce-type"),
+        "subject" => HeaderName::from_static("ce-subject"),
+        "time" => HeaderName::from_static("ce-time"),
+        "dataschema" => HeaderName::from_static("ce-dataschema"),
+        _ => {
+            buf.clear();
+            buf.extend_from_slice(b"ce-");
+            buf.extend_from_slice(name.as_bytes());
+            HeaderName::from_bytes(buf).ok()?
+        }
+    })
+}
+
+fn response_with_body(event: &Event, body: bytes::Bytes) -> hyper::Response<bytes::Bytes> {
     use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-    let mut response =
-        hyper::Response::new(bytes::Bytes::copy_from_slice(event.data().body_bytes()));
+    let mut response = hyper::Response::new(body);
     let headers = response.headers_mut();
     headers.reserve(event.attribute_count() + 2);
     headers.insert(
@@ -286,23 +418,8 @@ pub fn encode_binary_response(event: &Event) -> hyper::Response<bytes::Bytes> {
         if !is_binary_header_attribute(event, name) {
             continue;
         }
-        let header = match name {
-            "id" => HeaderName::from_static("ce-id"),
-            "source" => HeaderName::from_static("ce-source"),
-            "type" => HeaderName::from_static("ce-type"),
-            "subject" => HeaderName::from_static("ce-subject"),
-            "time" => HeaderName::from_static("ce-time"),
-            "dataschema" => HeaderName::from_static("ce-dataschema"),
-            _ => {
-                name_buf.clear();
-                name_buf.extend_from_slice(b"ce-");
-                name_buf.extend_from_slice(name.as_bytes());
-                // Attribute names are a-z0-9, always a valid header name.
-                match HeaderName::from_bytes(&name_buf) {
-                    Ok(h) => h,
-                    Err(_) => continue,
-                }
-            }
+        let Some(header) = ce_header_name(name, &mut name_buf) else {
+            continue;
         };
         // Percent-encoded text is printable ASCII, always a valid header value.
         if let Ok(v) = HeaderValue::from_str(&percent::encode(&value.canonical())) {
@@ -488,6 +605,48 @@ mod tests {
         from_message.sort();
         assert_eq!(from_map, from_message);
         assert_eq!(response.body().as_ref(), message.body.as_slice());
+    }
+
+    #[test]
+    fn the_owned_entry_points_agree_with_the_borrowing_ones() {
+        // One body per kind of data: JSON, text, bytes (JSON type, not
+        // JSON), bytes (no type), none.
+        let bodies: [(&str, &[u8]); 5] = [
+            ("application/json", br#"{"a":[1,2.50,"x"]}"#),
+            ("text/plain; charset=utf-8", "caf\u{e9}".as_bytes()),
+            ("application/json", b"{not json"),
+            ("application/octet-stream", b"\xff\x00\x01"),
+            ("application/json", b""),
+        ];
+        for (ct, body) in bodies {
+            let mut msg = with(&[("ce-subject", "s%20t"), ("content-type", ct)]);
+            msg.body = body.to_vec();
+            let mut map = hyper::HeaderMap::new();
+            for (n, v) in &msg.headers {
+                map.append(
+                    hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                    hyper::header::HeaderValue::from_bytes(v).unwrap(),
+                );
+            }
+            let borrowed = decode(&msg).unwrap().events.remove(0);
+            let owned = decode_owned(msg.clone()).unwrap().events.remove(0);
+            let from_map = decode_header_map_owned(&map, msg.body.clone())
+                .unwrap()
+                .events
+                .remove(0);
+            for other in [&owned, &from_map] {
+                assert_eq!(other.data(), borrowed.data(), "{ct}");
+                assert_eq!(json::encode_event(other), json::encode_event(&borrowed));
+            }
+            let message = encode_binary(&borrowed);
+            let moved = into_binary(borrowed.clone());
+            assert_eq!(moved.headers, message.headers, "{ct}");
+            assert_eq!(moved.body, message.body, "{ct}");
+            let response = encode_binary_response(&borrowed);
+            let moved = into_binary_response(borrowed);
+            assert_eq!(moved.headers(), response.headers(), "{ct}");
+            assert_eq!(moved.body(), response.body(), "{ct}");
+        }
     }
 
     #[test]

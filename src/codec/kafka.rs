@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::http::{
-    binary_content_type, body_data, detect_mode, essence, is_binary_header_attribute,
+    Body, binary_content_type, body_data, detect_mode, essence, is_binary_header_attribute,
 };
 use super::{Decoded, Encoding, Mode, json};
 use crate::event::{Data, Event};
@@ -135,10 +135,9 @@ fn decode_binary(record: &KafkaRecord) -> Built {
         );
     }
     let (mut event, violations) = builder.finish();
-    let data = record
-        .value
-        .as_deref()
-        .map_or(Data::None, |v| body_data(v, event.datacontenttype()));
+    let data = record.value.as_deref().map_or(Data::None, |v| {
+        body_data(Body::Borrowed(v), event.datacontenttype())
+    });
     event.set_data(data);
     conclude(event, violations)
 }

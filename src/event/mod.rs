@@ -95,6 +95,15 @@ impl Data {
             Self::Bytes(bytes) => bytes,
         }
     }
+
+    /// Returns the body of [`Data::body_bytes`] by value, without a copy.
+    pub fn into_body(self) -> Vec<u8> {
+        match self {
+            Self::None => Vec::new(),
+            Self::Json(text) | Self::Text(text) => text.into_bytes(),
+            Self::Bytes(bytes) => bytes,
+        }
+    }
 }
 
 /// An attribute name as an event stores it: names of up to 22 ASCII bytes
@@ -226,6 +235,21 @@ impl Event {
     /// Returns the data.
     pub fn data(&self) -> &Data {
         &self.data
+    }
+
+    /// Consumes the event: calls `each` with every attribute other than
+    /// `specversion` (name and value, by value, in order) and returns the
+    /// data. For encoders that move the values into their output.
+    pub fn into_each_attribute(self, mut each: impl FnMut(&str, AttributeValue)) -> Data {
+        for (name, value) in self.attributes {
+            each(name.as_str(), value);
+        }
+        self.data
+    }
+
+    /// Takes the data out, leaving none: for encoders that consume the event.
+    pub fn take_data(&mut self) -> Data {
+        std::mem::take(&mut self.data)
     }
 
     /// Replaces the data.
