@@ -101,3 +101,46 @@ fn r_hostile_data_nested_100000_deep_does_not_overflow() {
     let again = codec::http::encode_structured(&event);
     assert!(again.body.len() > 200_000);
 }
+
+/// Names that share their length and their first and last eight bytes
+/// (`aaaaaaaa` + four varying characters + `bbbbbbbb`, 20 characters, all
+/// valid) share the builder's cheap name fingerprint, so an index keyed by
+/// that fingerprint put all 100,000 in one bucket and made the lookup for
+/// repeats quadratic again. The index now hashes the whole name with a
+/// per-process random key.
+#[test]
+fn r_colliding_name_fingerprints_decode_in_linear_time() {
+    let alphabet: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    let names: Vec<String> = (0..100_000usize)
+        .map(|i| {
+            let middle: String = (0..4)
+                .map(|k| alphabet[(i / alphabet.len().pow(k)) % alphabet.len()])
+                .collect();
+            format!("aaaaaaaa{middle}bbbbbbbb")
+        })
+        .collect();
+    let mut headers = required("ce-");
+    headers.extend(names.iter().map(|n| (format!("ce-{n}"), b"v".to_vec())));
+    let started = Instant::now();
+    let decoded = http::decode(&HttpMessage::post(headers, Vec::new())).expect("valid");
+    assert_eq!(decoded.events[0].attribute_count(), 100_003);
+    assert!(
+        started.elapsed() < LINEAR,
+        "HTTP took {:?}",
+        started.elapsed()
+    );
+
+    let mut doc = String::from(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t""#);
+    for n in &names {
+        doc.push_str(&format!(r#","{n}":"v""#));
+    }
+    doc.push('}');
+    let started = Instant::now();
+    let (event, _) = json::decode_event(doc.as_bytes()).expect("valid");
+    assert_eq!(event.attribute_count(), 100_003);
+    assert!(
+        started.elapsed() < LINEAR,
+        "JSON took {:?}",
+        started.elapsed()
+    );
+}

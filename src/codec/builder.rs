@@ -104,14 +104,38 @@ pub struct EventBuilder<'a> {
     violations: Vec<Violation>,
     /// The decoder refused repeated names itself (see [`EventBuilder::unique`]).
     unique: bool,
-    /// Positions in `raw` by fingerprint, built once `raw` outgrows a short
-    /// scan, so that [`EventBuilder::contains`] stays constant-time for a
-    /// hostile message with 100,000 attributes.
-    index: Option<std::collections::HashMap<u64, Vec<usize>>>,
+    /// Positions in `raw` by a keyed hash of the whole name, built once
+    /// `raw` outgrows a short scan, so that [`EventBuilder::contains`]
+    /// stays constant-time for a hostile message with 100,000 attributes.
+    /// Not by [`fingerprint`]: names that share their length and first and
+    /// last eight bytes share it, and a sender could put them all in one
+    /// bucket; the keyed hash (std's per-process random SipHash key) cannot
+    /// be aimed at.
+    index: Option<NameIndex>,
 }
 
-/// Past this many attributes, lookups go through the index.
-const SCAN_LIMIT: usize = 32;
+/// The builder's index of names once there are many.
+#[derive(Debug)]
+struct NameIndex {
+    keys: std::collections::hash_map::RandomState,
+    positions: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+impl NameIndex {
+    fn key(&self, name: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.keys, name)
+    }
+
+    fn add(&mut self, name: &str, at: usize) {
+        let key = self.key(name);
+        self.positions.entry(key).or_default().push(at);
+    }
+}
+
+/// Past this many attributes, lookups go through the index. A scan
+/// compares one integer per attribute, cheaper than hashing the name up to
+/// here (an event with 30 extensions stays under it).
+const SCAN_LIMIT: usize = 64;
 
 /// A decoded event with its warnings, or every violation found.
 pub type Built = Result<(Event, Vec<Violation>), Vec<Violation>>;
@@ -161,7 +185,7 @@ impl<'a> EventBuilder<'a> {
         let name = name.into();
         let fp = fingerprint(&name);
         if let Some(index) = &mut self.index {
-            index.entry(fp).or_default().push(self.raw.len());
+            index.add(&name, self.raw.len());
         }
         self.raw.push(Raw {
             fingerprint: fp,
@@ -169,10 +193,12 @@ impl<'a> EventBuilder<'a> {
             value,
         });
         if self.index.is_none() && self.raw.len() > SCAN_LIMIT {
-            let mut index: std::collections::HashMap<u64, Vec<usize>> =
-                std::collections::HashMap::new();
+            let mut index = NameIndex {
+                keys: std::collections::hash_map::RandomState::new(),
+                positions: std::collections::HashMap::with_capacity(self.raw.len() * 2),
+            };
             for (i, r) in self.raw.iter().enumerate() {
-                index.entry(r.fingerprint).or_default().push(i);
+                index.add(&r.name, i);
             }
             self.index = Some(index);
         }
@@ -180,15 +206,17 @@ impl<'a> EventBuilder<'a> {
 
     /// Returns true when an attribute named `name` was pushed.
     pub fn contains(&self, name: &str) -> bool {
-        let fp = fingerprint(name);
         match &self.index {
             Some(index) => index
-                .get(&fp)
+                .positions
+                .get(&index.key(name))
                 .is_some_and(|at| at.iter().any(|&i| self.raw[i].name == name)),
-            None => self
-                .raw
-                .iter()
-                .any(|r| r.fingerprint == fp && r.name == name),
+            None => {
+                let fp = fingerprint(name);
+                self.raw
+                    .iter()
+                    .any(|r| r.fingerprint == fp && r.name == name)
+            }
         }
     }
 
