@@ -345,7 +345,11 @@ pub fn encode_binary_response(event: &Event) -> hyper::Response<bytes::Bytes> {
 /// without being copied.
 pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     use hyper::header::{CONTENT_TYPE, HeaderValue};
-    let content_type = binary_content_type(&event).and_then(|ct| HeaderValue::from_str(&ct).ok());
+    // JSON data without a datacontenttype is labelled application/json
+    // (binary_content_type); a datacontenttype moves into the header below.
+    let mut content_type = (event.datacontenttype().is_none()
+        && matches!(event.data(), Data::Json(_)))
+    .then(|| HeaderValue::from_static("application/json"));
     let v0_3 = event.specversion() == crate::event::SpecVersion::V0_3;
     let mut headers = hyper::HeaderMap::with_capacity(event.attribute_count() + 2);
     headers.insert(
@@ -354,24 +358,33 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     );
     let mut name_buf = Vec::with_capacity(32);
     let data = event.into_each_attribute(|name, value| {
-        if name == "datacontenttype" || v0_3 && name == "datacontentencoding" {
+        if name == "datacontenttype" {
+            if let AttributeValue::String(ct) = value {
+                content_type = HeaderValue::from_maybe_shared(bytes::Bytes::from(ct)).ok();
+            }
+            return;
+        }
+        if v0_3 && name == "datacontentencoding" {
             return;
         }
         let Some(header) = ce_header_name(name, &mut name_buf) else {
             return;
         };
-        let text = match value {
-            AttributeValue::String(s) | AttributeValue::Uri(s) | AttributeValue::UriRef(s) => {
-                let escaped = match percent::encode(&s) {
-                    Cow::Owned(escaped) => Some(escaped),
-                    Cow::Borrowed(_) => None,
-                };
-                bytes::Bytes::from(escaped.unwrap_or(s))
+        // Percent-encoded text is printable ASCII, always a valid header
+        // value; text that needs no escaping moves in as it is.
+        let value = match value {
+            AttributeValue::Boolean(b) => {
+                Ok(HeaderValue::from_static(if b { "true" } else { "false" }))
             }
-            other => bytes::Bytes::from(percent::encode(&other.canonical()).into_owned()),
+            AttributeValue::String(s) | AttributeValue::Uri(s) | AttributeValue::UriRef(s) => {
+                HeaderValue::from_maybe_shared(bytes::Bytes::from(escaped_or_same(s)))
+            }
+            other => {
+                let text = other.canonical().into_owned();
+                HeaderValue::from_maybe_shared(bytes::Bytes::from(escaped_or_same(text)))
+            }
         };
-        // Percent-encoded text is printable ASCII, always a valid header value.
-        if let Ok(v) = HeaderValue::from_maybe_shared(text) {
+        if let Ok(v) = value {
             headers.append(header, v);
         }
     });
@@ -381,6 +394,15 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     let mut response = hyper::Response::new(bytes::Bytes::from(data.into_body()));
     *response.headers_mut() = headers;
     response
+}
+
+/// Returns `text` percent-encoded for a header, moving it when nothing
+/// needs escaping.
+fn escaped_or_same(text: String) -> String {
+    match percent::encode(&text) {
+        Cow::Owned(escaped) => escaped,
+        Cow::Borrowed(_) => text,
+    }
 }
 
 /// Returns the header name `ce-{name}`; the core attributes' names are
