@@ -295,9 +295,10 @@ def entries(report, sdk, targets):
         failing = [r for rs in per_target.values() for r in rs if r["status"] != "pass"]
         if not failing:
             continue
-        # A case-level entry also matches each `case@reply` by name, so a
-        # passing reply under it counts as "now passes": use one only when
-        # every result of the case fails, on every target.
+        # A case-level entry covers every reply, including one that passes
+        # while another fails (the runner then leaves the passing one
+        # alone). Use one only when every result of the case fails, on
+        # every target, so that a reply that starts passing is noticed.
         every_result_fails = all(r["status"] != "pass" for rs in per_target.values() for r in rs)
         if every_result_fails:
             groups = {case: failing}

@@ -15,7 +15,7 @@ use cespec::exit_codes;
 use cespec::report::{ColorChoice, DisplayConfig, DisplayRequest, ProgressChoice, Verbosity};
 use cespec::rules::{Catalog, Level};
 use cespec::runner::judge::RECEIVER_ONLY;
-use cespec::runner::{Glob, KnownFailure, KnownFailures, RunOptions, RunPlan, Selection};
+use cespec::runner::{Glob, RunOptions, RunPlan, Selection};
 use cespec::suite::Suite;
 use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
 
@@ -371,7 +371,7 @@ fn run(args: RunArgs, display: DisplayConfig, env: &Env) -> Result<RunCommand, P
             Known::Loaded(loaded) => loaded,
         }
         .for_target(&name);
-        plan = plan.with_known_failures(&name, Arc::new(ExpectationsFile { loaded }));
+        plan = plan.with_known_failures(&name, Arc::new(loaded));
     }
     Ok(RunCommand {
         run: plan,
@@ -948,21 +948,6 @@ pub fn parse_size(flag: &str, text: &str) -> Result<usize, PlanError> {
             },
             Ok,
         )
-}
-
-/// A target's expectations file as the runner sees it.
-struct ExpectationsFile {
-    loaded: Expectations,
-}
-
-impl KnownFailures for ExpectationsFile {
-    fn lookup(&self, id: &str) -> Option<KnownFailure> {
-        self.loaded.matching(id).map(|e| e.known_failure(false))
-    }
-
-    fn origin(&self) -> String {
-        self.loaded.path().display().to_string()
-    }
 }
 
 #[cfg(test)]
