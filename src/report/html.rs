@@ -19,9 +19,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::html as esc;
-use super::model::{
-    BenchRow, CapabilityState, Counts, LEVELS, Report, RuleInfo, is_expected_failure,
-};
+use super::model::{BenchRow, CapabilityState, Counts, LEVELS, Report, RuleInfo};
 use super::transcript;
 use crate::runner::{CaseResult, Status};
 
@@ -563,7 +561,7 @@ fn bench(out: &mut String, report: &Report) {
 /// Returns the status key used for filtering and colour: the status, or
 /// `known` for an expected failure.
 fn status_key(r: &CaseResult) -> &'static str {
-    if is_expected_failure(r) {
+    if r.is_expected_failure() {
         "known"
     } else {
         r.status.as_str()

@@ -31,7 +31,7 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use super::escape;
-use super::model::{Report, RuleInfo, is_expected_failure};
+use super::model::{Report, RuleInfo};
 use super::transcript;
 use crate::runner::{CaseResult, Status};
 
@@ -162,7 +162,7 @@ pub fn body(r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> String {
 }
 
 fn test_case(report: &Report, r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> TestCase {
-    let status = if is_expected_failure(r) {
+    let status = if r.is_expected_failure() {
         let known = r.known_failure.as_ref().map(|k| {
             let mut s = format!("known failure: {}", k.reason);
             if let Some(link) = &k.link {
@@ -210,7 +210,7 @@ fn test_case(report: &Report, r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) 
         tc.extra.insert(XmlString::new("file"), text(file));
     }
     let note = match (r.status, &r.known_failure) {
-        (Status::Warn | Status::Info, _) if !is_expected_failure(r) => Some(format!(
+        (Status::Warn | Status::Info, _) if !r.is_expected_failure() => Some(format!(
             "{}: {}\n\n{}",
             r.status.as_str(),
             headline(r, rules),

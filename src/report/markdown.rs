@@ -18,9 +18,7 @@ use std::io::{self, Write};
 
 use super::escape::{html, markdown as md};
 use super::junit::headline;
-use super::model::{
-    CapabilityState, Counts, LEVELS, Report, RuleInfo, TargetReport, is_expected_failure,
-};
+use super::model::{CapabilityState, Counts, LEVELS, Report, RuleInfo, TargetReport};
 use super::transcript;
 use crate::runner::{CaseResult, Status};
 
@@ -82,7 +80,7 @@ pub fn render(report: &Report, options: &Options) -> String {
     let shown: Vec<&CaseResult> = deviations
         .iter()
         .copied()
-        .filter(|r| !is_expected_failure(r))
+        .filter(|r| !r.is_expected_failure())
         .collect();
     if !shown.is_empty() {
         blocks.push((format!("### Deviations ({})\n\n", shown.len()), 0));
@@ -537,7 +535,7 @@ fn known(report: &Report, rules: &HashMap<&str, &RuleInfo>) -> String {
     let expected: Vec<&CaseResult> = report
         .results
         .iter()
-        .filter(|r| is_expected_failure(r))
+        .filter(|r| r.is_expected_failure())
         .collect();
     let now_passing: Vec<&CaseResult> = report
         .results

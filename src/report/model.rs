@@ -90,107 +90,9 @@ impl Tool {
     }
 }
 
-/// Counts of results by status.
-///
-/// A result listed in the target's expectations file that deviated as
-/// listed (see [`is_expected_failure`]) is counted under `expected`
-/// *instead of* its status, as the runner's tally does; `now-passes` counts
-/// listed results that passed (each is also counted under its status).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub struct Counts {
-    pub pass: usize,
-    pub fail: usize,
-    pub warn: usize,
-    pub info: usize,
-    pub skip: usize,
-    pub error: usize,
-    #[serde(default)]
-    pub expected: usize,
-    #[serde(default)]
-    pub now_passes: usize,
-}
-
-impl Counts {
-    /// Counts one result (expected failures under `expected`).
-    pub fn record(&mut self, result: &CaseResult) {
-        self.count(
-            result.status,
-            is_expected_failure(result),
-            result.known_failure.as_ref().is_some_and(|k| k.now_passes),
-        );
-    }
-
-    fn count(&mut self, status: Status, expected: bool, now_passes: bool) {
-        if expected {
-            self.expected += 1;
-        } else {
-            match status {
-                Status::Pass => self.pass += 1,
-                Status::Fail => self.fail += 1,
-                Status::Warn => self.warn += 1,
-                Status::Info => self.info += 1,
-                Status::Skip => self.skip += 1,
-                Status::Error => self.error += 1,
-            }
-        }
-        if now_passes {
-            self.now_passes += 1;
-        }
-    }
-
-    /// Adds another count to this one.
-    pub fn merge(&mut self, other: &Counts) {
-        self.pass += other.pass;
-        self.fail += other.fail;
-        self.warn += other.warn;
-        self.info += other.info;
-        self.skip += other.skip;
-        self.error += other.error;
-        self.expected += other.expected;
-        self.now_passes += other.now_passes;
-    }
-
-    /// Returns the number of results.
-    pub fn total(&self) -> usize {
-        self.pass + self.fail + self.warn + self.info + self.skip + self.error + self.expected
-    }
-
-    /// Returns the number of results that ran (everything but skips).
-    pub fn ran(&self) -> usize {
-        self.total() - self.skip
-    }
-
-    /// Returns the number of failures and errors (expected ones excluded).
-    pub fn failing(&self) -> usize {
-        self.fail + self.error
-    }
-
-    /// Returns the exit code these counts earn (DESIGN.md §6): 4 when
-    /// empty, 1 on a failure, 5 on errors alone, 0 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        if self.total() == 0 {
-            crate::exit_codes::NO_CASES
-        } else if self.fail > 0 {
-            crate::exit_codes::FAILURE
-        } else if self.error > 0 {
-            crate::exit_codes::ERRORS
-        } else {
-            crate::exit_codes::SUCCESS
-        }
-    }
-}
-
-/// Returns true if and only if `result` is listed in its target's
-/// expectations file and deviated as listed (fail, warn, info or error).
-pub fn is_expected_failure(result: &CaseResult) -> bool {
-    result.known_failure.as_ref().is_some_and(|k| !k.now_passes)
-        && matches!(
-            result.status,
-            Status::Fail | Status::Warn | Status::Info | Status::Error
-        )
-}
+/// Counts of results by status: the runner's [`Tally`](crate::runner::Tally),
+/// kept per run, target and suite.
+pub type Counts = crate::runner::Tally;
 
 /// A target as the run described it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -625,7 +527,7 @@ impl Report {
 
 /// Returns a rank for ordering deviations: failures first, expected ones last.
 fn severity(r: &CaseResult) -> u8 {
-    if is_expected_failure(r) {
+    if r.is_expected_failure() {
         return 4;
     }
     match r.status {
@@ -782,7 +684,7 @@ fn coverage(rules: Vec<RuleInfo>, cases: &[CaseInfo], results: &[CaseResult]) ->
                 .find(|f| f.rule == id)
                 .map_or(r.level, |f| f.level);
             let i = add(&mut entries, unknown(id, level));
-            let expected = status != Status::Pass && is_expected_failure(r);
+            let expected = status != Status::Pass && r.is_expected_failure();
             let now_passes = r
                 .known_failure
                 .as_ref()

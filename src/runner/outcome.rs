@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Encoding;
@@ -147,9 +148,16 @@ mod duration_micros {
     }
 }
 
-/// Counts of results by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Counts of results by status: the runner's tally, and the counts the
+/// report model keeps per run, target and suite (`report::Counts`).
+///
+/// A result listed in the target's expectations file that deviated as
+/// listed (see [`CaseResult::is_expected_failure`]) is counted under
+/// `expected` *instead of* its status; `now-passes` counts listed results
+/// that passed (each is also counted under its status).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Counts")]
 pub struct Tally {
     pub pass: usize,
     pub fail: usize,
@@ -184,12 +192,23 @@ impl Tally {
     /// Counts one result: an expected failure (see [`CaseResult::is_expected_failure`])
     /// under `expected`, anything else under its status.
     pub fn record(&mut self, result: &CaseResult) {
-        if result.is_expected_failure() {
+        self.count(
+            result.status,
+            result.is_expected_failure(),
+            result.known_failure.as_ref().is_some_and(|k| k.now_passes),
+        );
+    }
+
+    /// Counts one status: under `expected` instead when `expected`, and
+    /// under `now_passes` too when `now_passes` (the report's per-rule
+    /// counts attribute one result to several rules with different statuses).
+    pub fn count(&mut self, status: Status, expected: bool, now_passes: bool) {
+        if expected {
             self.expected += 1;
         } else {
-            self.add(result.status);
+            self.add(status);
         }
-        if result.known_failure.as_ref().is_some_and(|k| k.now_passes) {
+        if now_passes {
             self.now_passes += 1;
         }
     }
@@ -209,6 +228,16 @@ impl Tally {
     /// Returns the total number of results.
     pub fn total(&self) -> usize {
         self.pass + self.fail + self.warn + self.info + self.skip + self.error + self.expected
+    }
+
+    /// Returns the number of results that ran (everything but skips).
+    pub fn ran(&self) -> usize {
+        self.total() - self.skip
+    }
+
+    /// Returns the number of failures and errors (expected ones excluded).
+    pub fn failing(&self) -> usize {
+        self.fail + self.error
     }
 
     /// Returns the exit code this tally earns (DESIGN.md §6).
