@@ -46,7 +46,12 @@ fn execute(plan: plan::Plan) -> i32 {
         out: Box::new(io::stdout()),
         err: Box::new(io::stderr()),
     };
-    match runtime.block_on(cli::execute(plan, io)) {
+    let outcome = runtime.block_on(cli::execute(plan, io));
+    // Everything the run waits for has finished; what is left is at most an
+    // in-process echo that outlived its timeout on a blocking thread. Do
+    // not wait for it (dropping the runtime would).
+    runtime.shutdown_background();
+    match outcome {
         Ok(code) => code,
         // The reader went away (`cespec list | head`): not an error, by Unix
         // convention (ripgrep does the same).

@@ -17,6 +17,7 @@ pub mod stdio;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +189,60 @@ impl<I: Implementation> Target for InProcess<I> {
     }
 }
 
+/// Runs an in-process [`Implementation`] as a [`Target`] whose echoes run
+/// on tokio's blocking threads, so the runner's per-case timeout bounds
+/// them: an implementation that hangs or takes quadratic time on a hostile
+/// input ends in a timed-out exchange instead of stalling the run (its
+/// thread keeps running until the call returns; Rust cannot stop it).
+/// [`InProcess`] runs echoes inline instead, without the thread hop, which
+/// is what a codec benchmark wants. Needs a tokio runtime.
+pub struct Isolated<I>(Arc<InProcess<I>>);
+
+impl<I: Implementation + 'static> Isolated<I> {
+    /// Wraps `implementation`.
+    pub fn new(implementation: I) -> Self {
+        Self(Arc::new(InProcess(implementation)))
+    }
+}
+
+impl<I: Implementation + 'static> Target for Isolated<I> {
+    fn info(&self) -> ImplementationInfo {
+        self.0.info()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+
+    fn echo<'a>(&'a self, input: &'a Message, reply: Encoding) -> BoxFuture<'a, Echo> {
+        let target = Arc::clone(&self.0);
+        let input = input.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            // InProcess::echo is ready on its first poll: the work is done
+            // in the call, on this thread.
+            futures_ready(target.echo(&input, reply))
+        });
+        Box::pin(async move {
+            handle.await.unwrap_or_else(|e| Echo::Broken {
+                reason: format!("the implementation's thread failed: {e}"),
+            })
+        })
+    }
+}
+
+/// Returns the output of a future that is ready on its first poll, or a
+/// broken exchange when it is not (an [`InProcess`] echo always is).
+fn futures_ready(mut future: BoxFuture<'_, Echo>) -> Echo {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(echo) => echo,
+        std::task::Poll::Pending => Echo::Broken {
+            reason: "internal error: an in-process echo was not ready".to_owned(),
+        },
+    }
+}
+
 /// Returns the message of a panic payload (`&str` or `String`), if any.
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -231,5 +286,51 @@ mod tests {
             }
         );
         assert!(target.capabilities().contains(RAW_HTTP));
+        let isolated = Isolated::new(Panicky);
+        assert_eq!(
+            isolated.echo(&input, Encoding::HttpBinary).await,
+            Echo::Broken {
+                reason: "the implementation panicked: size overflows MAX_SIZE".into()
+            }
+        );
+        assert!(isolated.capabilities().contains(RAW_HTTP));
+    }
+
+    /// Takes two seconds over every decode, as a quadratic decoder does on
+    /// a hostile input.
+    struct Slow;
+
+    impl Implementation for Slow {
+        type Event = ();
+        fn info(&self) -> ImplementationInfo {
+            ImplementationInfo::default()
+        }
+        fn capabilities(&self) -> Capabilities {
+            ["json".to_owned()].into()
+        }
+        fn decode(&self, _: &Message) -> Result<Vec<()>, String> {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            Err("too late".into())
+        }
+        fn encode(&self, _: &[()], _: Encoding) -> Result<Message, String> {
+            Err("unreachable".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_isolated_implementation_is_bounded_by_a_timeout() {
+        let input = Message::Json(crate::wire::JsonDocument {
+            media_type: crate::wire::MEDIA_JSON.into(),
+            body: b"{}".to_vec(),
+        });
+        let started = std::time::Instant::now();
+        let target = Isolated::new(Slow);
+        let echo = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            target.echo(&input, Encoding::Json),
+        )
+        .await;
+        assert!(echo.is_err(), "the echo is still running: {echo:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -24,7 +24,7 @@ use super::reference::Reference;
 use super::reference_http::ReferenceHttp;
 use super::start::{StartOptions, StartedProcess, StartedTarget};
 use super::stdio::{StdioOptions, StdioTarget};
-use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, InProcess, Target};
+use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, Isolated, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
 use crate::wire::{Message, RawHttp};
@@ -164,7 +164,9 @@ impl TargetSpec {
         };
         match self {
             Self::Reference => {
-                let target: Box<dyn Target> = Box::new(InProcess(Reference));
+                // On a blocking thread, so the case timeout bounds it like
+                // any other target (`cespec bench` times InProcess inline).
+                let target: Box<dyn Target> = Box::new(Isolated::new(Reference));
                 Ok(match &options.capabilities {
                     Some(caps) => Box::new(Narrowed {
                         inner: target,

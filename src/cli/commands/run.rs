@@ -14,7 +14,7 @@ use cespec::runner::interop::{self, InteropOptions, Participant};
 use cespec::runner::judge::RECEIVER_ONLY;
 use cespec::runner::{FanOut, TargetSlot, run_slots};
 use cespec::target::reference::Reference;
-use cespec::target::{InProcess, Target, all_capabilities};
+use cespec::target::{Isolated, Target, all_capabilities};
 
 use super::{report_files, target::open_target};
 use crate::cli::Io;
@@ -93,7 +93,7 @@ fn participants(slots: &[TargetSlot], outside: &BTreeSet<String>) -> Vec<Partici
         out.push(Participant {
             name: "reference".into(),
             capabilities: all_capabilities(),
-            target: Arc::new(InProcess(Reference)),
+            target: Arc::new(Isolated::new(Reference)),
         });
     }
     for slot in slots {

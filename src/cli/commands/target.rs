@@ -8,7 +8,7 @@ use std::sync::Arc;
 use cespec::runner::{DefaultTarget, TargetSlot, TargetSummary};
 use cespec::target::reference::Reference;
 use cespec::target::spec::TargetSpec;
-use cespec::target::{ImplementationInfo, InProcess, Target, all_capabilities};
+use cespec::target::{ImplementationInfo, Isolated, Target, all_capabilities};
 
 use crate::cli::plan::PlannedTarget;
 
@@ -26,7 +26,7 @@ pub async fn open_target(planned: PlannedTarget) -> TargetSlot {
         None => match TargetSpec::ReferenceHttp.open(&options).await {
             Ok(http) => Ok(Arc::new(DefaultTarget::new(
                 Arc::from(http),
-                Arc::new(InProcess(Reference)),
+                Arc::new(Isolated::new(Reference)),
             ))),
             Err(e) => Err(crate::cli::describe(&anyhow::Error::from(e))),
         },
