@@ -781,21 +781,25 @@ fn run_with_no_arguments_says_what_it_runs_against_and_passes() {
 fn bench_measures_codec_and_load_and_flags_a_regression() {
     let out = dir("bench");
     let codec_json = out.join("codec.json");
-    let ran = run(&[
-        "bench",
-        "--input",
-        "minimal",
-        "--input",
-        "core",
-        "--encoding",
-        "json,http-binary",
-        "-d",
-        "200ms",
-        "--color",
-        "never",
-        "--json",
-        path(&codec_json),
-    ]);
+    // Codec mode on the reference: two inputs in two encodings, 200 ms each.
+    let codec_run = |extra: &[&str]| {
+        let mut args = vec![
+            "bench",
+            "--input",
+            "minimal",
+            "--input",
+            "core",
+            "--encoding",
+            "json,http-binary",
+            "-d",
+            "200ms",
+            "--color",
+            "never",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let ran = codec_run(&["--json", path(&codec_json)]);
     assert_eq!(ran.code(), 0, "{}", ran.both());
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&codec_json).unwrap()).unwrap();
@@ -844,23 +848,7 @@ fn bench_measures_codec_and_load_and_flags_a_regression() {
     }
     let baseline_path = out.join("baseline.json");
     std::fs::write(&baseline_path, baseline.to_string()).unwrap();
-    let ran = run(&[
-        "bench",
-        "--input",
-        "minimal",
-        "--input",
-        "core",
-        "--encoding",
-        "json,http-binary",
-        "-d",
-        "200ms",
-        "--color",
-        "never",
-        "--baseline",
-        path(&baseline_path),
-        "--threshold",
-        "50",
-    ]);
+    let ran = codec_run(&["--baseline", path(&baseline_path), "--threshold", "50"]);
     assert_eq!(ran.code(), 6, "{}", ran.both());
     assert!(
         ran.stdout.contains("regress") || ran.stderr.contains("regress"),

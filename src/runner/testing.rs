@@ -121,3 +121,24 @@ impl Reporter for Collect {
         Ok(())
     }
 }
+
+/// Returns a bare result of `case` on target `t` for `reply`, with
+/// `status` and nothing else: for tests of what happens to results.
+pub fn result(case: &str, reply: Encoding, status: super::Status) -> CaseResult {
+    CaseResult {
+        case: case.into(),
+        suite: case.split('/').next().unwrap_or_default().into(),
+        target: "t".into(),
+        reply: Some(reply),
+        status,
+        level: Level::Must,
+        rules: Vec::new(),
+        message: String::new(),
+        expected: None,
+        actual: None,
+        findings: Vec::new(),
+        transcript: None,
+        duration: Duration::ZERO,
+        known_failure: None,
+    }
+}

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::testing::{Behaviour, Collect, Scripted, case};
+use super::testing::{self, Behaviour, Collect, Scripted, case};
 use super::*;
 use crate::codec::Encoding;
 use crate::exit_codes;
@@ -444,22 +444,7 @@ async fn known_failures_that_now_pass_are_reported() {
 
 #[test]
 fn a_case_listed_whole_does_not_now_pass_while_one_reply_still_fails() {
-    let base = |reply, status| CaseResult {
-        case: "s/a".into(),
-        suite: "s".into(),
-        target: "t".into(),
-        reply: Some(reply),
-        status,
-        level: crate::rules::Level::Must,
-        rules: Vec::new(),
-        message: String::new(),
-        expected: None,
-        actual: None,
-        findings: Vec::new(),
-        transcript: None,
-        duration: Duration::ZERO,
-        known_failure: None,
-    };
+    let base = |reply, status| testing::result("s/a", reply, status);
     let mut group = [
         base(Encoding::HttpBinary, Status::Pass),
         base(Encoding::HttpStructured, Status::Fail),

@@ -272,29 +272,14 @@ known-failures:
     #[test]
     fn a_case_level_entry_does_not_now_pass_while_another_reply_fails() {
         use crate::codec::Encoding;
-        use crate::runner::{CaseResult, Status};
+        use crate::runner::Status;
         let x = Expectations::parse(
             "known-failures:\n  - case: s/a\n    reason: r\n  - case: \"p/*\"\n    reason: p\n",
             Path::new("x.yaml"),
         )
         .unwrap();
         for case in ["s/a", "p/b"] {
-            let result = |reply, status| CaseResult {
-                case: case.into(),
-                suite: case[..1].into(),
-                target: "t".into(),
-                reply: Some(reply),
-                status,
-                level: crate::rules::Level::Must,
-                rules: Vec::new(),
-                message: String::new(),
-                expected: None,
-                actual: None,
-                findings: Vec::new(),
-                transcript: None,
-                duration: std::time::Duration::ZERO,
-                known_failure: None,
-            };
+            let result = |reply, status| crate::runner::testing::result(case, reply, status);
             let mut group = [
                 result(Encoding::HttpBinary, Status::Pass),
                 result(Encoding::HttpStructured, Status::Fail),
