@@ -121,6 +121,16 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
         Ok(elements) => elements,
         Err(e) => return Err(vec![syntax_violation(bytes, &e)]),
     };
+    assemble_batch(elements)
+}
+
+/// Turns the decoded elements of a batch into its events, or every
+/// violation with the element it belongs to (`event 3: ...`); the events
+/// must share one specversion (CORE-BATCH-1). Shared with the test oracle,
+/// which reads the elements with serde_json instead.
+pub(crate) fn assemble_batch(
+    elements: Vec<Element>,
+) -> Result<(Vec<Event>, Vec<Violation>), Vec<Violation>> {
     let mut events = Vec::with_capacity(elements.len());
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
@@ -160,7 +170,7 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
     }
 }
 
-fn first_byte(bytes: &[u8]) -> Option<u8> {
+pub(crate) fn first_byte(bytes: &[u8]) -> Option<u8> {
     bytes
         .iter()
         .copied()
@@ -185,7 +195,7 @@ fn syntax_violation(bytes: &[u8], e: &ScanError) -> Violation {
 }
 
 /// An element of a batch: an event's result, or `None` for a non-object.
-type Element = Option<Built>;
+pub(crate) type Element = Option<Built>;
 
 /// Parses a batch array; the error is a grammar error of the whole document.
 fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
@@ -328,6 +338,32 @@ impl<'a> Kept<'a> {
     }
 }
 
+/// A `data` or `data_base64` value as a decoder kept it: its exact JSON
+/// text, and its reading as a typed value or the violation that reading
+/// breaks. The tokenizer and the test oracle keep values differently; the
+/// data rules ([`finish_event`]) are the same for both.
+pub(crate) trait KeptValue {
+    fn text(&self) -> &str;
+    fn read(&self) -> Result<RawValue<'_>, Violation>;
+}
+
+impl KeptValue for Kept<'_> {
+    fn text(&self) -> &str {
+        self.raw
+    }
+
+    fn read(&self) -> Result<RawValue<'_>, Violation> {
+        // A kept value scanned once already; the only error left is a
+        // string that does not decode strictly, a lone surrogate.
+        self.classify().map_err(|e| {
+            Violation::new(
+                "CORE-TS-8",
+                format!("a string holds an unpaired surrogate: {e}"),
+            )
+        })
+    }
+}
+
 /// Parses one event object; the error is a grammar error (or a lone
 /// surrogate in a member name), which spoils the whole object.
 fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
@@ -462,15 +498,18 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
     for v in value_errors {
         builder.violation(v);
     }
-    Ok(build_event(builder, data, data_base64))
+    Ok(finish_event(builder, data, data_base64))
 }
 
-fn build_event(
+/// Types the attributes and applies the data rules: `data` and
+/// `data_base64` together (JSON-DATA-8), base64 (JSON-DATA-10), data under
+/// its content type (JSON-DATA-13/14, 0.3's datacontentencoding).
+pub(crate) fn finish_event(
     builder: EventBuilder<'_>,
-    data: Option<Kept<'_>>,
-    data_base64: Option<Kept<'_>>,
+    data: Option<impl KeptValue>,
+    data_base64: Option<impl KeptValue>,
 ) -> Built {
-    let data_base64 = data_base64.filter(|v| v.raw != "null"); // JSON-NULL-2
+    let data_base64 = data_base64.filter(|v| v.text() != "null"); // JSON-NULL-2
     let dct = builder.raw_cow("datacontenttype").cloned();
     let encoding = builder.raw_cow("datacontentencoding").cloned();
     let (mut event, mut violations) = builder.finish();
@@ -482,7 +521,7 @@ fn build_event(
             );
             Data::None
         }
-        (None, Some(b64)) => match b64.classify() {
+        (None, Some(b64)) => match b64.read() {
             Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
                 Ok(bytes) => Data::Bytes(bytes),
                 Err(_) => {
@@ -518,7 +557,7 @@ fn build_event(
 }
 
 fn decode_data(
-    raw: Kept<'_>,
+    raw: impl KeptValue,
     dct: Option<&str>,
     encoding: Option<&str>,
     version: SpecVersion,
@@ -526,7 +565,7 @@ fn decode_data(
 ) -> Data {
     let at = "member data";
     if version == SpecVersion::V0_3 && encoding == Some("base64") {
-        return match raw.classify() {
+        return match raw.read() {
             Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
                 Ok(bytes) => Data::Bytes(bytes),
                 Err(_) => {
@@ -553,9 +592,9 @@ fn decode_data(
         };
     }
     match dct {
-        None => Data::Json(raw.raw.to_owned()), // JSON-DATA-14
-        Some(ct) if is_json_content_type(ct) => Data::Json(raw.raw.to_owned()),
-        Some(ct) => match raw.classify() {
+        None => Data::Json(raw.text().to_owned()), // JSON-DATA-14
+        Some(ct) if is_json_content_type(ct) => Data::Json(raw.text().to_owned()),
+        Some(ct) => match raw.read() {
             Ok(RawValue::Str(text)) => Data::Text(text.into_owned()),
             Ok(RawValue::Null) => Data::Json("null".to_owned()),
             Ok(_) => {
@@ -569,14 +608,8 @@ fn decode_data(
                 violations.push(v.at(at));
                 Data::None
             }
-            Err(e) => {
-                violations.push(
-                    Violation::new(
-                        "CORE-TS-8",
-                        format!("a string holds an unpaired surrogate: {e}"),
-                    )
-                    .at(at),
-                );
+            Err(v) => {
+                violations.push(v.at(at));
                 Data::None
             }
         },

@@ -2,18 +2,20 @@
 //! as a test oracle: the differential test below decodes every JSON body of
 //! the corpus, and thousands of byte-level mutations of them, with both,
 //! and requires the same verdict, the same violated rules and the same
-//! events. It is what shows the tokenizer weakened no rule.
+//! events. It is what shows the tokenizer weakened no rule. What it checks
+//! is the reading of the document (syntax, strings, numbers, members): the
+//! rules applied after reading (the event builder, the data rules of
+//! `json::finish_event`, a batch's `json::assemble_batch`) are shared.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue as JsonRaw;
 
-use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
-use crate::event::{Data, Event, SpecVersion, is_json_content_type};
+use super::builder::{Built, EventBuilder, Origin, RawValue};
+use super::json::{Element, KeptValue, first_byte};
+use crate::event::Event;
 use crate::rules::Violation;
 
 /// A batch longer than this is refused rather than allocated for.
@@ -69,50 +71,7 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
         Ok(elements) => elements,
         Err(e) => return Err(vec![syntax_violation(&e)]),
     };
-    let mut events = Vec::with_capacity(elements.len());
-    let mut warnings = Vec::new();
-    let mut errors = Vec::new();
-    for (i, element) in elements.into_iter().enumerate() {
-        let locate = |v: Violation| {
-            let at = match &v.at {
-                Some(at) => format!("event {i}: {at}"),
-                None => format!("event {i}"),
-            };
-            v.at(at)
-        };
-        match element {
-            Some(Ok((event, w))) => {
-                warnings.extend(w.into_iter().map(locate));
-                events.push(event);
-            }
-            Some(Err(v)) => errors.extend(v.into_iter().map(locate)),
-            None => errors.push(locate(Violation::new(
-                "JSON-BATCH-1",
-                "every element of a batch is an event object",
-            ))),
-        }
-    }
-    if let Some(first) = events.first().map(Event::specversion)
-        && events.iter().any(|e| e.specversion() != first)
-    {
-        errors.push(Violation::new(
-            "CORE-BATCH-1",
-            "the events of one batch must share one specversion",
-        ));
-    }
-    if errors.is_empty() {
-        Ok((events, warnings))
-    } else {
-        errors.extend(warnings);
-        Err(errors)
-    }
-}
-
-fn first_byte(bytes: &[u8]) -> Option<u8> {
-    bytes
-        .iter()
-        .copied()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    super::json::assemble_batch(elements)
 }
 
 fn syntax_violation(e: &serde_json::Error) -> Violation {
@@ -231,116 +190,23 @@ fn build_event<'de>(
             },
         }
     }
-    if data_base64.is_some_and(|v| v.get() == "null") {
-        data_base64 = None; // JSON-NULL-2
-    }
-    let dct = builder.raw_str("datacontenttype").map(str::to_owned);
-    let encoding = builder.raw_str("datacontentencoding").map(str::to_owned);
-    let (mut event, mut violations) = builder.finish();
-    let payload = match (data, data_base64) {
-        (Some(_), Some(_)) => {
-            violations.push(
-                Violation::new("JSON-DATA-8", "data and data_base64 are both present")
-                    .at("member data_base64"),
-            );
-            Data::None
-        }
-        (None, Some(b64)) => {
-            match classify(b64) {
-                Ok(RawValue::Str(text)) => {
-                    match BASE64.decode(text.as_bytes()) {
-                        Ok(bytes) => Data::Bytes(bytes),
-                        Err(_) => {
-                            violations.push(Violation::new("JSON-DATA-10", "data_base64 is not RFC 4648 base64 (standard alphabet, padded)").at("member data_base64"));
-                            Data::None
-                        }
-                    }
-                }
-                _ => {
-                    violations.push(
-                        Violation::new("JSON-DATA-10", "data_base64 must be a base64 string")
-                            .at("member data_base64"),
-                    );
-                    Data::None
-                }
-            }
-        }
-        (Some(raw), None) => decode_data(
-            raw,
-            dct.as_deref(),
-            encoding.as_deref(),
-            event.specversion(),
-            &mut violations,
-        ),
-        (None, None) => Data::None,
-    };
-    event.set_data(payload);
-    conclude(event, violations)
+    super::json::finish_event(builder, data.map(Raw), data_base64.map(Raw))
 }
 
-fn decode_data(
-    raw: &JsonRaw,
-    dct: Option<&str>,
-    encoding: Option<&str>,
-    version: SpecVersion,
-    violations: &mut Vec<Violation>,
-) -> Data {
-    let at = "member data";
-    if version == SpecVersion::V0_3 && encoding == Some("base64") {
-        return match classify(raw) {
-            Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
-                Ok(bytes) => Data::Bytes(bytes),
-                Err(_) => {
-                    violations.push(
-                        Violation::new(
-                            "CORE-TS-9",
-                            "with datacontentencoding base64, data must be RFC 4648 base64",
-                        )
-                        .at(at),
-                    );
-                    Data::None
-                }
-            },
-            _ => {
-                violations.push(
-                    Violation::new(
-                        "CORE-TS-9",
-                        "with datacontentencoding base64, data must be a base64 string",
-                    )
-                    .at(at),
-                );
-                Data::None
-            }
-        };
+/// A member value as serde_json kept it, read with [`classify`].
+struct Raw<'de>(&'de JsonRaw);
+
+impl KeptValue for Raw<'_> {
+    fn text(&self) -> &str {
+        self.0.get()
     }
-    match dct {
-        None => Data::Json(raw.get().to_owned()), // JSON-DATA-14
-        Some(ct) if is_json_content_type(ct) => Data::Json(raw.get().to_owned()),
-        Some(ct) => match classify(raw) {
-            Ok(RawValue::Str(text)) => Data::Text(text.into_owned()),
-            Ok(RawValue::Null) => Data::Json("null".to_owned()),
-            Ok(_) => {
-                let mut v = Violation::new(
-                    "JSON-DATA-13",
-                    format!(
-                        "datacontenttype {ct:?} is not JSON, so data should be a string; the reference refuses other JSON values, as the spec allows"
-                    ),
-                );
-                v.refuse = true;
-                violations.push(v.at(at));
-                Data::None
-            }
-            Err(e) => {
-                violations.push(syntax_violation(&e).at(at));
-                Data::None
-            }
-        },
+
+    fn read(&self) -> Result<RawValue<'_>, Violation> {
+        classify(self.0).map_err(|e| syntax_violation(&e))
     }
 }
 
 struct BatchSeed;
-
-type Element = Option<Built>;
 
 impl<'de> DeserializeSeed<'de> for BatchSeed {
     type Value = Vec<Element>;
