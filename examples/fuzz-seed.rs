@@ -9,8 +9,8 @@
 //! - `suite_loader`: every suite file as it is;
 //! - `json_decode`: JSON documents, and the bodies of structured and batch
 //!   HTTP inputs;
-//! - `http_binary_decode`: every HTTP input, in the structured format that
-//!   target reads (see its header comment; `NAMES` must stay in step);
+//! - `http_binary_decode`: every HTTP input, in the format that target
+//!   reads (`cespec::fuzz_input`, shared by both);
 //! - `percent_decode`: every `ce-` header value of an HTTP input;
 //! - `http1_parse`: raw requests, and HTTP inputs written as the raw
 //!   sender would write them.
@@ -26,52 +26,10 @@ use cespec::codec::Encoding;
 use cespec::http1;
 use cespec::rules::Catalog;
 use cespec::suite::{self, embedded};
-use cespec::wire::{HttpMessage, Message};
+use cespec::wire::Message;
 
 /// The largest seed written.
 const MAX_SEED: usize = 128 << 10;
-
-/// Header names the `http_binary_decode` target encodes as one byte; the
-/// same list, in the same order, as in `fuzz/fuzz_targets/http_binary_decode.rs`.
-const NAMES: &[&str] = &[
-    "ce-specversion",
-    "ce-id",
-    "ce-source",
-    "ce-type",
-    "content-type",
-    "ce-subject",
-    "ce-time",
-    "ce-dataschema",
-    "ce-datacontenttype",
-    "ce-comexampleextension",
-    "ce-data",
-    "ce-",
-    "CE-ID",
-    "ce-schemaurl",
-    "ce-datacontentencoding",
-    "x-echo-mode",
-];
-
-/// Returns an HTTP message in the `http_binary_decode` input format.
-fn structured(m: &HttpMessage) -> Vec<u8> {
-    let mut out = vec![(m.headers.len().min(31)) as u8];
-    for (name, value) in m.headers.iter().take(31) {
-        match NAMES.iter().position(|n| n == name) {
-            Some(i) => out.push(i as u8),
-            None => {
-                let name = &name.as_bytes()[..name.len().min(255)];
-                out.push(0xFF);
-                out.push(name.len() as u8);
-                out.extend_from_slice(name);
-            }
-        }
-        let value = &value[..value.len().min(4095)];
-        out.extend_from_slice(&(value.len() as u16).to_le_bytes());
-        out.extend_from_slice(value);
-    }
-    out.extend_from_slice(&m.body);
-    out
-}
 
 fn file_name(id: &str) -> String {
     id.chars()
@@ -155,7 +113,7 @@ fn seed(out: &Path, suites: &[suite::Suite]) -> std::io::Result<usize> {
                     out,
                     "http_binary_decode",
                     id,
-                    &structured(m),
+                    &cespec::fuzz_input::write_http(m),
                 )?);
                 for (i, (name, value)) in m.headers.iter().enumerate() {
                     if name.to_ascii_lowercase().starts_with("ce-") {

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod error;
 pub mod event;
 pub mod exit_codes;
+pub mod fuzz_input;
 pub mod harness;
 pub mod http1;
 pub mod prop;

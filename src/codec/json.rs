@@ -37,10 +37,7 @@ pub fn decode_event(bytes: &[u8]) -> Built {
         if scanner.at_end() {
             Ok(b)
         } else {
-            Err(ScanError::Syntax {
-                what: "trailing characters",
-                at: scanner.pos(),
-            })
+            Err(scanner.err("trailing characters"))
         }
     });
     match built {
@@ -111,10 +108,7 @@ pub fn decode_batch(bytes: &[u8]) -> Result<(Vec<Event>, Vec<Violation>), Vec<Vi
         if scanner.at_end() {
             Ok(elements)
         } else {
-            Err(ScanError::Syntax {
-                what: "trailing characters",
-                at: scanner.pos(),
-            })
+            Err(scanner.err("trailing characters"))
         }
     });
     let elements = match parsed {
@@ -207,10 +201,7 @@ fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
     }
     loop {
         if out.len() >= MAX_BATCH_EVENTS {
-            return Err(ScanError::Syntax {
-                what: "batch has more than 1048576 events",
-                at: scanner.pos(),
-            });
+            return Err(scanner.err("batch has more than 1048576 events"));
         }
         let start = scanner.pos();
         if scanner.peek() == Some(b'{') {
@@ -234,10 +225,7 @@ fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
             Some(b',') => {
                 scanner.bump();
                 if scanner.peek() == Some(b']') {
-                    return Err(ScanError::Syntax {
-                        what: "trailing comma",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("trailing comma"));
                 }
             }
             Some(b']') => {
@@ -245,16 +233,10 @@ fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
                 return Ok(out);
             }
             None => {
-                return Err(ScanError::Syntax {
-                    what: "EOF while parsing a list",
-                    at: scanner.pos(),
-                });
+                return Err(scanner.err("EOF while parsing a list"));
             }
             Some(_) => {
-                return Err(ScanError::Syntax {
-                    what: "expected ',' or ']'",
-                    at: scanner.pos(),
-                });
+                return Err(scanner.err("expected ',' or ']'"));
             }
         }
     }
@@ -388,22 +370,13 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
             match scanner.peek() {
                 Some(b'"') => {}
                 Some(b'}') => {
-                    return Err(ScanError::Syntax {
-                        what: "trailing comma",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("trailing comma"));
                 }
                 None => {
-                    return Err(ScanError::Syntax {
-                        what: "EOF while parsing an object",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("EOF while parsing an object"));
                 }
                 Some(_) => {
-                    return Err(ScanError::Syntax {
-                        what: "key must be a string",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("key must be a string"));
                 }
             }
             let name = scanner.decoded_string()?;
@@ -463,16 +436,10 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
                     break;
                 }
                 None => {
-                    return Err(ScanError::Syntax {
-                        what: "EOF while parsing an object",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("EOF while parsing an object"));
                 }
                 Some(_) => {
-                    return Err(ScanError::Syntax {
-                        what: "expected ',' or '}'",
-                        at: scanner.pos(),
-                    });
+                    return Err(scanner.err("expected ',' or '}'"));
                 }
             }
         }

@@ -259,7 +259,8 @@ impl<'a> Scanner<'a> {
         self.pos = pos;
     }
 
-    fn err(&self, what: &'static str) -> ScanError {
+    /// Returns a syntax error at the current position.
+    pub fn err(&self, what: &'static str) -> ScanError {
         ScanError::Syntax { what, at: self.pos }
     }
 
