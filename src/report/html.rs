@@ -289,20 +289,8 @@ pub fn interop_section(report: &Report) -> String {
         },
     );
     for encoding in m.encodings() {
-        let consumers: Vec<&String> = m
-            .participants
-            .iter()
-            .filter(|c| {
-                m.cells
-                    .iter()
-                    .any(|x| &x.consumer == *c && x.encoding == encoding)
-            })
-            .collect();
-        let producers: Vec<&String> = m
-            .participants
-            .iter()
-            .filter(|p| m.producer(p, encoding).is_some())
-            .collect();
+        let consumers = m.consumers(encoding);
+        let producers = m.producers(encoding);
         let _ = write!(
             out,
             "<h3>{encoding}</h3>\n<div class=\"scroll\"><table class=\"interop\">\n<thead><tr><th>producer ↓ consumer →</th><th>produced</th>"

@@ -121,6 +121,28 @@ impl Interop {
             .collect()
     }
 
+    /// Returns the participants that decoded something in `encoding` (the
+    /// matrix's columns), in participant order.
+    pub fn consumers(&self, encoding: Encoding) -> Vec<&String> {
+        self.participants
+            .iter()
+            .filter(|c| {
+                self.cells
+                    .iter()
+                    .any(|x| &x.consumer == *c && x.encoding == encoding)
+            })
+            .collect()
+    }
+
+    /// Returns the participants that produced messages in `encoding` (the
+    /// matrix's rows), in participant order.
+    pub fn producers(&self, encoding: Encoding) -> Vec<&String> {
+        self.participants
+            .iter()
+            .filter(|p| self.producer(p, encoding).is_some())
+            .collect()
+    }
+
     /// Returns the cell for `producer` → `consumer` in `encoding`.
     pub fn cell(&self, producer: &str, consumer: &str, encoding: Encoding) -> Option<&InteropCell> {
         self.cells

@@ -318,15 +318,7 @@ pub fn interop_section(report: &Report) -> String {
         m.cases
     );
     for encoding in m.encodings() {
-        let consumers: Vec<&String> = m
-            .participants
-            .iter()
-            .filter(|c| {
-                m.cells
-                    .iter()
-                    .any(|x| &x.consumer == *c && x.encoding == encoding)
-            })
-            .collect();
+        let consumers = m.consumers(encoding);
         let _ = write!(out, "**{encoding}**\n\n| producer ↓ consumer → |");
         for c in &consumers {
             let _ = write!(out, " {} |", md(c));
@@ -334,11 +326,7 @@ pub fn interop_section(report: &Report) -> String {
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(consumers.len()));
         out.push('\n');
-        for p in m
-            .participants
-            .iter()
-            .filter(|p| m.producer(p, encoding).is_some())
-        {
+        for p in m.producers(encoding) {
             let _ = write!(out, "| {} |", md(p));
             for c in &consumers {
                 let text = match m.cell(p, c, encoding).filter(|x| x.total() > 0) {
