@@ -333,10 +333,9 @@ fn binary_headers(event: &Event) -> Vec<(String, Vec<u8>)> {
 /// 200): the headers and body of [`encode_binary`], built straight into the
 /// types a hyper server sends, without an intermediate [`HttpMessage`].
 pub fn encode_binary_response(event: &Event) -> hyper::Response<bytes::Bytes> {
-    response_with_body(
-        event,
-        bytes::Bytes::copy_from_slice(event.data().body_bytes()),
-    )
+    // A clone copies what the borrowed encoder would copy anyway (each
+    // value and the body), so one encoder serves both.
+    into_binary_response(event.clone())
 }
 
 /// Encodes like [`encode_binary_response`], taking the event by value, as
@@ -424,36 +423,6 @@ fn ce_header_name(name: &str, buf: &mut Vec<u8>) -> Option<hyper::header::Header
             HeaderName::from_bytes(buf).ok()?
         }
     })
-}
-
-fn response_with_body(event: &Event, body: bytes::Bytes) -> hyper::Response<bytes::Bytes> {
-    use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-    let mut response = hyper::Response::new(body);
-    let headers = response.headers_mut();
-    headers.reserve(event.attribute_count() + 2);
-    headers.insert(
-        HeaderName::from_static("ce-specversion"),
-        HeaderValue::from_static(event.specversion().as_str()),
-    );
-    let mut name_buf = Vec::with_capacity(32);
-    for (name, value) in event.attributes() {
-        if !is_binary_header_attribute(event, name) {
-            continue;
-        }
-        let Some(header) = ce_header_name(name, &mut name_buf) else {
-            continue;
-        };
-        // Percent-encoded text is printable ASCII, always a valid header value.
-        if let Ok(v) = HeaderValue::from_str(&percent::encode(&value.canonical())) {
-            headers.append(header, v);
-        }
-    }
-    if let Some(ct) = binary_content_type(event)
-        && let Ok(v) = HeaderValue::from_str(&ct)
-    {
-        headers.insert(CONTENT_TYPE, v);
-    }
-    response
 }
 
 /// Encodes one event in structured mode with the JSON format.

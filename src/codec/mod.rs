@@ -172,6 +172,21 @@ pub enum EncodeError {
     Unrenderable { encoding: Encoding, reason: String },
 }
 
+/// Encodes like [`encode`], taking the events by value: one event in HTTP
+/// binary mode moves its data into the body instead of copying it (an echo
+/// server is done with the events it decoded).
+pub fn encode_owned(mut events: Vec<Event>, encoding: Encoding) -> Result<Message, EncodeError> {
+    match (encoding, events.pop()) {
+        (Encoding::HttpBinary, Some(event)) if events.is_empty() => {
+            Ok(Message::Http(http::into_binary(event)))
+        }
+        (_, last) => {
+            events.extend(last);
+            encode(&events, encoding)
+        }
+    }
+}
+
 /// Encodes events in `encoding` with the reference implementation.
 pub fn encode(events: &[Event], encoding: Encoding) -> Result<Message, EncodeError> {
     let one = || match events {
@@ -196,4 +211,34 @@ pub fn encode(events: &[Event], encoding: Encoding) -> Result<Message, EncodeErr
         Encoding::KafkaBinary => Message::Kafka(kafka::encode_binary(one()?)),
         Encoding::KafkaStructured => Message::Kafka(kafka::encode_structured(one()?)),
     })
+}
+
+#[cfg(test)]
+mod owned_tests {
+    use super::*;
+
+    #[test]
+    fn encode_owned_writes_what_encode_writes() {
+        let (event, _) = json::decode_event(
+            br#"{"specversion":"1.0","id":"1","source":"/s","type":"t","datacontenttype":"application/json","data":{"a":[1,2]}}"#,
+        )
+        .unwrap();
+        for encoding in Encoding::ALL {
+            let events = if encoding.is_batch() {
+                vec![event.clone(), event.clone()]
+            } else {
+                vec![event.clone()]
+            };
+            assert_eq!(
+                encode_owned(events.clone(), encoding),
+                encode(&events, encoding),
+                "{encoding}"
+            );
+        }
+        assert_eq!(
+            encode_owned(vec![event.clone(), event.clone()], Encoding::HttpBinary),
+            encode(&[event.clone(), event], Encoding::HttpBinary),
+            "two events in binary mode are refused alike"
+        );
+    }
 }

@@ -66,7 +66,7 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
             _ => return Reply::text(400, "X-Echo-Mode must be binary, structured or batch\n"),
         },
     };
-    let mut decoded = match codec::http::decode_owned(request) {
+    let decoded = match codec::http::decode_owned(request) {
         Ok(d) => d,
         Err(violations) => return Reply::text(400, rejection(&violations)),
     };
@@ -75,15 +75,7 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
     } else {
         asked
     };
-    if encoding == Encoding::HttpBinary && decoded.events.len() == 1 {
-        let reply = codec::http::into_binary(decoded.events.remove(0));
-        return Reply {
-            status: 200,
-            headers: reply.headers,
-            body: reply.body,
-        };
-    }
-    match codec::encode(&decoded.events, encoding) {
+    match codec::encode_owned(decoded.events, encoding) {
         Ok(Message::Http(reply)) => Reply {
             status: 200,
             headers: reply.headers,
