@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use crate::event::value::{self, AttributeType, AttributeValue};
-use crate::event::{Event, SpecVersion, Timestamp};
+use crate::event::{Event, Known, SpecVersion, Timestamp};
 use crate::rules::{Level, Violation};
 
 /// An attribute value as a decoder saw it, before typing.
@@ -49,27 +49,36 @@ pub enum Origin {
     Header,
 }
 
-/// The rule a bad value of each core attribute breaks.
-fn attribute_rule(name: &str) -> &'static str {
-    match name {
-        "id" => "CORE-ID-1",
-        "source" => "CORE-SRC-1",
-        "specversion" => "CORE-SV-1",
-        "type" => "CORE-TYPE-1",
-        "subject" => "CORE-SUBJ-1",
-        "time" => "CORE-TIME-1",
-        "dataschema" => "CORE-DS-1",
-        "datacontenttype" => "CORE-DCT-1",
-        _ => "CORE-EXT-1",
+/// What the builder needs to know of a core attribute beyond its type.
+impl Known {
+    /// The rule a bad value of this attribute breaks.
+    fn rule(self) -> &'static str {
+        match self {
+            Self::Id => "CORE-ID-1",
+            Self::Source => "CORE-SRC-1",
+            Self::Specversion => "CORE-SV-1",
+            Self::Type => "CORE-TYPE-1",
+            Self::Subject => "CORE-SUBJ-1",
+            Self::Time => "CORE-TIME-1",
+            Self::DataSchema => "CORE-DS-1",
+            Self::DataContentType => "CORE-DCT-1",
+            _ => "CORE-EXT-1",
+        }
     }
-}
 
-/// Attributes that may not be empty strings (core spec, each attribute's constraints).
-fn must_be_non_empty(name: &str) -> bool {
-    matches!(
-        name,
-        "id" | "source" | "specversion" | "type" | "subject" | "dataschema" | "schemaurl"
-    )
+    /// Attributes that may not be empty strings (core spec, each attribute's constraints).
+    fn must_be_non_empty(self) -> bool {
+        matches!(
+            self,
+            Self::Id
+                | Self::Source
+                | Self::Specversion
+                | Self::Type
+                | Self::Subject
+                | Self::DataSchema
+                | Self::SchemaUrl
+        )
+    }
 }
 
 /// Returns a cheap fingerprint of an attribute name (its length and its
@@ -88,11 +97,12 @@ pub(crate) fn fingerprint(name: &str) -> u64 {
     (head ^ tail.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.len() as u64
 }
 
-/// One attribute as pushed, with the fingerprint of its name.
+/// One attribute as pushed, with the fingerprint of its name and what the name is.
 #[derive(Debug)]
 struct Raw<'a> {
     name: Cow<'a, str>,
     fingerprint: u64,
+    known: Known,
     value: RawValue<'a>,
 }
 
@@ -184,11 +194,32 @@ impl<'a> EventBuilder<'a> {
     pub fn push(&mut self, name: impl Into<Cow<'a, str>>, value: RawValue<'a>) {
         let name = name.into();
         let fp = fingerprint(&name);
+        self.push_fingerprinted(name, fp, value);
+    }
+
+    /// Adds an attribute whose name is not pushed yet; a repeated name is
+    /// handed back, and nothing is pushed. One fingerprint serves both the
+    /// lookup and the push.
+    pub(crate) fn push_new(
+        &mut self,
+        name: Cow<'a, str>,
+        value: RawValue<'a>,
+    ) -> Result<(), Cow<'a, str>> {
+        let fp = fingerprint(&name);
+        if self.contains_fingerprinted(&name, fp) {
+            return Err(name);
+        }
+        self.push_fingerprinted(name, fp, value);
+        Ok(())
+    }
+
+    fn push_fingerprinted(&mut self, name: Cow<'a, str>, fp: u64, value: RawValue<'a>) {
         if let Some(index) = &mut self.index {
             index.add(&name, self.raw.len());
         }
         self.raw.push(Raw {
             fingerprint: fp,
+            known: Known::of(&name),
             name,
             value,
         });
@@ -206,17 +237,19 @@ impl<'a> EventBuilder<'a> {
 
     /// Returns true when an attribute named `name` was pushed.
     pub fn contains(&self, name: &str) -> bool {
+        self.contains_fingerprinted(name, fingerprint(name))
+    }
+
+    fn contains_fingerprinted(&self, name: &str, fp: u64) -> bool {
         match &self.index {
             Some(index) => index
                 .positions
                 .get(&index.key(name))
                 .is_some_and(|at| at.iter().any(|&i| self.raw[i].name == name)),
-            None => {
-                let fp = fingerprint(name);
-                self.raw
-                    .iter()
-                    .any(|r| r.fingerprint == fp && r.name == name)
-            }
+            None => self
+                .raw
+                .iter()
+                .any(|r| r.fingerprint == fp && r.name == name),
         }
     }
 
@@ -242,9 +275,10 @@ impl<'a> EventBuilder<'a> {
 
     /// Returns the raw string of attribute `name` as pushed, if any.
     pub fn raw_cow(&self, name: &str) -> Option<&Cow<'a, str>> {
+        let known = Known::of(name);
         self.raw
             .iter()
-            .find(|r| r.name == name)
+            .find(|r| r.known == known && r.name == name)
             .and_then(|r| match &r.value {
                 RawValue::Str(s) => Some(s),
                 _ => None,
@@ -262,16 +296,18 @@ impl<'a> EventBuilder<'a> {
         // so an event with very many attributes costs no quadratic time.
         let mut many: Option<std::collections::HashSet<&str>> = None;
         let mut required = [false; 3];
+        let version = event.specversion();
         for (
             i,
             Raw {
                 name,
                 fingerprint,
+                known,
                 value,
             },
         ) in raw.iter().enumerate()
         {
-            if name == "specversion" {
+            if *known == Known::Specversion {
                 continue;
             }
             // Decoders refuse repeated names with their own location; this
@@ -302,12 +338,15 @@ impl<'a> EventBuilder<'a> {
                 }
                 continue;
             }
-            self.check_name(name, event.specversion());
-            if let Some(typed) = self.type_value(name, value, event.specversion()) {
-                match name.as_ref() {
-                    "id" => required[0] = true,
-                    "source" => required[1] = true,
-                    "type" => required[2] = true,
+            // The names of the core attributes are valid by construction.
+            if *known == Known::Other {
+                self.check_name(name, version);
+            }
+            if let Some(typed) = self.type_value(name, *known, value, version) {
+                match known {
+                    Known::Id => required[0] = true,
+                    Known::Source => required[1] = true,
+                    Known::Type => required[2] = true,
                     _ => {}
                 }
                 event.push_new(name, typed);
@@ -341,7 +380,7 @@ impl<'a> EventBuilder<'a> {
         let found = self
             .raw
             .iter()
-            .find(|r| r.name == "specversion")
+            .find(|r| r.known == Known::Specversion)
             .map(|r| r.value.clone());
         match found {
             None | Some(RawValue::Null) => {
@@ -435,12 +474,13 @@ impl<'a> EventBuilder<'a> {
     fn type_value(
         &mut self,
         name: &str,
+        class: Known,
         value: &RawValue<'_>,
         version: SpecVersion,
     ) -> Option<AttributeValue> {
         let at = || format!("attribute {name}");
-        let known = version.attribute_type(name);
-        let rule = attribute_rule(name);
+        let known = class.attribute_type(version);
+        let rule = class.rule();
         match value {
             RawValue::Null => None, // JSON-NULL-2: null means unset
             RawValue::Object | RawValue::Array => {
@@ -454,7 +494,7 @@ impl<'a> EventBuilder<'a> {
                     )
                     .at(at()),
                 );
-                if name == "extensions" {
+                if class == Known::Other && name == "extensions" {
                     self.violations.push(
                         Violation::new(
                             "JSON-EXT-1",
@@ -465,7 +505,7 @@ impl<'a> EventBuilder<'a> {
                 }
                 None
             }
-            RawValue::Str(text) => self.type_string(name, text, known, version),
+            RawValue::Str(text) => self.type_string(name, class, text, known, version),
             RawValue::Bool(b) => match known {
                 None => Some(AttributeValue::Boolean(*b)),
                 Some(kind) => {
@@ -531,13 +571,14 @@ impl<'a> EventBuilder<'a> {
     fn type_string(
         &mut self,
         name: &str,
+        class: Known,
         text: &str,
         known: Option<AttributeType>,
         version: SpecVersion,
     ) -> Option<AttributeValue> {
         let at = || format!("attribute {name}");
-        let rule = attribute_rule(name);
-        if text.is_empty() && must_be_non_empty(name) {
+        let rule = class.rule();
+        if text.is_empty() && class.must_be_non_empty() {
             self.violations
                 .push(Violation::new(rule, format!("{name} must not be empty")).at(at()));
             return None;
@@ -609,8 +650,8 @@ impl<'a> EventBuilder<'a> {
                 }
             },
         };
-        match name {
-            "datacontenttype" => {
+        match class {
+            Known::DataContentType => {
                 if let Err(e) = value::check_media_type(text) {
                     self.violations.push(
                         Violation::new("CORE-DCT-1", format!("datacontenttype {text:?}: {e}"))
@@ -619,7 +660,7 @@ impl<'a> EventBuilder<'a> {
                     return None;
                 }
             }
-            "source" if !has_scheme(text) => {
+            Known::Source if !has_scheme(text) => {
                 self.violations.push(
                     Violation::new(
                         "CORE-SRC-2",
@@ -628,7 +669,7 @@ impl<'a> EventBuilder<'a> {
                     .at(at()),
                 );
             }
-            "type" if !looks_reverse_dns(text) => {
+            Known::Type if !looks_reverse_dns(text) => {
                 self.violations.push(
                     Violation::new(
                         "CORE-TYPE-2",
@@ -637,7 +678,7 @@ impl<'a> EventBuilder<'a> {
                     .at(at()),
                 );
             }
-            "datacontentencoding" if version == SpecVersion::V0_3 && text != "base64" => {
+            Known::DataContentEncoding if version == SpecVersion::V0_3 && text != "base64" => {
                 let mut v = Violation::new(
                     "CORE-TS-9",
                     format!("datacontentencoding {text:?}: spec 0.3 defines only \"base64\""),

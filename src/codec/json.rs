@@ -346,6 +346,49 @@ impl KeptValue for Kept<'_> {
     }
 }
 
+/// The member names an object repeats, each reported once however often it
+/// repeats (a hostile document may repeat one 100,000 times), the first
+/// 1,000 by name.
+#[derive(Default)]
+struct Repeats {
+    names: Vec<String>,
+    more: bool,
+}
+
+impl Repeats {
+    fn note(&mut self, name: Cow<'_, str>) {
+        if self.names.iter().any(|d| *d == *name) {
+            return;
+        }
+        if self.names.len() < 1000 {
+            self.names.push(name.into_owned());
+        } else {
+            self.more = true;
+        }
+    }
+
+    fn report(self, builder: &mut EventBuilder<'_>) {
+        if self.more {
+            builder.violation(
+                Violation::new(
+                    "CORE-CTX-2",
+                    "more than 1,000 different member names are repeated; the first 1,000 are listed",
+                )
+                .at("members"),
+            );
+        }
+        for name in self.names {
+            builder.violation(
+                Violation::new(
+                    "CORE-CTX-2",
+                    format!("member {name:?} appears more than once"),
+                )
+                .at(format!("member {name}")),
+            );
+        }
+    }
+}
+
 /// Parses one event object; the error is a grammar error (or a lone
 /// surrogate in a member name), which spoils the whole object.
 fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
@@ -353,8 +396,7 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
     // About one member per 16 bytes, so the builder rarely grows.
     let rest = scanner.text().len() - scanner.pos();
     let mut builder = EventBuilder::with_capacity(Origin::Json, (rest / 16).clamp(4, 64)).unique();
-    let mut duplicates: Vec<String> = Vec::new();
-    let mut reported_more = false;
+    let mut duplicates = Repeats::default();
     let mut value_errors: Vec<Violation> = Vec::new();
     // Members that do not go to the builder: data, data_base64, and values
     // the builder never sees.
@@ -382,10 +424,14 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
             let name = scanner.decoded_string()?;
             scanner.expect(b':', "expected ':'")?;
             members += 1;
+            // Attribute members go to the builder, which refuses a repeated
+            // name while it scans (one fingerprint for lookup and push);
+            // `others` and, past FEW_MEMBERS, `many` catch the rest.
             let repeated = match &mut many {
                 Some(set) => !set.insert(name.clone()),
                 None => {
-                    let repeated = builder.contains(&name) || others.contains(&name);
+                    let repeated = others.contains(&name)
+                        || (members > FEW_MEMBERS && builder.contains(&name));
                     if members > FEW_MEMBERS {
                         let mut set: HashSet<Cow<'a, str>> =
                             builder.names().chain(&others).cloned().collect();
@@ -397,13 +443,7 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
             };
             if repeated {
                 scanner.skip_value()?;
-                // Each repeated name is reported once, however often it
-                // repeats (a hostile document may repeat one 100,000 times).
-                if !duplicates.iter().any(|d: &String| *d == *name) && duplicates.len() < 1000 {
-                    duplicates.push(name.into_owned());
-                } else if duplicates.len() >= 1000 && !reported_more {
-                    reported_more = true;
-                }
+                duplicates.note(name);
             } else {
                 match name.as_ref() {
                     "data" => {
@@ -415,7 +455,15 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
                         others.push(name);
                     }
                     _ => match member_value(scanner)? {
-                        Ok(raw) => builder.push(name, raw),
+                        Ok(raw) if many.is_some() => builder.push(name, raw),
+                        Ok(raw) => {
+                            if let Err(name) = builder.push_new(name, raw) {
+                                duplicates.note(name);
+                            }
+                        }
+                        Err(_) if many.is_none() && builder.contains(&name) => {
+                            duplicates.note(name)
+                        }
                         Err(e) => {
                             value_errors.push(
                                 Violation::new(
@@ -444,24 +492,7 @@ fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
             }
         }
     }
-    if reported_more {
-        builder.violation(
-            Violation::new(
-                "CORE-CTX-2",
-                "more than 1,000 different member names are repeated; the first 1,000 are listed",
-            )
-            .at("members"),
-        );
-    }
-    for name in duplicates {
-        builder.violation(
-            Violation::new(
-                "CORE-CTX-2",
-                format!("member {name:?} appears more than once"),
-            )
-            .at(format!("member {name}")),
-        );
-    }
+    duplicates.report(&mut builder);
     for v in value_errors {
         builder.violation(v);
     }
@@ -737,6 +768,19 @@ mod tests {
         let r =
             decode_event(br#"{"specversion":"1.0","id":"1","id":"2","source":"/s","type":"t.x"}"#);
         assert_eq!(rules(&r), ["CORE-CTX-2"]);
+        // A repeat is a repeat whatever its value holds, a lone surrogate
+        // included; every repeated name is reported once.
+        let r = decode_event(
+            br#"{"specversion":"1.0","id":"1","x":1,"id":"\ud800","x":2,"x":3,"source":"/s","type":"t.x"}"#,
+        );
+        assert_eq!(rules(&r), ["CORE-CTX-2", "CORE-CTX-2"]);
+        // Past the members compared one by one, repeats are still found.
+        let mut doc = String::from(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x""#);
+        for i in 0..100 {
+            doc.push_str(&format!(r#","ext{i}":{i}"#));
+        }
+        doc.push_str(r#","ext7":7,"data":1,"data":2,"id":"\ud800"}"#);
+        assert_eq!(rules(&decode_event(doc.as_bytes())), ["CORE-CTX-2"; 3]);
     }
 
     #[test]

@@ -42,22 +42,64 @@ impl SpecVersion {
     /// Returns the type of the attribute `name` in this version, or `None`
     /// for an extension (whose type comes from its representation).
     pub fn attribute_type(self, name: &str) -> Option<AttributeType> {
-        Some(match (self, name) {
-            (_, "id" | "type" | "specversion" | "subject" | "datacontenttype") => {
-                AttributeType::String
-            }
-            (_, "source") => AttributeType::UriRef,
-            (_, "time") => AttributeType::Timestamp,
-            (Self::V1_0, "dataschema") => AttributeType::Uri,
-            (Self::V0_3, "schemaurl") => AttributeType::UriRef,
-            (Self::V0_3, "datacontentencoding") => AttributeType::String,
-            _ => return None,
-        })
+        Known::of(name).attribute_type(self)
     }
 
     /// Returns the names of the REQUIRED attributes (core spec §3.1).
     pub fn required(self) -> &'static [&'static str] {
         &["id", "source", "specversion", "type"]
+    }
+}
+
+/// What an attribute name is: one of the attributes the spec versions
+/// define, or anything else. The decoders classify a name once, when they
+/// read it, so typing and checking the attribute never compare it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Known {
+    Specversion,
+    Id,
+    Source,
+    Type,
+    Subject,
+    Time,
+    DataContentType,
+    DataSchema,
+    SchemaUrl,
+    DataContentEncoding,
+    /// Any other name: an extension (or an invalid name).
+    Other,
+}
+
+impl Known {
+    pub(crate) fn of(name: &str) -> Self {
+        match name {
+            "specversion" => Self::Specversion,
+            "id" => Self::Id,
+            "source" => Self::Source,
+            "type" => Self::Type,
+            "subject" => Self::Subject,
+            "time" => Self::Time,
+            "datacontenttype" => Self::DataContentType,
+            "dataschema" => Self::DataSchema,
+            "schemaurl" => Self::SchemaUrl,
+            "datacontentencoding" => Self::DataContentEncoding,
+            _ => Self::Other,
+        }
+    }
+
+    /// The type this attribute has in `version`, or `None` for an
+    /// extension (`dataschema` is one in 0.3, `schemaurl` in 1.0).
+    pub(crate) fn attribute_type(self, version: SpecVersion) -> Option<AttributeType> {
+        Some(match (self, version) {
+            (Self::Id | Self::Type | Self::Specversion | Self::Subject, _) => AttributeType::String,
+            (Self::DataContentType, _) => AttributeType::String,
+            (Self::Source, _) => AttributeType::UriRef,
+            (Self::Time, _) => AttributeType::Timestamp,
+            (Self::DataSchema, SpecVersion::V1_0) => AttributeType::Uri,
+            (Self::SchemaUrl, SpecVersion::V0_3) => AttributeType::UriRef,
+            (Self::DataContentEncoding, SpecVersion::V0_3) => AttributeType::String,
+            _ => return None,
+        })
     }
 }
 
