@@ -563,3 +563,48 @@ fn published_sample_is_current() {
         );
     }
 }
+
+#[test]
+fn known_failures_are_grouped_by_expectations_entry() {
+    // Two more results under the same entry of sdk-x's expectations file,
+    // and one under another: two folds, a row per result, no article.
+    let mut all = results();
+    let known = all
+        .iter()
+        .find(|r| r.is_expected_failure())
+        .cloned()
+        .expect("the fixture has a known failure");
+    for (case, reason) in [
+        ("http-batch/three", None),
+        ("http-batch/four", None),
+        ("http-batch/five", Some("another entry")),
+    ] {
+        let mut r = known.clone();
+        r.case = case.into();
+        if let (Some(reason), Some(k)) = (reason, r.known_failure.as_mut()) {
+            k.reason = reason.into();
+        }
+        all.push(r);
+    }
+    let page = html::render(&collect(targets(), all, &[]));
+    assert_eq!(page.matches("<details class=\"known\">").count(), 2);
+    assert!(page.contains("<b>sdk-x</b> · 3 result(s) · batches are not implemented yet"));
+    assert!(page.contains("<b>sdk-x</b> · 1 result(s) · another entry"));
+    assert!(page.contains("<h2>Known failures (4)</h2>"));
+    assert!(!page.contains("<article class=\"result s-known\""));
+    for case in [
+        "http-batch/two",
+        "http-batch/three",
+        "http-batch/four",
+        "http-batch/five",
+    ] {
+        assert!(
+            page.contains(&format!(
+                "data-suite=\"http-batch\"><td><code>{case}</code>"
+            )),
+            "{case} has a row"
+        );
+    }
+    // The unexpected deviations keep their articles.
+    assert_eq!(page.matches("<article class=\"result").count(), 4);
+}

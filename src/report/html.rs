@@ -6,7 +6,8 @@
 //! matrix, the capability matrix (declared against results), rule coverage
 //! by level with every rule in a fold, benchmark charts when the report has
 //! them, every deviation with its requirement, expected versus actual and
-//! transcript, and a table of all results. The script only adds filters by
+//! transcript, the known failures grouped by expectations entry, and a
+//! table of all results. The script only adds filters by
 //! status, target and suite; without it everything is shown.
 //!
 //! Hand-written rather than templated: the page is small, the escaping is
@@ -58,6 +59,7 @@ pub fn render(report: &Report) -> String {
     coverage(&mut out, report);
     bench(&mut out, report);
     deviations(&mut out, report, &rules);
+    known_failures(&mut out, report, &rules);
     results(&mut out, report);
     let _ = write!(
         out,
@@ -103,7 +105,11 @@ fn header(out: &mut String, report: &Report) {
     if report.bench.is_some() {
         out.push_str("<a href=\"#bench\">Benchmarks</a>");
     }
-    out.push_str("<a href=\"#deviations\">Deviations</a><a href=\"#results\">All results</a></nav>\n</header>\n");
+    out.push_str("<a href=\"#deviations\">Deviations</a>");
+    if report.results.iter().any(CaseResult::is_expected_failure) {
+        out.push_str("<a href=\"#known\">Known failures</a>");
+    }
+    out.push_str("<a href=\"#results\">All results</a></nav>\n</header>\n");
 }
 
 /// Returns the CSS class of a counts cell: ok, warn, bad or none.
@@ -568,14 +574,24 @@ fn select(out: &mut String, name: &str, label: &str, values: &[&str]) {
     out.push_str("</select></label>\n");
 }
 
-fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo>) {
-    let list = report.deviations();
-    let index: HashMap<*const CaseResult, usize> = report
+/// Every result's position in the report, for `r-N` anchors.
+fn positions(report: &Report) -> HashMap<*const CaseResult, usize> {
+    report
         .results
         .iter()
         .enumerate()
         .map(|(i, r)| (r as *const CaseResult, i))
+        .collect()
+}
+
+fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo>) {
+    let all = report.deviations();
+    let expected = all.iter().filter(|r| r.is_expected_failure()).count();
+    let list: Vec<&CaseResult> = all
+        .into_iter()
+        .filter(|r| !r.is_expected_failure())
         .collect();
+    let index = positions(report);
     let _ = write!(
         out,
         "<section id=\"deviations\">\n<h2>Deviations ({})</h2>\n<form id=\"filters\" hidden>\n",
@@ -596,8 +612,18 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
     let suites: Vec<&str> = report.suites.iter().map(String::as_str).collect();
     select(out, "suite", "Suite", &suites);
     out.push_str("<button type=\"reset\">Clear</button> <span class=\"muted\"><span id=\"shown\"></span> deviation(s) shown</span>\n</form>\n");
-    if list.is_empty() {
+    if list.is_empty() && expected == 0 {
         out.push_str("<p>None: every result that ran passed.</p>\n");
+    } else if list.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>None beyond the {expected} known failure(s) (<a href=\"#known\">below</a>).</p>"
+        );
+    } else if expected > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">The {expected} known failure(s) are grouped by their expectations entry <a href=\"#known\">below</a>.</p>"
+        );
     }
     for r in list {
         let key = status_key(r);
@@ -605,10 +631,9 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
         let _ = write!(
             out,
             "<article class=\"result s-{key}\" id=\"r-{id}\" data-status=\"{key}\" data-target=\"{}\" data-suite=\"{}\">\n\
-             <h3><span class=\"badge s-{key}\">{}</span> <code>{}</code> on <b>{}</b> <span class=\"lvl\">{}</span></h3>\n",
+             <h3><span class=\"badge s-{key}\">{key}</span> <code>{}</code> on <b>{}</b> <span class=\"lvl\">{}</span></h3>\n",
             esc(&r.target),
             esc(&r.suite),
-            if key == "known" { "known failure" } else { key },
             esc(&r.name()),
             esc(&r.target),
             r.level,
@@ -617,30 +642,7 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
             let _ = writeln!(out, "<p class=\"muted\">{}</p>", esc(&case.title));
         }
         let _ = writeln!(out, "<p class=\"msg\">{}</p>", esc(&r.message));
-        if let Some(k) = &r.known_failure {
-            let _ = write!(
-                out,
-                "<p class=\"msg\">Listed as a known failure: {}",
-                esc(&k.reason)
-            );
-            if let Some(link) = &k.link {
-                let _ = write!(out, " ({})", link_or_text(link, link));
-            }
-            out.push_str("</p>\n");
-        }
-        // A known failure is written up in the target's expectations file:
-        // its rules are named, not quoted, which keeps a large matrix small.
-        if !r.rules.is_empty() && r.known_failure.is_some() {
-            let links: Vec<String> = r
-                .rules
-                .iter()
-                .map(|id| match rules.get(id.as_str()) {
-                    Some(rule) => link_or_text(&rule.url, id),
-                    None => esc(id).into_owned(),
-                })
-                .collect();
-            let _ = writeln!(out, "<p class=\"rules\">{}</p>", links.join(", "));
-        } else if !r.rules.is_empty() {
+        if !r.rules.is_empty() {
             out.push_str("<ul class=\"rules\">\n");
             for id in &r.rules {
                 match rules.get(id.as_str()) {
@@ -661,41 +663,143 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
             }
             out.push_str("</ul>\n");
         }
-        if !r.findings.is_empty() {
-            out.push_str("<ul class=\"findings\">\n");
-            for f in &r.findings {
-                let _ = writeln!(
-                    out,
-                    "<li><code>{}</code> <span class=\"lvl\">{}</span> {}</li>",
-                    esc(&f.rule),
-                    f.level,
-                    esc(&f.message)
-                );
-            }
-            out.push_str("</ul>\n");
-        }
-        if r.expected.is_some() || r.actual.is_some() {
-            out.push_str("<div class=\"cmp\">");
-            for (label, v) in [("Expected", &r.expected), ("Actual", &r.actual)] {
-                let _ = write!(
-                    out,
-                    "<div><h4>{label}</h4><pre>{}</pre></div>",
-                    v.as_deref().map(esc).unwrap_or_default()
-                );
-            }
-            out.push_str("</div>\n");
-        }
-        if let Some(t) = &r.transcript {
-            let text = transcript::render(t);
-            if !text.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "<details><summary>Transcript</summary><pre>{}</pre></details>",
-                    esc(&transcript::clip(&text, MAX_TRANSCRIPT))
-                );
-            }
-        }
+        evidence(out, r);
         out.push_str("</article>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// What a result shows beyond its message: the findings, expected against
+/// actual, and the transcript.
+fn evidence(out: &mut String, r: &CaseResult) {
+    if !r.findings.is_empty() {
+        out.push_str("<ul class=\"findings\">\n");
+        for f in &r.findings {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code> <span class=\"lvl\">{}</span> {}</li>",
+                esc(&f.rule),
+                f.level,
+                esc(&f.message)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    if r.expected.is_some() || r.actual.is_some() {
+        out.push_str("<div class=\"cmp\">");
+        for (label, v) in [("Expected", &r.expected), ("Actual", &r.actual)] {
+            let _ = write!(
+                out,
+                "<div><h4>{label}</h4><pre>{}</pre></div>",
+                v.as_deref().map(esc).unwrap_or_default()
+            );
+        }
+        out.push_str("</div>\n");
+    }
+    if let Some(t) = &r.transcript {
+        let text = transcript::render(t);
+        if !text.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>Transcript</summary><pre>{}</pre></details>",
+                esc(&transcript::clip(&text, MAX_TRANSCRIPT))
+            );
+        }
+    }
+}
+
+/// Expected failures, one fold per entry of a target's expectations file
+/// (target, reason and link): the entry's rules named once, a row per
+/// result, and the evidence of the first result as an example. A matrix of
+/// SDKs has thousands of them that differ only in the case; written out one
+/// by one they were most of the page and hid the unexpected deviations.
+fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo>) {
+    type Entry<'r> = (&'r str, &'r str, Option<&'r str>);
+    let mut groups: Vec<(Entry<'_>, Vec<&CaseResult>)> = Vec::new();
+    let mut slot: HashMap<Entry<'_>, usize> = HashMap::new();
+    for r in &report.results {
+        let Some(k) = r.known_failure.as_ref().filter(|_| r.is_expected_failure()) else {
+            continue;
+        };
+        let key = (r.target.as_str(), k.reason.as_str(), k.link.as_deref());
+        let at = *slot.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(r);
+    }
+    if groups.is_empty() {
+        return;
+    }
+    // Targets in report order; within a target, the largest entries first.
+    let order: HashMap<&str, usize> = report
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.target.name.as_str(), i))
+        .collect();
+    groups.sort_by_key(|((target, _, _), results)| {
+        (
+            order.get(target).copied().unwrap_or(usize::MAX),
+            std::cmp::Reverse(results.len()),
+        )
+    });
+    let index = positions(report);
+    let total: usize = groups.iter().map(|(_, r)| r.len()).sum();
+    let _ = write!(
+        out,
+        "<section id=\"known\">\n<h2>Known failures ({total})</h2>\n\
+         <p class=\"muted\">Results that fail as the target's expectations file says they do, grouped by its entries ({}). \
+         Each fold names the entry's rules, lists its results, and shows the evidence of the first one; the JSON report has every result's.</p>\n",
+        groups.len()
+    );
+    for ((target, reason, link), results) in &groups {
+        let _ = write!(
+            out,
+            "<details class=\"known\">\n<summary><span class=\"badge s-known\">known failure</span> <b>{}</b> · {} result(s) · {}",
+            esc(target),
+            results.len(),
+            esc(reason)
+        );
+        if let Some(link) = link {
+            let _ = write!(out, " ({})", link_or_text(link, link));
+        }
+        out.push_str("</summary>\n");
+        let mut ids: Vec<&str> = results
+            .iter()
+            .flat_map(|r| r.rules.iter().map(String::as_str))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if !ids.is_empty() {
+            let links: Vec<String> = ids
+                .iter()
+                .map(|id| match rules.get(id) {
+                    Some(rule) => link_or_text(&rule.url, id),
+                    None => esc(id).into_owned(),
+                })
+                .collect();
+            let _ = writeln!(out, "<p class=\"rules\">{}</p>", links.join(", "));
+        }
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Result</th><th>Level</th><th>Message</th></tr></thead>\n<tbody>\n");
+        for r in results {
+            let id = index.get(&(*r as *const CaseResult)).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "<tr id=\"r-{id}\" data-status=\"known\" data-target=\"{}\" data-suite=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&r.target),
+                esc(&r.suite),
+                esc(&r.name()),
+                r.level,
+                esc(&r.message)
+            );
+        }
+        out.push_str("</tbody></table></div>\n");
+        if let Some(first) = results.first() {
+            let _ = writeln!(out, "<h4>Example: <code>{}</code></h4>", esc(&first.name()));
+            evidence(out, first);
+        }
+        out.push_str("</details>\n");
     }
     out.push_str("</section>\n");
 }
