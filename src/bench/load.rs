@@ -17,7 +17,6 @@
 //! reach loopback addresses only unless remote targets are allowed. Every
 //! reply, or one in N, is judged like `cespec run` judges an echo.
 
-use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -223,6 +222,25 @@ struct Reply {
     close: bool,
 }
 
+/// Parses a `content-length` value: digits, optionally surrounded by spaces.
+fn content_length(value: &[u8]) -> Result<usize, String> {
+    let bad = || format!("bad content-length {:?}", String::from_utf8_lossy(value));
+    let digits = value.trim_ascii();
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    Ok(digits
+        .iter()
+        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0')))
+}
+
+/// Returns true when `value` contains `token`, compared case-insensitively.
+fn contains_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .windows(token.len())
+        .any(|w| w.eq_ignore_ascii_case(token))
+}
+
 /// One keep-alive connection with one request in flight.
 struct Conn {
     stream: TcpStream,
@@ -269,19 +287,15 @@ impl Conn {
                 Ok(httparse::Status::Complete(head)) => {
                     let status = response.code.unwrap_or(0);
                     let (mut length, mut chunked, mut close) = (None, false, false);
+                    // Only three headers frame a reply; the others are not
+                    // looked at here (the judge reads them on validated replies).
                     for h in response.headers.iter() {
-                        let value = String::from_utf8_lossy(h.value).to_ascii_lowercase();
                         if h.name.eq_ignore_ascii_case("content-length") {
-                            length = Some(
-                                value
-                                    .trim()
-                                    .parse::<usize>()
-                                    .map_err(|_| format!("bad content-length {value:?}"))?,
-                            );
+                            length = Some(content_length(h.value)?);
                         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                            chunked = value.contains("chunked");
+                            chunked = contains_token(h.value, b"chunked");
                         } else if h.name.eq_ignore_ascii_case("connection") {
-                            close = value.contains("close");
+                            close = contains_token(h.value, b"close");
                         }
                     }
                     break (status, head, length, chunked, close);
@@ -407,7 +421,9 @@ struct Tally {
     validated: u64,
     non_conformant: u64,
     bytes: usize,
-    statuses: BTreeMap<String, u64>,
+    /// Replies by status code; a status is 0 to 999 (three digits), so
+    /// counting one is an index, not a map lookup with a formatted key.
+    statuses: Vec<u64>,
     first_problem: Option<String>,
 }
 
@@ -421,7 +437,7 @@ impl Tally {
             validated: 0,
             non_conformant: 0,
             bytes: 0,
-            statuses: BTreeMap::new(),
+            statuses: vec![0; 1000],
             first_problem: None,
         }
     }
@@ -434,8 +450,8 @@ impl Tally {
         self.validated += other.validated;
         self.non_conformant += other.non_conformant;
         self.bytes += other.bytes;
-        for (k, v) in other.statuses {
-            *self.statuses.entry(k).or_default() += v;
+        for (mine, theirs) in self.statuses.iter_mut().zip(other.statuses) {
+            *mine += theirs;
         }
         if self.first_problem.is_none() {
             self.first_problem = other.first_problem;
@@ -542,7 +558,9 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
         tally.requests += 1;
         tally.bytes += shared.template.size() + reply.head + reply.body.len();
         let status = reply.status;
-        *tally.statuses.entry(status.to_string()).or_default() += 1;
+        if let Some(n) = tally.statuses.get_mut(usize::from(status)) {
+            *n += 1;
+        }
         if (200..300).contains(&status) {
             tally.events += shared.input.events as u64;
         } else {
@@ -680,7 +698,13 @@ pub fn run(
         validated: tally.validated,
         non_conformant: tally.non_conformant,
         first_problem: tally.first_problem,
-        status_codes: tally.statuses,
+        status_codes: tally
+            .statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(code, n)| (code.to_string(), *n))
+            .collect(),
         connections: Some(options.connections),
         target_rate: options.rate,
         ..BenchResult::default()
@@ -734,6 +758,26 @@ mod tests {
             ..ok
         };
         assert!(remote.check().is_ok());
+    }
+
+    #[test]
+    fn framing_headers_are_read_strictly() {
+        assert_eq!(content_length(b"42"), Ok(42));
+        assert_eq!(content_length(b" 7 "), Ok(7));
+        for bad in [
+            &b""[..],
+            b"+5",
+            b"-1",
+            b"1 2",
+            b"0x10",
+            b"99999999999999999999",
+        ] {
+            assert!(content_length(bad).is_err(), "{bad:?}");
+        }
+        assert!(contains_token(b"gzip, Chunked", b"chunked"));
+        assert!(contains_token(b"CLOSE", b"close"));
+        assert!(!contains_token(b"keep-alive", b"close"));
+        assert!(!contains_token(b"", b"close"));
     }
 
     #[tokio::test]
