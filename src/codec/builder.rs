@@ -82,19 +82,44 @@ impl Known {
 }
 
 /// Returns a cheap fingerprint of an attribute name (its length and its
-/// first and last eight bytes): equal names have equal fingerprints, so
-/// repeated names are found by comparing integers first.
+/// first and last eight bytes, or all of a shorter name): equal names have
+/// equal fingerprints, so repeated names are found by comparing integers first.
 #[inline]
 pub(crate) fn fingerprint(name: &str) -> u64 {
     let b = name.as_bytes();
-    let load = |chunk: &[u8]| {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(word)
+    let (head, tail) = match b.len() {
+        8.. => (word8(b, 0), word8(b, b.len() - 8)),
+        4..=7 => (
+            u64::from(word4(b, 0)),
+            u64::from(word4(b, b.len() - 4)) << 32,
+        ),
+        1..=3 => {
+            // First, middle and last byte (some of them the same byte).
+            let (first, mid, last) = (b[0], b[b.len() / 2], b[b.len() - 1]);
+            (
+                u64::from(first) | u64::from(mid) << 8,
+                u64::from(last) << 16,
+            )
+        }
+        0 => (0, 0),
     };
-    let head = load(&b[..b.len().min(8)]);
-    let tail = load(&b[b.len().saturating_sub(8)..]);
     (head ^ tail.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.len() as u64
+}
+
+/// The eight bytes of `b` from `at`, as one load (a byte-wise copy into a
+/// buffer and a wide load of it stall the store buffer).
+#[inline]
+fn word8(b: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+#[inline]
+fn word4(b: &[u8], at: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(word)
 }
 
 /// One attribute as pushed, with the fingerprint of its name and what the name is.
@@ -471,6 +496,7 @@ impl<'a> EventBuilder<'a> {
         }
     }
 
+    #[inline]
     fn type_value(
         &mut self,
         name: &str,
@@ -742,6 +768,24 @@ mod tests {
 
     fn rules(v: &[Violation]) -> Vec<&str> {
         v.iter().map(|v| v.rule.as_str()).collect()
+    }
+
+    #[test]
+    fn fingerprints_see_every_byte_of_a_short_name() {
+        let alphabet = "abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=alphabet.len() {
+            let name = &alphabet[..n];
+            assert_eq!(fingerprint(name), fingerprint(&name.to_owned()), "{name}");
+            // Names up to 16 bytes differ in their fingerprint wherever one
+            // byte changes (longer ones only at their ends, by design).
+            let changed = if n <= 16 { 0..n } else { 0..0 };
+            for at in changed {
+                let mut other = name.as_bytes().to_vec();
+                other[at] = b'Z';
+                let other = String::from_utf8(other).unwrap();
+                assert_ne!(fingerprint(name), fingerprint(&other), "{name} ~ {other}");
+            }
+        }
     }
 
     #[test]

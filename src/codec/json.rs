@@ -248,6 +248,7 @@ fn scanner_text_bytes<'a>(scanner: &Scanner<'a>) -> &'a [u8] {
 
 /// Reads one member value for the builder. `Ok(Err(_))` is a value the
 /// grammar allows but a CloudEvents string may not hold (a lone surrogate).
+#[inline]
 fn member_value<'a>(
     scanner: &mut Scanner<'a>,
 ) -> Result<Result<RawValue<'a>, ScanError>, ScanError> {

@@ -80,6 +80,7 @@ pub(crate) struct RawString<'a> {
 
 impl<'a> RawString<'a> {
     /// Decodes the string strictly (lone surrogates are an error).
+    #[inline]
     pub fn decode(self, at: usize) -> Result<Cow<'a, str>, ScanError> {
         let inner = &self.raw[1..self.raw.len() - 1];
         if !self.escaped {
@@ -315,6 +316,7 @@ impl<'a> Scanner<'a> {
 
     /// Scans a string token at the next byte (after [`Scanner::peek`]
     /// returned `"`), checking escapes for syntax only.
+    #[inline]
     pub fn string(&mut self) -> Result<RawString<'a>, ScanError> {
         let start = self.pos;
         let escaped = self.skip_string()?;
@@ -374,6 +376,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans a string token and decodes it strictly.
+    #[inline]
     pub fn decoded_string(&mut self) -> Result<Cow<'a, str>, ScanError> {
         let at = self.pos;
         self.string()?.decode(at)

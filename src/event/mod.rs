@@ -158,6 +158,7 @@ enum Name {
 }
 
 impl Name {
+    #[inline]
     fn new(name: &str) -> Self {
         let len = name.len();
         if len <= 22 && name.is_ascii() {
@@ -249,6 +250,7 @@ impl Event {
 
     /// Appends attribute `name`, which the caller knows is not set yet (the
     /// decoders, which refuse repeated names before they get here).
+    #[inline]
     pub(crate) fn push_new(&mut self, name: &str, value: AttributeValue) {
         self.attributes.push((Name::new(name), value));
     }
