@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
-use super::scan::{Kind, RawString, ScanError, Scanner, line_column};
+use super::scan::{Kind, RawString, ScanError, Scanner, line_column, needs_escape};
 use crate::event::{Data, Event, SpecVersion, is_json_content_type};
 use crate::rules::Violation;
 
@@ -631,10 +631,11 @@ fn decode_data(
 
 /// Writes `text` as a JSON string literal.
 pub fn write_string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
     let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     // Most strings need no escape: copy them whole.
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;

@@ -71,6 +71,24 @@ fn special_bytes(w: u64) -> u64 {
     zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space
 }
 
+/// Returns true when `bytes` hold a byte a JSON string must escape (`"`,
+/// `\` or a control character below 0x20), eight bytes at a time.
+#[inline]
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if special_bytes(u64::from_le_bytes(word)) != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 /// A raw string token: its text with the quotes, and whether it has escapes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RawString<'a> {
@@ -535,6 +553,25 @@ mod tests {
                 at: s.pos(),
             })
         }
+    }
+
+    #[test]
+    fn needs_escape_sees_every_special_byte_at_every_position() {
+        let simple = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        for len in 1..=20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    assert_eq!(
+                        needs_escape(&text),
+                        simple(&text),
+                        "{byte:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
     }
 
     #[test]
