@@ -775,7 +775,6 @@ mod tests {
         let alphabet = "abcdefghijklmnopqrstuvwxyz";
         for n in 0..=alphabet.len() {
             let name = &alphabet[..n];
-            assert_eq!(fingerprint(name), fingerprint(&name.to_owned()), "{name}");
             // Names up to 16 bytes differ in their fingerprint wherever one
             // byte changes (longer ones only at their ends, by design).
             let changed = if n <= 16 { 0..n } else { 0..0 };
