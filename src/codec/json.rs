@@ -394,11 +394,11 @@ impl Repeats {
 /// surrogate in a member name), which spoils the whole object.
 fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
     scanner.expect(b'{', "expected an object")?;
-    // About one member per 16 bytes, so the builder rarely grows.
+    // About one member per 16 bytes, but at most 16 at first: 16
+    // attributes are a kilobyte, the most glibc serves from its per-thread
+    // cache; a larger first guess (for a large `data`) costs a slower
+    // allocation on every decode, growing costs only the events with many.
     let rest = scanner.text().len() - scanner.pos();
-    // At most 16 at first: 16 attributes are a kilobyte, the most glibc
-    // serves from its per-thread cache; a larger first guess (for a large
-    // `data`) costs a slower allocation on every decode.
     let mut builder = EventBuilder::with_capacity(Origin::Json, (rest / 16).clamp(4, 16)).unique();
     let mut duplicates = Repeats::default();
     let mut value_errors: Vec<Violation> = Vec::new();
