@@ -413,21 +413,11 @@ impl Driver {
     ) -> CaseResult {
         let unit = &self.units[seq];
         let case = &self.cases[unit.case];
+        let target = &self.targets[unit.target].name;
         CaseResult {
-            case: case.id.clone(),
-            suite: case.suite.clone(),
-            target: self.targets[unit.target].name.clone(),
             reply,
-            status,
-            level: case.level,
             rules: case.rules.clone(),
-            message,
-            expected: None,
-            actual: None,
-            findings: Vec::new(),
-            transcript: None,
-            duration: Duration::ZERO,
-            known_failure: None,
+            ..CaseResult::new(&case.id, &case.suite, target, status, case.level, message)
         }
     }
 

@@ -108,24 +108,22 @@ pub fn judge(
         None => clip(&case.input),
     };
     let mut result = CaseResult {
-        case: case.id.clone(),
-        suite: case.suite.clone(),
-        target: target.name.to_owned(),
         reply: per_reply(case, target.capabilities).then_some(reply),
-        status: Status::Pass,
-        level: case.level,
         rules: case.rules.clone(),
-        message: String::new(),
-        expected: None,
-        actual: None,
-        findings: Vec::new(),
         transcript: Some(Transcript {
             request: Some(request),
             response: None,
             note: None,
         }),
         duration,
-        known_failure: None,
+        ..CaseResult::new(
+            &case.id,
+            &case.suite,
+            target.name,
+            Status::Pass,
+            case.level,
+            "",
+        )
     };
     if case.expect.verdict == Verdict::Survive {
         survive(case, reply, echo, target, &mut result, &mut cut);

@@ -115,6 +115,36 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// Returns a result of `case` (in `suite`) on `target` with its status,
+    /// level and message and nothing else: no reply encoding, rules,
+    /// evidence, transcript, duration or known failure. Callers set what
+    /// they have.
+    pub fn new(
+        case: impl Into<String>,
+        suite: impl Into<String>,
+        target: impl Into<String>,
+        status: Status,
+        level: Level,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            case: case.into(),
+            suite: suite.into(),
+            target: target.into(),
+            reply: None,
+            status,
+            level,
+            rules: Vec::new(),
+            message: message.into(),
+            expected: None,
+            actual: None,
+            findings: Vec::new(),
+            transcript: None,
+            duration: Duration::ZERO,
+            known_failure: None,
+        }
+    }
+
     /// Returns true if and only if the result is listed in the target's
     /// expectations file and deviated as listed (fail, warn, info or error).
     pub fn is_expected_failure(&self) -> bool {

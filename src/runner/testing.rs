@@ -125,20 +125,9 @@ impl Reporter for Collect {
 /// Returns a bare result of `case` on target `t` for `reply`, with
 /// `status` and nothing else: for tests of what happens to results.
 pub fn result(case: &str, reply: Encoding, status: super::Status) -> CaseResult {
+    let suite = case.split('/').next().unwrap_or_default();
     CaseResult {
-        case: case.into(),
-        suite: case.split('/').next().unwrap_or_default().into(),
-        target: "t".into(),
         reply: Some(reply),
-        status,
-        level: Level::Must,
-        rules: Vec::new(),
-        message: String::new(),
-        expected: None,
-        actual: None,
-        findings: Vec::new(),
-        transcript: None,
-        duration: Duration::ZERO,
-        known_failure: None,
+        ..CaseResult::new(case, suite, "t", status, Level::Must, "")
     }
 }

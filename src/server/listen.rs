@@ -361,22 +361,8 @@ impl Capture {
     }
 
     fn result(&self, n: usize, status: Status, level: Level, message: String) -> CaseResult {
-        CaseResult {
-            case: format!("{SUITE}/request-{n}"),
-            suite: SUITE.into(),
-            target: self.0.target.clone(),
-            reply: None,
-            status,
-            level,
-            rules: Vec::new(),
-            message,
-            expected: None,
-            actual: None,
-            findings: Vec::new(),
-            transcript: None,
-            duration: Duration::ZERO,
-            known_failure: None,
-        }
+        let case = format!("{SUITE}/request-{n}");
+        CaseResult::new(case, SUITE, &self.0.target, status, level, message)
     }
 }
 
@@ -452,21 +438,11 @@ fn transcript(request: &HttpMessage, reply: &Reply) -> Transcript {
 fn missing_result(target: &str, match_by: MatchBy, event: &Event) -> CaseResult {
     let key = match_by.attribute();
     let value = event.get_str(key).unwrap_or("?");
+    let case = format!("{SUITE}/expected-{key}-{value}");
+    let message = format!("the expected event {key}={value} never arrived");
     CaseResult {
-        case: format!("{SUITE}/expected-{key}-{value}"),
-        suite: SUITE.into(),
-        target: target.to_owned(),
-        reply: None,
-        status: Status::Fail,
-        level: Level::Must,
-        rules: Vec::new(),
-        message: format!("the expected event {key}={value} never arrived"),
         expected: Some(event_json(event)),
-        actual: None,
-        findings: Vec::new(),
-        transcript: None,
-        duration: Duration::ZERO,
-        known_failure: None,
+        ..CaseResult::new(case, SUITE, target, Status::Fail, Level::Must, message)
     }
 }
 
