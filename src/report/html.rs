@@ -574,16 +574,6 @@ fn select(out: &mut String, name: &str, label: &str, values: &[&str]) {
     out.push_str("</select></label>\n");
 }
 
-/// Every result's position in the report, for `r-N` anchors.
-fn positions(report: &Report) -> HashMap<*const CaseResult, usize> {
-    report
-        .results
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r as *const CaseResult, i))
-        .collect()
-}
-
 fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo>) {
     let all = report.deviations();
     let expected = all.iter().filter(|r| r.is_expected_failure()).count();
@@ -591,7 +581,13 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
         .into_iter()
         .filter(|r| !r.is_expected_failure())
         .collect();
-    let index = positions(report);
+    // Each result's position in the report, for its `r-N` anchor.
+    let index: HashMap<*const CaseResult, usize> = report
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r as *const CaseResult, i))
+        .collect();
     let _ = write!(
         out,
         "<section id=\"deviations\">\n<h2>Deviations ({})</h2>\n<form id=\"filters\" hidden>\n",
@@ -715,9 +711,10 @@ fn evidence(out: &mut String, r: &CaseResult) {
 /// by one they were most of the page and hid the unexpected deviations.
 fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo>) {
     type Entry<'r> = (&'r str, &'r str, Option<&'r str>);
-    let mut groups: Vec<(Entry<'_>, Vec<&CaseResult>)> = Vec::new();
+    // Each result with its position in the report, for its `r-N` anchor.
+    let mut groups: Vec<(Entry<'_>, Vec<(usize, &CaseResult)>)> = Vec::new();
     let mut slot: HashMap<Entry<'_>, usize> = HashMap::new();
-    for r in &report.results {
+    for (i, r) in report.results.iter().enumerate() {
         let Some(k) = r.known_failure.as_ref().filter(|_| r.is_expected_failure()) else {
             continue;
         };
@@ -726,7 +723,7 @@ fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &Rule
             groups.push((key, Vec::new()));
             groups.len() - 1
         });
-        groups[at].1.push(r);
+        groups[at].1.push((i, r));
     }
     if groups.is_empty() {
         return;
@@ -744,7 +741,6 @@ fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &Rule
             std::cmp::Reverse(results.len()),
         )
     });
-    let index = positions(report);
     let total: usize = groups.iter().map(|(_, r)| r.len()).sum();
     let _ = write!(
         out,
@@ -767,7 +763,7 @@ fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &Rule
         out.push_str("</summary>\n");
         let mut ids: Vec<&str> = results
             .iter()
-            .flat_map(|r| r.rules.iter().map(String::as_str))
+            .flat_map(|(_, r)| r.rules.iter().map(String::as_str))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -782,8 +778,7 @@ fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &Rule
             let _ = writeln!(out, "<p class=\"rules\">{}</p>", links.join(", "));
         }
         out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Result</th><th>Level</th><th>Message</th></tr></thead>\n<tbody>\n");
-        for r in results {
-            let id = index.get(&(*r as *const CaseResult)).copied().unwrap_or(0);
+        for (id, r) in results {
             let _ = writeln!(
                 out,
                 "<tr id=\"r-{id}\" data-status=\"known\" data-target=\"{}\" data-suite=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
@@ -795,7 +790,7 @@ fn known_failures(out: &mut String, report: &Report, rules: &HashMap<&str, &Rule
             );
         }
         out.push_str("</tbody></table></div>\n");
-        if let Some(first) = results.first() {
+        if let Some((_, first)) = results.first() {
             let _ = writeln!(out, "<h4>Example: <code>{}</code></h4>", esc(&first.name()));
             evidence(out, first);
         }
