@@ -157,15 +157,20 @@ fn framing(headers: &[Header], response: bool) -> Result<Framing, String> {
     if lengths.iter().any(|l| l != first) {
         return Err("conflicting Content-Length values".into());
     }
-    let text = std::str::from_utf8(first).unwrap_or("").trim();
+    content_length(first).map(Framing::Length)
+}
+
+/// Parses a `Content-Length` value strictly: digits only, around them
+/// optional whitespace, in range.
+pub(crate) fn content_length(value: &[u8]) -> Result<usize, String> {
+    let text = std::str::from_utf8(value).unwrap_or("").trim();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "Content-Length {:?} is not a number",
-            String::from_utf8_lossy(first)
+            String::from_utf8_lossy(value)
         ));
     }
     text.parse::<usize>()
-        .map(Framing::Length)
         .map_err(|_| format!("Content-Length {text} is out of range"))
 }
 

@@ -30,6 +30,7 @@ use super::codec::finish;
 use super::inputs::Input;
 use super::result::{BenchResult, Latency, histogram, process_cpu};
 use crate::codec::Encoding;
+use crate::http1::content_length;
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
 use crate::target::http::{ECHO_MODE_HEADER, HttpUrl, default_capabilities};
@@ -220,18 +221,6 @@ struct Reply {
     body: std::ops::Range<usize>,
     chunked: bool,
     close: bool,
-}
-
-/// Parses a `content-length` value: digits, optionally surrounded by spaces.
-fn content_length(value: &[u8]) -> Result<usize, String> {
-    let bad = || format!("bad content-length {:?}", String::from_utf8_lossy(value));
-    let digits = value.trim_ascii();
-    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(bad());
-    }
-    Ok(digits
-        .iter()
-        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0')))
 }
 
 /// Returns true when `value` contains `token`, compared case-insensitively.
