@@ -6,6 +6,8 @@
 //! is kept as its exact JSON text (no detour through a JSON tree). Duplicate
 //! members are detected, which a `serde_json::Map` would silently hide.
 
+mod fast;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -392,7 +394,18 @@ impl Repeats {
 
 /// Parses one event object; the error is a grammar error (or a lone
 /// surrogate in a member name), which spoils the whole object.
-fn parse_event<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
+fn parse_event(scanner: &mut Scanner<'_>) -> Result<Built, ScanError> {
+    let start = scanner.pos();
+    if let Some(decoded) = fast::event(scanner) {
+        return Ok(Ok(decoded));
+    }
+    scanner.seek(start);
+    parse_event_fully(scanner)
+}
+
+/// Parses one event object through the [`EventBuilder`], which finds and
+/// reports every violation (the decoder when [`fast::event`] gives up).
+fn parse_event_fully<'a>(scanner: &mut Scanner<'a>) -> Result<Built, ScanError> {
     scanner.expect(b'{', "expected an object")?;
     // About one member per 16 bytes, but at most 16 at first: 16
     // attributes are a kilobyte, the most glibc serves from its per-thread
@@ -522,11 +535,33 @@ pub(crate) fn finish_event(
     data: Option<impl KeptValue>,
     data_base64: Option<impl KeptValue>,
 ) -> Built {
-    let data_base64 = data_base64.filter(|v| v.text() != "null"); // JSON-NULL-2
     let dct = builder.raw_cow("datacontenttype").cloned();
     let encoding = builder.raw_cow("datacontentencoding").cloned();
     let (mut event, mut violations) = builder.finish();
-    let payload = match (data, data_base64) {
+    let payload = payload(
+        data,
+        data_base64,
+        dct.as_deref(),
+        encoding.as_deref(),
+        event.specversion(),
+        &mut violations,
+    );
+    event.set_data(payload);
+    conclude(event, violations)
+}
+
+/// Returns the data of an event from its `data` and `data_base64`
+/// members, pushing what they break onto `violations` (see [`finish_event`]).
+fn payload(
+    data: Option<impl KeptValue>,
+    data_base64: Option<impl KeptValue>,
+    dct: Option<&str>,
+    encoding: Option<&str>,
+    version: SpecVersion,
+    violations: &mut Vec<Violation>,
+) -> Data {
+    let data_base64 = data_base64.filter(|v| v.text() != "null"); // JSON-NULL-2
+    match (data, data_base64) {
         (Some(_), Some(_)) => {
             violations.push(
                 Violation::new("JSON-DATA-8", "data and data_base64 are both present")
@@ -556,17 +591,9 @@ pub(crate) fn finish_event(
                 Data::None
             }
         },
-        (Some(raw), None) => decode_data(
-            raw,
-            dct.as_deref(),
-            encoding.as_deref(),
-            event.specversion(),
-            &mut violations,
-        ),
+        (Some(raw), None) => decode_data(raw, dct, encoding, version, violations),
         (None, None) => Data::None,
-    };
-    event.set_data(payload);
-    conclude(event, violations)
+    }
 }
 
 fn decode_data(

@@ -14,6 +14,7 @@ mod oracle;
 pub mod percent;
 mod render;
 mod scan;
+mod typing;
 
 use std::fmt;
 use std::str::FromStr;

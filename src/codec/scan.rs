@@ -393,6 +393,23 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Scans a string token without escapes at the next non-space byte and
+    /// returns its contents; `None` for any other value, one with escapes,
+    /// or a grammar error (the scanner then
+    /// stands anywhere). For a fast path that leaves such strings to a
+    /// full decoder: the text comes back in registers, not as a `Result`.
+    #[inline]
+    pub fn plain_string(&mut self) -> Option<&'a str> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos;
+        match self.skip_string() {
+            Ok(false) => Some(&self.text[start + 1..self.pos - 1]),
+            _ => None,
+        }
+    }
+
     /// Scans a string token and decodes it strictly.
     #[inline]
     pub fn decoded_string(&mut self) -> Result<Cow<'a, str>, ScanError> {

@@ -87,6 +87,23 @@ impl Known {
         }
     }
 
+    /// The name of an attribute the spec defines, as static text.
+    pub(crate) fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Specversion => "specversion",
+            Self::Id => "id",
+            Self::Source => "source",
+            Self::Type => "type",
+            Self::Subject => "subject",
+            Self::Time => "time",
+            Self::DataContentType => "datacontenttype",
+            Self::DataSchema => "dataschema",
+            Self::SchemaUrl => "schemaurl",
+            Self::DataContentEncoding => "datacontentencoding",
+            Self::Other => return None,
+        })
+    }
+
     /// The type this attribute has in `version`, or `None` for an
     /// extension (`dataschema` is one in 0.3, `schemaurl` in 1.0).
     pub(crate) fn attribute_type(self, version: SpecVersion) -> Option<AttributeType> {
@@ -148,11 +165,14 @@ impl Data {
     }
 }
 
-/// An attribute name as an event stores it: names of up to 22 ASCII bytes
-/// (every valid name of 20 characters or fewer) live inline, so decoding an
-/// event allocates nothing per name; longer or non-ASCII ones on the heap.
+/// An attribute name as an event stores it: the names the spec defines as
+/// the static text they are, others of up to 22 ASCII bytes (every valid
+/// name of 20 characters or fewer) inline, so decoding an event allocates
+/// nothing per name and copies no byte of a core name; longer or non-ASCII
+/// ones on the heap.
 #[derive(Clone)]
 enum Name {
+    Static(&'static str),
     Inline { len: u8, bytes: [u8; 22] },
     Heap(Box<str>),
 }
@@ -175,6 +195,7 @@ impl Name {
 
     fn as_bytes(&self) -> &[u8] {
         match self {
+            Self::Static(name) => name.as_bytes(),
             Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
             Self::Heap(name) => name.as_bytes(),
         }
@@ -182,6 +203,7 @@ impl Name {
 
     fn as_str(&self) -> &str {
         match self {
+            Self::Static(name) => name,
             // Inline names are ASCII by construction, so this never falls back.
             Self::Inline { len, bytes } => {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
@@ -226,6 +248,12 @@ impl Event {
         self.specversion
     }
 
+    /// Sets the spec version, for a decoder that reads it after the
+    /// attributes whose typing does not depend on it.
+    pub(crate) fn set_specversion(&mut self, version: SpecVersion) {
+        self.specversion = version;
+    }
+
     /// Returns the value of attribute `name` (`specversion` is not stored here).
     pub fn get(&self, name: &str) -> Option<&AttributeValue> {
         self.attributes
@@ -248,11 +276,16 @@ impl Event {
         }
     }
 
-    /// Appends attribute `name`, which the caller knows is not set yet (the
-    /// decoders, which refuse repeated names before they get here).
+    /// Appends attribute `name`, classified as `known`, which the caller
+    /// knows is not set yet (the decoders, which refuse repeated names
+    /// before they get here).
     #[inline]
-    pub(crate) fn push_new(&mut self, name: &str, value: AttributeValue) {
-        self.attributes.push((Name::new(name), value));
+    pub(crate) fn push_new_known(&mut self, known: Known, name: &str, value: AttributeValue) {
+        let name = match known.name() {
+            Some(name) => Name::Static(name),
+            None => Name::new(name),
+        };
+        self.attributes.push((name, value));
     }
 
     /// Reserves room for `additional` more attributes.

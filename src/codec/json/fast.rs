@@ -1,0 +1,272 @@
+//! The JSON decoder's fast path: one pass over an event object that types
+//! each attribute as it is read and pushes it straight into the [`Event`],
+//! for the common case of a valid event.
+//!
+//! The full decoder ([`super::parse_event`]) reads every member into an
+//! [`EventBuilder`](crate::codec::builder::EventBuilder) first, so that it
+//! can report *every* violation with its location whatever the member
+//! order. That costs a second record per attribute and a second pass. This
+//! path gives up instead, returning `None`, as soon as the input is not
+//! plainly valid: a grammar error, a repeated member (or two names that
+//! share a fingerprint), a value that breaks a MUST, a member whose typing
+//! needs a specversion not read yet, more than [`MAX_MEMBERS`] members. The
+//! caller then decodes the object again with the full decoder, which finds
+//! and reports the problem. Both apply the same checks
+//! ([`crate::codec::typing`]) and the same data rules
+//! ([`super::payload`]), so an event this path accepts is the event, with
+//! the warnings, that the full decoder returns; a test compares the two
+//! over the corpus and thousands of mutations of it.
+
+use super::{Kept, member_value, payload};
+use crate::codec::builder::fingerprint;
+use crate::codec::scan::Scanner;
+use crate::codec::typing::{Checked, Checker};
+use crate::event::{AttributeValue, Event, Known, SpecVersion};
+use crate::rules::Violation;
+
+/// Objects with more members than this take the full decoder, whose name
+/// index stays fast however many there are.
+pub(super) const MAX_MEMBERS: usize = 48;
+
+/// Decodes the event object at the scanner, or returns `None` (the scanner
+/// then stands anywhere inside it) when the full decoder must decide.
+pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)> {
+    scanner.expect(b'{', "").ok()?;
+    let mut event = Event::new(SpecVersion::V1_0);
+    event.reserve(((scanner.text().len() - scanner.pos()) / 24).clamp(4, 16));
+    let mut version: Option<SpecVersion> = None;
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut seen = [0u64; MAX_MEMBERS];
+    let mut members = 0;
+    let mut required = [false; 3];
+    let mut data: Option<Kept<'_>> = None;
+    let mut data_base64: Option<Kept<'_>> = None;
+    loop {
+        if scanner.peek() != Some(b'"') {
+            return None;
+        }
+        // A name with escapes is rare enough to leave to the full decoder.
+        let name = scanner.plain_string()?;
+        scanner.expect(b':', "").ok()?;
+        let fp = fingerprint(name);
+        if members == MAX_MEMBERS || seen[..members].contains(&fp) {
+            return None;
+        }
+        seen[members] = fp;
+        members += 1;
+        match name {
+            "data" => data = Some(Kept::read(scanner).ok()?),
+            "data_base64" => data_base64 = Some(Kept::read(scanner).ok()?),
+            _ => {
+                let known = Known::of(name);
+                if known == Known::Specversion {
+                    version = Some(SpecVersion::parse(scanner.plain_string()?)?);
+                } else {
+                    // Before specversion is read, type only what types alike in
+                    // every version.
+                    let typing_version = match version {
+                        Some(v) => v,
+                        None if depends_on_version(known, name) => return None,
+                        None => SpecVersion::V1_0,
+                    };
+                    let before = violations.len();
+                    let mut checker = Checker {
+                        violations: &mut violations,
+                    };
+                    if known == Known::Other {
+                        checker.check_name(name, typing_version);
+                    }
+                    let escaped;
+                    let typed = if scanner.peek() == Some(b'"') {
+                        // Strings, most values, go without a RawValue and are
+                        // copied only once checked, straight into the event.
+                        let at = scanner.pos();
+                        let text = match scanner.plain_string() {
+                            Some(text) => text,
+                            None => {
+                                scanner.seek(at);
+                                escaped = scanner.string().ok()?.decode(at).ok()?;
+                                &*escaped
+                            }
+                        };
+                        let kind = known.attribute_type(typing_version);
+                        checker
+                            .check_string(name, known, text, kind, typing_version)
+                            .map(|checked| Typed::Checked(checked, text))
+                    } else {
+                        let raw = member_value(scanner).ok()?.ok()?;
+                        checker
+                            .type_value(name, known, &raw, typing_version)
+                            .map(Typed::Value)
+                    };
+                    if violations[before..].iter().any(Violation::is_error) {
+                        return None;
+                    }
+                    // No value and no error: a null, which leaves it unset.
+                    if let Some(typed) = typed {
+                        match known {
+                            Known::Id => required[0] = true,
+                            Known::Source => required[1] = true,
+                            Known::Type => required[2] = true,
+                            _ => {}
+                        }
+                        let value = match typed {
+                            Typed::Checked(checked, text) => checked.into_value(text),
+                            Typed::Value(value) => value,
+                        };
+                        event.push_new_known(known, name, value);
+                    }
+                }
+            }
+        }
+        match scanner.peek() {
+            Some(b',') => scanner.bump(),
+            Some(b'}') => {
+                scanner.bump();
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let version = version?;
+    if required.contains(&false) {
+        return None;
+    }
+    event.set_specversion(version);
+    // The content type and 0.3's encoding matter only to `data`.
+    let (dct, encoding) = match data {
+        Some(_) if version == SpecVersion::V0_3 => (
+            event.datacontenttype(),
+            event.get_str("datacontentencoding"),
+        ),
+        Some(_) => (event.datacontenttype(), None),
+        None => (None, None),
+    };
+    let payload = payload(data, data_base64, dct, encoding, version, &mut violations);
+    if violations.iter().any(Violation::is_error) {
+        return None;
+    }
+    event.set_data(payload);
+    Some((event, violations))
+}
+
+/// An attribute value that passed its checks.
+enum Typed<'t> {
+    /// A string, with its text, not copied yet.
+    Checked(Checked, &'t str),
+    Value(AttributeValue),
+}
+
+/// Returns true when how attribute `name` is typed or checked depends on the
+/// spec version: `dataschema` (a URI in 1.0, an extension in 0.3),
+/// `schemaurl` and `datacontentencoding` (the reverse), and a name that
+/// starts with a digit (a MUST in 0.3, a SHOULD in 1.0).
+fn depends_on_version(known: Known, name: &str) -> bool {
+    matches!(
+        known,
+        Known::DataSchema | Known::SchemaUrl | Known::DataContentEncoding
+    ) || name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{encode_event, parse_event_fully};
+    use super::*;
+    use crate::codec::oracle::differential::each_document;
+    use crate::event::AttributeType;
+
+    /// Runs the fast path on the object `text` starts with; `None` when it
+    /// gives up.
+    fn fast(text: &str) -> Option<(Event, Vec<Violation>)> {
+        event(&mut Scanner::new(text))
+    }
+
+    #[test]
+    fn the_fast_path_returns_what_the_full_decoder_returns() {
+        let (mut taken, mut declined) = (0, 0);
+        each_document(|doc| {
+            let Ok(text) = std::str::from_utf8(doc) else {
+                return;
+            };
+            let mut quick = Scanner::new(text);
+            if quick.peek() != Some(b'{') {
+                return;
+            }
+            let mut full = Scanner::new(text);
+            let expected = parse_event_fully(&mut full);
+            let Some((event, warnings)) = event(&mut quick) else {
+                declined += 1;
+                return;
+            };
+            taken += 1;
+            let Ok(Ok((expected, expected_warnings))) = expected else {
+                panic!("the fast path accepts what the full decoder refuses: {text:?}");
+            };
+            assert_eq!(quick.pos(), full.pos(), "stops elsewhere in {text:?}");
+            assert_eq!(warnings, expected_warnings, "warnings differ on {text:?}");
+            // Debug shows every attribute, in order, with its type, and the data variant.
+            assert_eq!(format!("{event:?}"), format!("{expected:?}"), "{text:?}");
+            assert_eq!(encode_event(&event), encode_event(&expected), "{text:?}");
+        });
+        // Both ways are exercised: the corpus's valid events and the
+        // mutations that spoil them.
+        assert!(taken > 300, "fast path took {taken}");
+        assert!(declined > 3_000, "fast path declined {declined}");
+    }
+
+    #[test]
+    fn specversion_may_come_last_unless_a_member_before_it_types_by_version() {
+        let late = r#"{"id":"1","source":"/s","type":"t.x","x":true,"specversion":"0.3","schemaurl":"u:v"}"#;
+        let (event, _) = fast(late).expect("typed alike in every version");
+        assert_eq!(event.specversion(), SpecVersion::V0_3);
+        assert_eq!(
+            event.get("schemaurl").map(|v| v.kind()),
+            Some(AttributeType::UriRef)
+        );
+
+        for early in [
+            r#"{"schemaurl":"u:v","specversion":"0.3","id":"1","source":"/s","type":"t.x"}"#,
+            r#"{"dataschema":"u:v","specversion":"1.0","id":"1","source":"/s","type":"t.x"}"#,
+            r#"{"datacontentencoding":"base64","specversion":"0.3","id":"1","source":"/s","type":"t.x"}"#,
+            r#"{"1x":"y","specversion":"0.3","id":"1","source":"/s","type":"t.x"}"#,
+        ] {
+            assert!(fast(early).is_none(), "{early}");
+            // The full decoder types it for the version it reads later.
+            let decoded = crate::codec::json::decode_event(early.as_bytes());
+            let name = &early[2..early[2..].find('"').unwrap() + 2];
+            match decoded {
+                Ok((event, _)) => assert!(event.get(name).is_some(), "{early}"),
+                Err(violations) => assert!(
+                    violations.iter().any(|v| v.rule == "CORE-NAME-2"),
+                    "{early}: {violations:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_the_full_decoder() {
+        for text in [
+            r#"{}"#,
+            r#"{"specversion":"1.0","id":"1","source":"/s"}"#,
+            r#"{"specversion":"1.0","id":"1","id":"2","source":"/s","type":"t.x"}"#,
+            r#"{"specversion":"1.0","id":"","source":"/s","type":"t.x"}"#,
+            r#"{"specversion":"1.1","id":"1","source":"/s","type":"t.x"}"#,
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","x":1.5}"#,
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","data":1,"data_base64":"AA=="}"#,
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x",}"#,
+        ] {
+            assert!(fast(text).is_none(), "{text}");
+            assert!(
+                crate::codec::json::decode_event(text.as_bytes()).is_err(),
+                "{text}"
+            );
+        }
+        let many: String = (0..MAX_MEMBERS)
+            .map(|i| format!(r#","x{i}":{i}"#))
+            .collect();
+        let wide = format!(r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x"{many}}}"#);
+        assert!(fast(&wide).is_none());
+        assert!(crate::codec::json::decode_event(wide.as_bytes()).is_ok());
+    }
+}
