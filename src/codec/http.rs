@@ -2,6 +2,8 @@
 //! plain [`HttpMessage`]: mode detection, binary mode with percent-encoded
 //! `ce-` headers, structured and batched modes.
 
+mod fast;
+
 use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
@@ -109,11 +111,7 @@ fn decode_parts<'h, I>(headers: impl Fn() -> I, body: Body<'_>) -> Result<Decode
 where
     I: Iterator<Item = (&'h str, &'h [u8])>,
 {
-    let mut content_types = headers()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v);
-    let ct = content_types.next();
-    let repeated_ct = content_types.next().is_some();
+    let (ct, repeated_ct) = content_type(&headers);
     match detect_mode(ct) {
         Mode::Batch => {
             let ct = ct.unwrap_or_default();
@@ -140,7 +138,13 @@ where
             })
         }
         Mode::Binary => {
-            let (event, warnings) = decode_binary(headers(), body, ct, repeated_ct)?;
+            let (event, warnings) = match fast::binary(headers(), ct, repeated_ct) {
+                Some((mut event, warnings)) => {
+                    event.set_data(body_data(body, event.datacontenttype()));
+                    (event, warnings)
+                }
+                None => decode_binary(headers(), body, ct, repeated_ct)?,
+            };
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::HttpBinary,
@@ -148,6 +152,17 @@ where
             })
         }
     }
+}
+
+/// Returns the first Content-Type of the headers, and whether there is another.
+fn content_type<'h, I>(headers: impl Fn() -> I) -> (Option<&'h [u8]>, bool)
+where
+    I: Iterator<Item = (&'h str, &'h [u8])>,
+{
+    let mut content_types = headers()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v);
+    (content_types.next(), content_types.next().is_some())
 }
 
 fn unsupported_format(ct: &[u8], rule: &str) -> Violation {

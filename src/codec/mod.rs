@@ -6,6 +6,7 @@
 //! (possibly invalid) faithfully, so invalid cases can be put on the wire.
 
 pub mod builder;
+mod direct;
 pub mod http;
 pub mod json;
 pub mod kafka;

@@ -1,7 +1,7 @@
 //! Types and checks one attribute value against the rules of its name and
 //! the spec version, writing every violation into a list: the half of
-//! [`super::builder`] that is shared with the JSON decoder's fast path
-//! (`super::json_fast`), so both apply one set of rules with one wording.
+//! [`super::builder`] that is shared with the decoders' fast paths
+//! ([`super::direct`]), so both apply one set of rules with one wording.
 
 use crate::event::value::{self, AttributeType, AttributeValue};
 use crate::event::{Known, SpecVersion, Timestamp};
@@ -348,6 +348,17 @@ impl Checker<'_> {
         }
         Some(typed)
     }
+}
+
+/// Returns true when how attribute `name` is typed or checked depends on the
+/// spec version: `dataschema` (a URI in 1.0, an extension in 0.3),
+/// `schemaurl` and `datacontentencoding` (the reverse), and a name that
+/// starts with a digit (a MUST in 0.3, a SHOULD in 1.0).
+pub(crate) fn typed_by_version(known: Known, name: &str) -> bool {
+    matches!(
+        known,
+        Known::DataSchema | Known::SchemaUrl | Known::DataContentEncoding
+    ) || name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn has_scheme(text: &str) -> bool {

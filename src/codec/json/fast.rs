@@ -2,122 +2,51 @@
 //! each attribute as it is read and pushes it straight into the [`Event`],
 //! for the common case of a valid event.
 //!
-//! The full decoder ([`super::parse_event`]) reads every member into an
-//! [`EventBuilder`](crate::codec::builder::EventBuilder) first, so that it
-//! can report *every* violation with its location whatever the member
-//! order. That costs a second record per attribute and a second pass. This
-//! path gives up instead, returning `None`, as soon as the input is not
-//! plainly valid: a grammar error, a repeated member (or two names that
-//! share a fingerprint), a value that breaks a MUST, a member whose typing
-//! needs a specversion not read yet, more than [`MAX_MEMBERS`] members. The
-//! caller then decodes the object again with the full decoder, which finds
-//! and reports the problem. Both apply the same checks
-//! ([`crate::codec::typing`]) and the same data rules
-//! ([`super::payload`]), so an event this path accepts is the event, with
-//! the warnings, that the full decoder returns; a test compares the two
-//! over the corpus and thousands of mutations of it.
+//! It gives up, returning `None`, on anything [`Direct`] gives up on, and on
+//! a grammar error, a member name with escapes, or data that breaks a rule;
+//! the caller then decodes the object again with the full decoder
+//! ([`super::parse_event_fully`]), which finds and reports the problem. The
+//! data rules are the full decoder's ([`super::payload`]). A test compares
+//! the two over the corpus and thousands of mutations of it.
 
 use super::{Kept, member_value, payload};
-use crate::codec::builder::fingerprint;
+use crate::codec::direct::Direct;
 use crate::codec::scan::Scanner;
-use crate::codec::typing::{Checked, Checker};
-use crate::event::{AttributeValue, Event, Known, SpecVersion};
+use crate::event::{Event, Known, SpecVersion};
 use crate::rules::Violation;
-
-/// Objects with more members than this take the full decoder, whose name
-/// index stays fast however many there are.
-pub(super) const MAX_MEMBERS: usize = 48;
 
 /// Decodes the event object at the scanner, or returns `None` (the scanner
 /// then stands anywhere inside it) when the full decoder must decide.
 pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)> {
     scanner.expect(b'{', "").ok()?;
-    let mut event = Event::new(SpecVersion::V1_0);
-    event.reserve(((scanner.text().len() - scanner.pos()) / 24).clamp(4, 16));
-    let mut version: Option<SpecVersion> = None;
-    let mut violations: Vec<Violation> = Vec::new();
-    let mut seen = [0u64; MAX_MEMBERS];
-    let mut members = 0;
-    let mut required = [false; 3];
+    let mut direct =
+        Direct::with_capacity(((scanner.text().len() - scanner.pos()) / 24).clamp(4, 16));
     let mut data: Option<Kept<'_>> = None;
     let mut data_base64: Option<Kept<'_>> = None;
     loop {
-        if scanner.peek() != Some(b'"') {
-            return None;
-        }
         // A name with escapes is rare enough to leave to the full decoder.
         let name = scanner.plain_string()?;
         scanner.expect(b':', "").ok()?;
-        let fp = fingerprint(name);
-        if members == MAX_MEMBERS || seen[..members].contains(&fp) {
-            return None;
-        }
-        seen[members] = fp;
-        members += 1;
+        direct.note(name)?;
         match name {
             "data" => data = Some(Kept::read(scanner).ok()?),
             "data_base64" => data_base64 = Some(Kept::read(scanner).ok()?),
-            _ => {
-                let known = Known::of(name);
-                if known == Known::Specversion {
-                    version = Some(SpecVersion::parse(scanner.plain_string()?)?);
-                } else {
-                    // Before specversion is read, type only what types alike in
-                    // every version.
-                    let typing_version = match version {
-                        Some(v) => v,
-                        None if depends_on_version(known, name) => return None,
-                        None => SpecVersion::V1_0,
-                    };
-                    let before = violations.len();
-                    let mut checker = Checker {
-                        violations: &mut violations,
-                    };
-                    if known == Known::Other {
-                        checker.check_name(name, typing_version);
-                    }
-                    let escaped;
-                    let typed = if scanner.peek() == Some(b'"') {
-                        // Strings, most values, go without a RawValue and are
-                        // copied only once checked, straight into the event.
-                        let at = scanner.pos();
-                        let text = match scanner.plain_string() {
-                            Some(text) => text,
-                            None => {
-                                scanner.seek(at);
-                                escaped = scanner.string().ok()?.decode(at).ok()?;
-                                &*escaped
-                            }
-                        };
-                        let kind = known.attribute_type(typing_version);
-                        checker
-                            .check_string(name, known, text, kind, typing_version)
-                            .map(|checked| Typed::Checked(checked, text))
-                    } else {
-                        let raw = member_value(scanner).ok()?.ok()?;
-                        checker
-                            .type_value(name, known, &raw, typing_version)
-                            .map(Typed::Value)
-                    };
-                    if violations[before..].iter().any(Violation::is_error) {
-                        return None;
-                    }
-                    // No value and no error: a null, which leaves it unset.
-                    if let Some(typed) = typed {
-                        match known {
-                            Known::Id => required[0] = true,
-                            Known::Source => required[1] = true,
-                            Known::Type => required[2] = true,
-                            _ => {}
+            _ => match Known::of(name) {
+                Known::Specversion => direct.specversion(scanner.plain_string()?)?,
+                known if scanner.peek() == Some(b'"') => {
+                    // Strings, most values, skip the RawValue.
+                    let at = scanner.pos();
+                    match scanner.plain_string() {
+                        Some(text) => direct.string(known, name, text)?,
+                        None => {
+                            scanner.seek(at);
+                            let text = scanner.string().ok()?.decode(at).ok()?;
+                            direct.string(known, name, &text)?
                         }
-                        let value = match typed {
-                            Typed::Checked(checked, text) => checked.into_value(text),
-                            Typed::Value(value) => value,
-                        };
-                        event.push_new_known(known, name, value);
                     }
                 }
-            }
+                known => direct.value(known, name, &member_value(scanner).ok()?.ok()?)?,
+            },
         }
         match scanner.peek() {
             Some(b',') => scanner.bump(),
@@ -128,11 +57,8 @@ pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)
             _ => return None,
         }
     }
-    let version = version?;
-    if required.contains(&false) {
-        return None;
-    }
-    event.set_specversion(version);
+    let (mut event, mut violations) = direct.finish()?;
+    let version = event.specversion();
     // The content type and 0.3's encoding matter only to `data`.
     let (dct, encoding) = match data {
         Some(_) if version == SpecVersion::V0_3 => (
@@ -148,24 +74,6 @@ pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)
     }
     event.set_data(payload);
     Some((event, violations))
-}
-
-/// An attribute value that passed its checks.
-enum Typed<'t> {
-    /// A string, with its text, not copied yet.
-    Checked(Checked, &'t str),
-    Value(AttributeValue),
-}
-
-/// Returns true when how attribute `name` is typed or checked depends on the
-/// spec version: `dataschema` (a URI in 1.0, an extension in 0.3),
-/// `schemaurl` and `datacontentencoding` (the reverse), and a name that
-/// starts with a digit (a MUST in 0.3, a SHOULD in 1.0).
-fn depends_on_version(known: Known, name: &str) -> bool {
-    matches!(
-        known,
-        Known::DataSchema | Known::SchemaUrl | Known::DataContentEncoding
-    ) || name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -262,7 +170,7 @@ mod tests {
                 "{text}"
             );
         }
-        let many: String = (0..MAX_MEMBERS)
+        let many: String = (0..crate::codec::direct::MAX_ATTRIBUTES)
             .map(|i| format!(r#","x{i}":{i}"#))
             .collect();
         let wide = format!(r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t.x"{many}}}"#);

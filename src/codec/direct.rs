@@ -1,0 +1,151 @@
+//! An event typed as its attributes are read: the shared core of the
+//! decoders' fast paths (`json::fast`, `http::fast`).
+//!
+//! The [`EventBuilder`](super::builder::EventBuilder) collects every
+//! attribute first and types them in a second pass, so that it can report
+//! every violation whatever the order. A fast path instead types each
+//! attribute the moment it reads it and pushes it straight into the
+//! [`Event`], and gives up (every method here returns `None`) as soon as the
+//! input is not plainly valid: a repeated name (or two names sharing a
+//! fingerprint), a value that breaks a MUST, an attribute whose typing
+//! depends on a specversion not read yet, more than [`MAX_ATTRIBUTES`]
+//! attributes, a missing required one. The decoder then starts again with
+//! the full path, which finds and reports the problem. Both apply the same
+//! checks ([`super::typing::Checker`]), so what a fast path accepts is what
+//! the full path returns, warnings included; each fast path's tests compare
+//! the two over the corpus and its mutations.
+
+use super::builder::{RawValue, fingerprint};
+use super::typing::{Checker, typed_by_version};
+use crate::event::{Event, Known, SpecVersion};
+use crate::rules::Violation;
+
+/// Events with more attributes than this take the full path, whose name
+/// index stays fast however many there are.
+pub(crate) const MAX_ATTRIBUTES: usize = 48;
+
+/// An event being read by a fast path.
+pub(crate) struct Direct {
+    event: Event,
+    version: Option<SpecVersion>,
+    violations: Vec<Violation>,
+    /// Fingerprints of the names read so far.
+    seen: [u64; MAX_ATTRIBUTES],
+    count: usize,
+    /// Whether id, source and type were read.
+    required: [bool; 3],
+}
+
+impl Direct {
+    /// Returns an empty event with room for `capacity` attributes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        let mut event = Event::new(SpecVersion::V1_0);
+        event.reserve(capacity);
+        Self {
+            event,
+            version: None,
+            violations: Vec::new(),
+            seen: [0; MAX_ATTRIBUTES],
+            count: 0,
+            required: [false; 3],
+        }
+    }
+
+    /// Notes that a member or attribute `name` was read; `None` when it
+    /// (or a name with its fingerprint) was read before, or there are too many.
+    #[inline]
+    pub(crate) fn note(&mut self, name: &str) -> Option<()> {
+        let fp = fingerprint(name);
+        if self.count == MAX_ATTRIBUTES || self.seen[..self.count].contains(&fp) {
+            return None;
+        }
+        self.seen[self.count] = fp;
+        self.count += 1;
+        Some(())
+    }
+
+    /// Reads the `specversion` value.
+    pub(crate) fn specversion(&mut self, text: &str) -> Option<()> {
+        self.version = Some(SpecVersion::parse(text)?);
+        Some(())
+    }
+
+    /// The version to type attribute `name` with: the one read, or, before
+    /// it is read, any for an attribute that types alike in every version.
+    fn typing_version(&self, known: Known, name: &str) -> Option<SpecVersion> {
+        match self.version {
+            Some(v) => Some(v),
+            None if typed_by_version(known, name) => None,
+            None => Some(SpecVersion::V1_0),
+        }
+    }
+
+    /// Checks and pushes attribute `name` (classified `known`, not
+    /// `specversion`) with a string value.
+    pub(crate) fn string(&mut self, known: Known, name: &str, text: &str) -> Option<()> {
+        let version = self.typing_version(known, name)?;
+        let before = self.violations.len();
+        let mut checker = Checker {
+            violations: &mut self.violations,
+        };
+        if known == Known::Other {
+            checker.check_name(name, version);
+        }
+        let checked =
+            checker.check_string(name, known, text, known.attribute_type(version), version);
+        self.refuse_errors(before)?;
+        // The text is copied only now that it is known to be valid.
+        let value = checked?.into_value(text);
+        self.push(known, name, value);
+        Some(())
+    }
+
+    /// Checks and pushes attribute `name` (classified `known`, not
+    /// `specversion`) with a JSON value other than a string; a null leaves
+    /// it unset.
+    pub(crate) fn value(&mut self, known: Known, name: &str, raw: &RawValue<'_>) -> Option<()> {
+        let version = self.typing_version(known, name)?;
+        let before = self.violations.len();
+        let mut checker = Checker {
+            violations: &mut self.violations,
+        };
+        if known == Known::Other {
+            checker.check_name(name, version);
+        }
+        let typed = checker.type_value(name, known, raw, version);
+        self.refuse_errors(before)?;
+        // No value and no error: a null.
+        if let Some(value) = typed {
+            self.push(known, name, value);
+        }
+        Some(())
+    }
+
+    /// `None` when a violation pushed since `before` is an error.
+    fn refuse_errors(&self, before: usize) -> Option<()> {
+        (!self.violations[before..].iter().any(Violation::is_error)).then_some(())
+    }
+
+    #[inline]
+    fn push(&mut self, known: Known, name: &str, value: crate::event::AttributeValue) {
+        match known {
+            Known::Id => self.required[0] = true,
+            Known::Source => self.required[1] = true,
+            Known::Type => self.required[2] = true,
+            _ => {}
+        }
+        self.event.push_new_known(known, name, value);
+    }
+
+    /// Returns the event (without data) and its warnings; `None` when
+    /// `specversion` or another required attribute was not read.
+    pub(crate) fn finish(self) -> Option<(Event, Vec<Violation>)> {
+        let version = self.version?;
+        if self.required.contains(&false) {
+            return None;
+        }
+        let mut event = self.event;
+        event.set_specversion(version);
+        Some((event, self.violations))
+    }
+}

@@ -1,0 +1,144 @@
+//! Binary mode's fast path: `ce-` headers typed as they are read, straight
+//! into the event (see [`crate::codec::direct`]).
+//!
+//! It gives up, returning `None`, on anything [`Direct`] gives up on, and
+//! on a header that breaks a binding rule (a value that does not
+//! percent-decode, a `ce-datacontenttype` header, a repeated Content-Type,
+//! a name with capitals, no `ce-` header at all); the caller then decodes
+//! the message with the full path ([`super::decode_binary`]), which finds
+//! and reports the problem. A test compares the two over every binary-mode
+//! message of the corpus and their mutations.
+
+use super::percent;
+use crate::codec::direct::Direct;
+use crate::event::{Event, Known};
+use crate::rules::Violation;
+
+/// Decodes the attributes of a binary-mode message (its headers, in order,
+/// and its Content-Type); the caller attaches the body as data.
+pub(super) fn binary<'h>(
+    headers: impl Iterator<Item = (&'h str, &'h [u8])>,
+    ct: Option<&'h [u8]>,
+    repeated_ct: bool,
+) -> Option<(Event, Vec<Violation>)> {
+    if repeated_ct {
+        return None;
+    }
+    let mut direct = Direct::with_capacity(12);
+    let mut any_ce = false;
+    for (name, raw) in headers {
+        let Some(prefix) = name.get(..3) else {
+            continue;
+        };
+        if !prefix.eq_ignore_ascii_case("ce-") {
+            continue;
+        }
+        any_ce = true;
+        let attribute = &name[3..];
+        if attribute.bytes().any(|b| b.is_ascii_uppercase()) || attribute == "datacontenttype" {
+            return None;
+        }
+        direct.note(attribute)?;
+        let text = percent::decode(raw).ok()?;
+        match Known::of(attribute) {
+            Known::Specversion => direct.specversion(&text)?,
+            known => direct.string(known, attribute, &text)?,
+        }
+    }
+    if !any_ce {
+        return None;
+    }
+    if let Some(ct) = ct {
+        // Content-Type is not percent-decoded, only required printable.
+        if !ct.iter().all(|b| (0x20..0x7f).contains(b)) {
+            return None;
+        }
+        direct.note("datacontenttype")?;
+        let ct = std::str::from_utf8(ct).ok()?;
+        direct.string(Known::DataContentType, "datacontenttype", ct)?;
+    }
+    direct.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Body, body_data, content_type, decode_binary, detect_mode};
+    use super::*;
+    use crate::codec::Mode;
+    use crate::wire::{HttpMessage, Message};
+
+    /// Every binary-mode HTTP message of the corpus, and the mutations of
+    /// the valid ones (each breaks one MUST).
+    fn binary_messages() -> Vec<HttpMessage> {
+        let catalog = crate::rules::Catalog::embedded().unwrap();
+        let mut out = Vec::new();
+        for suite in crate::suite::load_embedded(catalog).unwrap() {
+            for case in &suite.cases {
+                let mut messages = vec![case.input.clone()];
+                messages.extend(
+                    crate::prop::mutate::mutations(case)
+                        .into_iter()
+                        .map(|m| m.message),
+                );
+                for message in messages {
+                    if let Message::Http(m) = message {
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        out.retain(|m| {
+            let headers = || m.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
+            detect_mode(content_type(headers).0) == Mode::Binary
+        });
+        out
+    }
+
+    #[test]
+    fn the_fast_path_returns_what_the_full_path_returns() {
+        let (mut taken, mut declined) = (0, 0);
+        for m in binary_messages() {
+            let headers = || m.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
+            let (ct, repeated_ct) = content_type(headers);
+            let full = decode_binary(headers(), Body::Borrowed(&m.body), ct, repeated_ct);
+            let Some((mut event, warnings)) = binary(headers(), ct, repeated_ct) else {
+                declined += 1;
+                continue;
+            };
+            taken += 1;
+            let Ok((expected, expected_warnings)) = full else {
+                panic!("the fast path accepts what the full path refuses: {m:?}");
+            };
+            event.set_data(body_data(Body::Borrowed(&m.body), event.datacontenttype()));
+            assert_eq!(warnings, expected_warnings, "{m:?}");
+            assert_eq!(format!("{event:?}"), format!("{expected:?}"), "{m:?}");
+        }
+        assert!(taken > 100, "fast path took {taken}");
+        assert!(declined > 100, "fast path declined {declined}");
+    }
+
+    #[test]
+    fn binding_faults_are_left_to_the_full_path() {
+        let base: &[(&str, &[u8])] = &[
+            ("ce-specversion", b"1.0"),
+            ("ce-id", b"1"),
+            ("ce-source", b"/s"),
+            ("ce-type", b"t.x"),
+        ];
+        assert!(binary(base.iter().copied(), Some(b"text/plain"), false).is_some());
+        for extra in [
+            ("ce-datacontenttype", &b"text/plain"[..]),
+            ("ce-x", b"%zz"),
+            ("ce-x", b"caf\xc3\xa9"),
+            ("ce-id", b"2"),
+            ("ce-X", b"1"),
+        ] {
+            let headers = base.iter().copied().chain([extra]);
+            assert!(binary(headers, None, false).is_none(), "{extra:?}");
+        }
+        assert!(binary(base.iter().copied(), Some(b"text/plain"), true).is_none());
+        assert!(binary(base.iter().copied(), Some(b"text/pl\x01ain"), false).is_none());
+        assert!(binary(base[1..].iter().copied(), None, false).is_none());
+        assert!(binary(std::iter::empty(), None, false).is_none());
+    }
+}
