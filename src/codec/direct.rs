@@ -10,7 +10,9 @@
 //! fingerprint), a value that breaks a MUST, an attribute whose typing
 //! depends on a specversion not read yet, more than [`MAX_ATTRIBUTES`]
 //! attributes, a missing required one. The decoder then starts again with
-//! the full path, which finds and reports the problem. Both apply the same
+//! the full path, which finds and reports the problem (so input given up on
+//! is read at most twice: linear still, whatever a hostile sender makes of
+//! it). Both apply the same
 //! checks ([`super::typing::Checker`]), so what a fast path accepts is what
 //! the full path returns, warnings included; each fast path's tests compare
 //! the two over the corpus and its mutations.
