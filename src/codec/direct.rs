@@ -85,17 +85,9 @@ impl Direct {
     /// Checks and pushes attribute `name` (classified `known`, not
     /// `specversion`) with a string value.
     pub(crate) fn string(&mut self, known: Known, name: &str, text: &str) -> Option<()> {
-        let version = self.typing_version(known, name)?;
-        let before = self.violations.len();
-        let mut checker = Checker {
-            violations: &mut self.violations,
-        };
-        if known == Known::Other {
-            checker.check_name(name, version);
-        }
-        let checked =
-            checker.check_string(name, known, text, known.attribute_type(version), version);
-        self.refuse_errors(before)?;
+        let checked = self.check(known, name, |checker, version| {
+            checker.check_string(name, known, text, known.attribute_type(version), version)
+        })?;
         // The text is copied only now that it is known to be valid.
         let value = checked?.into_value(text);
         self.push(known, name, value);
@@ -106,6 +98,25 @@ impl Direct {
     /// `specversion`) with a JSON value other than a string; a null leaves
     /// it unset.
     pub(crate) fn value(&mut self, known: Known, name: &str, raw: &RawValue<'_>) -> Option<()> {
+        let typed = self.check(known, name, |checker, version| {
+            checker.type_value(name, known, raw, version)
+        })?;
+        // No value and no error: a null.
+        if let Some(value) = typed {
+            self.push(known, name, value);
+        }
+        Some(())
+    }
+
+    /// Checks attribute `name`'s name and, with `check`, its value; `None`
+    /// when either breaks a MUST or the version to type it with is not known.
+    #[inline]
+    fn check<T>(
+        &mut self,
+        known: Known,
+        name: &str,
+        check: impl FnOnce(&mut Checker<'_>, SpecVersion) -> Option<T>,
+    ) -> Option<Option<T>> {
         let version = self.typing_version(known, name)?;
         let before = self.violations.len();
         let mut checker = Checker {
@@ -114,13 +125,9 @@ impl Direct {
         if known == Known::Other {
             checker.check_name(name, version);
         }
-        let typed = checker.type_value(name, known, raw, version);
+        let typed = check(&mut checker, version);
         self.refuse_errors(before)?;
-        // No value and no error: a null.
-        if let Some(value) = typed {
-            self.push(known, name, value);
-        }
-        Some(())
+        Some(typed)
     }
 
     /// `None` when a violation pushed since `before` is an error.

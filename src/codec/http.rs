@@ -154,6 +154,13 @@ where
     }
 }
 
+/// Returns what follows `ce-` (in any case) in a header name, if it starts so.
+fn ce_attribute(name: &str) -> Option<&str> {
+    name.get(..3)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("ce-"))
+        .then(|| &name[3..])
+}
+
 /// Returns the first Content-Type of the headers, and whether there is another.
 fn content_type<'h, I>(headers: impl Fn() -> I) -> (Option<&'h [u8]>, bool)
 where
@@ -189,14 +196,10 @@ fn decode_binary<'h>(
     let mut refused: Vec<Cow<'h, str>> = Vec::new();
     let mut any_ce = false;
     for (name, raw) in headers {
-        let Some(prefix) = name.get(..3) else {
+        let Some(rest) = ce_attribute(name) else {
             continue;
         };
-        if !prefix.eq_ignore_ascii_case("ce-") {
-            continue;
-        }
         any_ce = true;
-        let rest = &name[3..];
         let attribute: Cow<'h, str> = if rest.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(rest.to_ascii_lowercase())
         } else {

@@ -315,29 +315,34 @@ pub(crate) mod differential {
         2
     }
 
-    fn corpus() -> Vec<Vec<u8>> {
+    /// Every input message of the embedded suites, and the mutations of
+    /// the valid ones (each breaks one MUST).
+    pub(crate) fn messages() -> Vec<Message> {
         let catalog = crate::rules::Catalog::embedded().unwrap();
-        let mut docs = Vec::new();
+        let mut messages = Vec::new();
         for suite in crate::suite::load_embedded(catalog).unwrap() {
             for case in &suite.cases {
-                let mut messages = vec![case.input.clone()];
+                messages.push(case.input.clone());
                 messages.extend(
                     crate::prop::mutate::mutations(case)
                         .into_iter()
                         .map(|m| m.message),
                 );
-                for message in messages {
-                    let body = match message {
-                        Message::Json(d) => d.body,
-                        Message::Http(m) => m.body,
-                        Message::Kafka(r) => r.value.unwrap_or_default(),
-                    };
-                    if body.first().is_some_and(|b| b"{[ ".contains(b)) {
-                        docs.push(body);
-                    }
-                }
             }
         }
+        messages
+    }
+
+    fn corpus() -> Vec<Vec<u8>> {
+        let mut docs: Vec<Vec<u8>> = messages()
+            .into_iter()
+            .map(|message| match message {
+                Message::Json(d) => d.body,
+                Message::Http(m) => m.body,
+                Message::Kafka(r) => r.value.unwrap_or_default(),
+            })
+            .filter(|body| body.first().is_some_and(|b| b"{[ ".contains(b)))
+            .collect();
         docs.sort();
         docs.dedup();
         docs
