@@ -5,6 +5,8 @@
 //! Header values are raw UTF-8 and are never percent-decoded (KAFKA-BIN-5);
 //! header names are case-sensitive, so the prefix is exactly `ce_`.
 
+mod fast;
+
 use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
@@ -63,7 +65,13 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
             })
         }
         Mode::Binary => {
-            let (event, warnings) = decode_binary(record)?;
+            let (event, warnings) = match fast::binary(record) {
+                Some((mut event, warnings)) => {
+                    event.set_data(record_data(record, &event));
+                    (event, warnings)
+                }
+                None => decode_binary(record)?,
+            };
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::KafkaBinary,
@@ -135,11 +143,15 @@ fn decode_binary(record: &KafkaRecord) -> Built {
         );
     }
     let (mut event, violations) = builder.finish();
-    let data = record.value.as_deref().map_or(Data::None, |v| {
-        body_data(Body::Borrowed(v), event.datacontenttype())
-    });
-    event.set_data(data);
+    event.set_data(record_data(record, &event));
     conclude(event, violations)
+}
+
+/// Returns the data a binary-mode record's value carries for `event`.
+fn record_data(record: &KafkaRecord, event: &Event) -> Data {
+    record.value.as_deref().map_or(Data::None, |v| {
+        body_data(Body::Borrowed(v), event.datacontenttype())
+    })
 }
 
 /// Encodes one event in binary mode: a null value when there is no data.
