@@ -94,6 +94,13 @@ impl Direct {
         Some(())
     }
 
+    /// Reads a binary-mode message's content type as `datacontenttype`.
+    pub(crate) fn content_type(&mut self, ct: &[u8]) -> Option<()> {
+        self.note("datacontenttype")?;
+        let ct = std::str::from_utf8(ct).ok()?;
+        self.string(Known::DataContentType, "datacontenttype", ct)
+    }
+
     /// Checks and pushes attribute `name` (classified `known`, not
     /// `specversion`) with a JSON value other than a string; a null leaves
     /// it unset.

@@ -49,9 +49,7 @@ pub(super) fn binary<'h>(
         if !ct.iter().all(|b| (0x20..0x7f).contains(b)) {
             return None;
         }
-        direct.note("datacontenttype")?;
-        let ct = std::str::from_utf8(ct).ok()?;
-        direct.string(Known::DataContentType, "datacontenttype", ct)?;
+        direct.content_type(ct)?;
     }
     direct.finish()
 }

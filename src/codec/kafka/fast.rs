@@ -43,9 +43,7 @@ pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
         if cts.next().is_some() {
             return None;
         }
-        direct.note("datacontenttype")?;
-        let ct = std::str::from_utf8(ct).ok()?;
-        direct.string(Known::DataContentType, "datacontenttype", ct)?;
+        direct.content_type(ct)?;
     }
     direct.finish()
 }
