@@ -61,6 +61,28 @@ impl Checked {
     }
 }
 
+/// The bytes an attribute name may hold (CORE-NAME-1).
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_lowercase() || (b as u8).is_ascii_digit();
+        b += 1;
+    }
+    table
+};
+
+/// True when `name` breaks no naming rule, the common case
+/// [`Checker::check_name`] answers first: 1 to 20 bytes of a-z and 0-9
+/// starting with a letter, and not `data`.
+#[inline]
+fn is_plain_name(name: &[u8]) -> bool {
+    name.first().is_some_and(u8::is_ascii_lowercase)
+        && name.len() <= 20
+        && name.iter().all(|&b| NAME_BYTES[usize::from(b)])
+        && name != b"data"
+}
+
 /// Checks attributes, pushing what they break onto `violations`.
 pub(crate) struct Checker<'v> {
     pub(crate) violations: &'v mut Vec<Violation>,
@@ -68,6 +90,13 @@ pub(crate) struct Checker<'v> {
 
 impl Checker<'_> {
     pub(crate) fn check_name(&mut self, name: &str, version: SpecVersion) {
+        if !is_plain_name(name.as_bytes()) {
+            self.name_violations(name, version);
+        }
+    }
+
+    /// Pushes every naming rule `name` breaks.
+    fn name_violations(&mut self, name: &str, version: SpecVersion) {
         let at = || format!("attribute {name}");
         if name.is_empty() {
             self.violations
@@ -390,4 +419,48 @@ fn looks_reverse_dns(text: &str) -> bool {
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
         && !second.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_name_is_exactly_one_that_breaks_no_naming_rule() {
+        // Every name of up to three bytes over an alphabet with both ends
+        // of each allowed range and their neighbours, plus lengths around
+        // the 20-byte limit and `data` with its neighbours.
+        let alphabet = [
+            "a", "z", "0", "9", "`", "{", "/", ":", "A", "Z", "_", "-", "é",
+        ];
+        let mut names = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            names.extend(longer);
+        }
+        names.sort();
+        names.dedup();
+        for len in 18..=23 {
+            names.push("a".repeat(len));
+            names.push(format!("{}0", "b".repeat(len - 1)));
+        }
+        names.extend(["data", "datas", "dat", "xdata"].map(String::from));
+        for name in &names {
+            for version in [SpecVersion::V1_0, SpecVersion::V0_3] {
+                let mut violations = Vec::new();
+                Checker {
+                    violations: &mut violations,
+                }
+                .name_violations(name, version);
+                assert_eq!(
+                    is_plain_name(name.as_bytes()),
+                    violations.is_empty(),
+                    "{name:?} in {version}: {violations:?}"
+                );
+            }
+        }
+    }
 }

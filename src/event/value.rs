@@ -162,7 +162,7 @@ pub fn parse_binary(text: &str) -> Result<Vec<u8>, &'static str> {
 /// surrogates (CORE-TS-8) cannot exist in a Rust `str`; decoders catch them.
 pub fn forbidden_char(text: &str) -> Option<(char, &'static str)> {
     // Fast path: printable ASCII needs no per-char work.
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if is_printable_ascii(text.as_bytes()) {
         return None;
     }
     text.chars().find_map(|c| {
@@ -175,6 +175,39 @@ pub fn forbidden_char(text: &str) -> Option<(char, &'static str)> {
             None
         }
     })
+}
+
+/// Returns true when every byte is printable ASCII (0x20 to 0x7E), looking
+/// at eight bytes at a time: such text holds no character
+/// [`forbidden_char`] looks for.
+#[inline]
+pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of some byte is set when any byte is below 0x20 (the
+    // borrow trick, exact for "any byte" below a bound up to 0x80) or above
+    // 0x7E (adding one carries 0x7F into the high bit; 0x80 and up have it).
+    let outside = |w: u64| ((w.wrapping_sub(ONES * 0x20) & !w) | w.wrapping_add(ONES) | w) & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if outside(u64::from_le_bytes(word)) != 0 {
+            return false;
+        }
+    }
+    // The tail: the last eight bytes again when there are that many (a
+    // word assembled from fewer bytes would be read back wider than it was
+    // written, a store-forwarding stall), else one byte at a time.
+    match bytes.len().checked_sub(8) {
+        Some(last) if !words.remainder().is_empty() => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[last..]);
+            outside(u64::from_le_bytes(word)) == 0
+        }
+        Some(_) => true,
+        None => bytes.iter().all(|b| (0x20..0x7f).contains(b)),
+    }
 }
 
 /// Checks the String rules: no control characters, no noncharacters.
@@ -391,6 +424,26 @@ pub fn check_media_type(text: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_ascii_is_decided_for_every_byte_at_every_place() {
+        // Every byte value at every position of texts from 1 to 19 bytes
+        // (whole words, a tail, both), among printable neighbours of both
+        // extremes, against the byte-at-a-time definition.
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    for fill in [b' ', b'~'] {
+                        let mut text = vec![fill; len];
+                        text[at] = b;
+                        let expected = text.iter().all(|b| (0x20..0x7f).contains(b));
+                        assert_eq!(is_printable_ascii(&text), expected, "{text:?}");
+                    }
+                }
+            }
+        }
+        assert!(is_printable_ascii(b""));
+    }
 
     #[test]
     fn integers_follow_the_json_integer_part() {
