@@ -84,6 +84,35 @@ fn json_single(c: &mut Criterion, inputs: &Inputs) {
     }
     group.finish();
 
+    // Floors, not codecs: the reference's tokenizer with no rule checked
+    // (syntax only; and keeping every member in one buffer), and
+    // serde_json's own syntax-only pass, beside the struct again. They
+    // bound what validation may cost if the reference is to be 1.5x the
+    // struct (src/codec/json/floor.rs).
+    let mut group = c.benchmark_group("json-decode-floor");
+    for class in CLASSES {
+        let bytes = inputs.json(class).expect("a JSON input per class");
+        let text = std::str::from_utf8(bytes).expect("bench inputs are UTF-8");
+        assert!(
+            json::floor::keep(text).is_some(),
+            "the floor reads the {class} input"
+        );
+        group.throughput(throughput(1, bytes.len()));
+        group.bench_function(format!("serde-struct/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<PlainEvent>(black_box(bytes)))
+        });
+        group.bench_function(format!("floor-keep/{class}"), |b| {
+            b.iter(|| json::floor::keep(black_box(text)))
+        });
+        group.bench_function(format!("floor-tokenize/{class}"), |b| {
+            b.iter(|| json::floor::tokenize(black_box(text)))
+        });
+        group.bench_function(format!("serde-syntax/{class}"), |b| {
+            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(bytes)))
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("json-encode");
     for class in CLASSES {
         let bytes = inputs.json(class).expect("a JSON input per class");
