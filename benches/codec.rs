@@ -110,6 +110,19 @@ fn json_single(c: &mut Criterion, inputs: &Inputs) {
         group.bench_function(format!("serde-syntax/{class}"), |b| {
             b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(bytes)))
         });
+        // simd-json parses in place: each iteration gets a fresh copy,
+        // made and dropped outside the timing (the tape is dropped inside,
+        // as every other row drops what it made).
+        group.bench_function(format!("simd-json-tape/{class}"), |b| {
+            b.iter_batched(
+                || bytes.to_vec(),
+                |mut copy| {
+                    let nodes = simd_json::to_tape(&mut copy).map(|tape| tape.0.len());
+                    (copy, nodes)
+                },
+                BatchSize::SmallInput,
+            )
+        });
     }
     group.finish();
 

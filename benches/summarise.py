@@ -20,7 +20,7 @@ import sys
 
 LIBS = ["reference", "reference-borrowed", "reference-simd", "cloudevents-sdk", "serde-struct"]
 # Rows that validate nothing: measured for comparison, never ranked.
-NOT_CODECS = {"serde-struct", "floor-keep", "floor-tokenize", "serde-syntax"}
+NOT_CODECS = {"serde-struct", "floor-keep", "floor-tokenize", "serde-syntax", "simd-json-tape"}
 CLASS_ORDER = [
     "minimal",
     "core",
@@ -87,9 +87,9 @@ def floors(data) -> str:
         return ""
     lines = [
         f"### {FLOOR_GROUP}\n",
-        "| class | serde-struct | floor-keep | floor-tokenize | serde-syntax | reference (json-decode) "
+        "| class | serde-struct | floor-keep | floor-tokenize | serde-syntax | simd-json-tape | reference (json-decode) "
         "| ceiling: serde-struct / floor-keep | reference / floor-keep |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     ceilings = []
     for cls in order(group, CLASS_ORDER):
@@ -97,7 +97,7 @@ def floors(data) -> str:
         ref = data.get("json-decode", {}).get(cls, {}).get("reference")
         cells = [cls] + [
             fmt_time(row[l][0]) if l in row else "–"
-            for l in ["serde-struct", "floor-keep", "floor-tokenize", "serde-syntax"]
+            for l in ["serde-struct", "floor-keep", "floor-tokenize", "serde-syntax", "simd-json-tape"]
         ]
         cells.append(fmt_time(ref[0]) if ref else "–")
         if "serde-struct" in row and "floor-keep" in row:
