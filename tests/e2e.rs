@@ -634,6 +634,36 @@ fn run_writes_report_files_and_report_renders_and_diffs_them() {
     assert_eq!(ran.code(), 0, "{}", ran.both());
     assert!(file("badges/cloudevents-reference.json").is_file());
     assert!(file("merged.json").is_file());
+
+    // One file per target next to --out; in HTML, --out is an index
+    // linking them, in JSON the parts are all there is.
+    let ran = run(&[
+        "report",
+        path(&file("r.json")),
+        "--split-targets",
+        "--out",
+        path(&file("split/m.html")),
+    ]);
+    assert_eq!(ran.code(), 3, "the directory must exist: {}", ran.both());
+    std::fs::create_dir_all(file("split")).unwrap();
+    for out in ["m.html", "m.json"] {
+        let ran = run(&[
+            "report",
+            path(&file("r.json")),
+            "--split-targets",
+            "--out",
+            path(&file(&format!("split/{out}"))),
+        ]);
+        assert_eq!(ran.code(), 0, "{}", ran.both());
+        assert!(ran.stdout.is_empty(), "{}", ran.both());
+    }
+    let index = std::fs::read_to_string(file("split/m.html")).unwrap();
+    let page = std::fs::read_to_string(file("split/m.reference.html")).unwrap();
+    assert!(index.contains("<a href=\"m.reference.html\">reference</a>"));
+    assert!(!index.contains("id=\"results\"") && page.contains("id=\"results\""));
+    assert!(file("split/m.reference.json").is_file() && !file("split/m.json").exists());
+    let ran = run(&["report", path(&file("r.json")), "--split-targets"]);
+    assert_eq!(ran.code(), 2, "--split-targets needs --out: {}", ran.both());
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use cespec::codec::Encoding;
 use cespec::report::collect::Format;
 use cespec::report::model::{CapabilityState, Report};
-use cespec::report::{badge, compare, escape, html, json, junit, markdown};
+use cespec::report::{badge, compare, escape, html, json, junit, markdown, split};
 use cespec::rules::Level;
 use cespec::runner::{Finding, KnownFailure, Status, Transcript};
 use cespec::suite::input::InputSpec;
@@ -372,6 +372,75 @@ fn merge_puts_targets_side_by_side() {
         compare::merge(vec![]).unwrap_err(),
         compare::MergeError::Empty
     );
+}
+
+#[test]
+fn split_by_target_is_undone_by_merge() {
+    let mut whole = report();
+    whole.bench = None;
+    let parts = split::split(&whole);
+    let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["reference", "sdk-x"]);
+    for (name, part) in &parts {
+        assert_eq!(part.targets.len(), 1);
+        assert!(!part.results.is_empty() && part.results.iter().all(|r| r.target == *name));
+        assert_eq!(part.cases, whole.cases, "every part keeps the run's cases");
+    }
+    let merged = compare::merge(parts.into_iter().map(|(_, r)| r).collect()).unwrap();
+    assert_eq!(merged, whole);
+}
+
+#[test]
+fn split_keeps_each_targets_bench_rows_only() {
+    let whole = report();
+    let rows = |r: &Report| r.bench_rows().unwrap_or_default().len();
+    let parts = split::split(&whole);
+    assert!(rows(&whole) > 0);
+    assert_eq!(
+        parts.iter().map(|(_, p)| rows(p)).sum::<usize>(),
+        rows(&whole)
+    );
+    for (name, part) in &parts {
+        let part_rows = part.bench_rows().unwrap_or_default();
+        assert!(part_rows.iter().all(|row| row.target == *name), "{name}");
+    }
+}
+
+#[test]
+fn split_file_names_are_safe_and_distinct() {
+    let mut r = report();
+    r.targets[0].target.name = "sdk/x".into();
+    r.targets[1].target.name = "sdk:x".into();
+    assert_eq!(
+        split::file_names(&r, "m.", ".html"),
+        ["m.sdk_x.html", "m.sdk_x-2.html"]
+    );
+    assert_eq!(split::safe_name("../etc"), "_etc");
+}
+
+#[test]
+fn html_index_links_target_pages_and_leaves_results_to_them() {
+    let r = report();
+    let options = html::Options {
+        target_pages: vec!["m.reference.html".into(), "m.sdk-x.html".into()],
+    };
+    let index = html::render_with(&r, &options);
+    let full = html::render(&r);
+    assert!(
+        index.contains("<a href=\"m.sdk-x.html\">sdk-x</a>"),
+        "{index}"
+    );
+    for section in ["id=\"results\"", "id=\"known\"", "href=\"#results\""] {
+        assert!(!index.contains(section), "{section}");
+    }
+    assert!(full.contains("id=\"results\"") && !full.contains("m.sdk-x.html"));
+    // What the index keeps is what the full page shows.
+    for section in ["id=\"matrix\"", "id=\"coverage\"", "id=\"deviations\""] {
+        assert!(
+            index.contains(section) && full.contains(section),
+            "{section}"
+        );
+    }
 }
 
 #[test]

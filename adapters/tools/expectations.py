@@ -6,6 +6,9 @@ from a saved cespec report, and summarises its deviations.
     python3 adapters/tools/expectations.py REPORT.json SDK --targets T1,T2 --summary
     python3 adapters/tools/expectations.py REPORT.json SDK --targets T1,T2 --rules
 
+REPORT.json may be several files separated by commas: the published matrix
+is split by target (reports/conformance/report.TARGET.json).
+
 Every result of the targets that is not a pass or a skip (fail, warn, info,
 error) is listed, as `suite/case` when every result of the case fails on
 every target, else as `suite/case@reply`. Each entry's reason names
@@ -272,9 +275,20 @@ def reason(sdk, devs, rule_ids, status):
     return "%s [%s]%s: %s%s" % (devs[0], ", ".join(rule_ids[:5]), level, what, also)
 
 
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def load(paths):
+    """Reads one report, or several (a report split by target with
+    `cespec report --split-targets`), as one: their results and rule
+    coverage together."""
+    reports = []
+    for path in paths.split(","):
+        with open(path, encoding="utf-8") as f:
+            reports.append(json.load(f))
+    report = reports[0]
+    for other in reports[1:]:
+        report["results"] = report["results"] + other["results"]
+        known = {r["id"] for r in report["coverage"]["rules"]}
+        report["coverage"]["rules"] += [r for r in other["coverage"]["rules"] if r["id"] not in known]
+    return report
 
 
 def failing_results(report, targets):
@@ -430,7 +444,7 @@ def rule_table(report, sdk, targets):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("report")
+    p.add_argument("report", help="a saved report, or several separated by commas (one per target)")
     p.add_argument("sdk", help="python-sdk, js-sdk, rust-sdk (picks the reasons and links)")
     p.add_argument("--targets", required=True, help="comma-separated target names sharing the file")
     p.add_argument("--out", help="the expectations file to write")

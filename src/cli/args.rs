@@ -239,6 +239,8 @@ Reads reports saved with `cespec run --json` and:
   - renders one in another format (--format, or the extension of --out;
     Markdown on stdout by default);
   - with --merge, puts runs of different targets into one matrix;
+  - with --split-targets, writes one file per target instead (and, in
+    HTML, an index page linking them): a large matrix stays readable;
   - with --baseline, prints how INPUT differs from a baseline run: newly
     failing, newly passing, changed messages, added and removed results
     (text; --format markdown or json for those), and exits 1 when something
@@ -251,6 +253,7 @@ Examples:
   cespec report run.json --format junit --out run.xml
   cespec report --merge go.json java.json rust.json --out matrix.html
   cespec report --merge go.json rust.json --format json --out matrix.json
+  cespec report matrix.json --split-targets --out site/matrix.html
   cespec report run.json --baseline main.json
   cespec report run.json --baseline main.json --format markdown >> \"$GITHUB_STEP_SUMMARY\"
   cespec report run.json --badges badges/";
@@ -650,6 +653,13 @@ pub struct ReportArgs {
     /// when missing).
     #[arg(long, value_name = "DIR")]
     pub badges: Option<PathBuf>,
+
+    /// Write one report per target next to --out, named after it
+    /// (matrix.html: matrix.<target>.html); with HTML, --out itself becomes
+    /// an index page that links them. For matrices too large for one file;
+    /// `--merge` puts the parts back together.
+    #[arg(long, requires = "out", conflicts_with = "baseline")]
+    pub split_targets: bool,
 }
 
 /// `cespec import`.

@@ -30,7 +30,7 @@ pub async fn execute(plan: Plan, io: Io) -> anyhow::Result<i32> {
         Plan::Serve(cmd) => commands::serve::execute(cmd, io.out).await,
         Plan::Listen(cmd) => commands::listen::execute(cmd, io).await,
         Plan::Prop(cmd) => commands::prop::execute(cmd, io).await,
-        Plan::Report(cmd) => commands::report::execute(cmd, io),
+        Plan::Report(cmd) => commands::report::execute(*cmd, io),
         Plan::Import(cmd) => commands::import::execute(&cmd, io.out),
         Plan::Bench(cmd) => commands::bench::execute(*cmd, io).await,
     }

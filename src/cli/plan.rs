@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use cespec::codec::Encoding;
 use cespec::exit_codes;
-use cespec::report::{ColorChoice, DisplayConfig, DisplayRequest, ProgressChoice, Verbosity};
+use cespec::report::{
+    ColorChoice, DisplayConfig, DisplayRequest, ProgressChoice, Verbosity, split,
+};
 use cespec::rules::{Catalog, Level};
 use cespec::runner::judge::RECEIVER_ONLY;
 use cespec::runner::{Glob, RunOptions, RunPlan, Selection};
@@ -95,7 +97,7 @@ pub enum Plan {
     Serve(ServeCommand),
     Listen(ListenCommand),
     Prop(PropCommand),
-    Report(ReportCommand),
+    Report(Box<ReportCommand>),
     Import(ImportCommand),
     Bench(Box<super::commands::bench::BenchCommand>),
 }
@@ -208,6 +210,9 @@ pub struct ReportCommand {
     pub out: Option<(PathBuf, std::fs::File)>,
     /// Where the badges go (the directory exists).
     pub badges: Option<PathBuf>,
+    /// With --split-targets: one file per target of the report, in its
+    /// order (the action is then [`ReportAction::Split`]).
+    pub parts: Vec<(PathBuf, std::fs::File)>,
 }
 
 /// What `cespec report` writes besides badges.
@@ -219,6 +224,9 @@ pub enum ReportAction {
         baseline: Box<Report>,
         format: DiffFormat,
     },
+    /// One report per target into `parts`, and with HTML an index page
+    /// linking them into `out`.
+    Split(Format),
     /// Nothing (only badges were asked for).
     Nothing,
 }
@@ -293,7 +301,7 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
             let display = display(args.progress);
             Plan::Prop(prop(args, display)?)
         }
-        Command::Report(args) => Plan::Report(report(args)?),
+        Command::Report(args) => Plan::Report(Box::new(report(args)?)),
         Command::Import(ImportArgs { files, out, force }) => {
             Plan::Import(ImportCommand { files, out, force })
         }
@@ -878,7 +886,16 @@ fn report(args: ReportArgs) -> Result<ReportCommand, PlanError> {
             load_error(error.context("--badges"))
         })?;
     }
+    let (action, parts) = match (action, &args.out) {
+        (ReportAction::Render(format), Some(out)) if args.split_targets => (
+            ReportAction::Split(format),
+            part_files(&report, out, format)?,
+        ),
+        (action, _) => (action, Vec::new()),
+    };
     let out = match &args.out {
+        // Split into JSON, JUnit or Markdown, --out only names the parts.
+        Some(_) if matches!(action, ReportAction::Split(f) if f != Format::Html) => None,
         Some(path) => Some((
             path.clone(),
             create(path).map_err(|e| load_error(e.context("--out")))?,
@@ -890,7 +907,35 @@ fn report(args: ReportArgs) -> Result<ReportCommand, PlanError> {
         action,
         out,
         badges: args.badges,
+        parts,
     })
+}
+
+/// Creates one file per target of `report` next to `out`, named
+/// `<out's stem>.<target>.<format's extension>`.
+fn part_files(
+    report: &Report,
+    out: &Path,
+    format: Format,
+) -> Result<Vec<(PathBuf, std::fs::File)>, PlanError> {
+    let stem = out
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("report");
+    let dir = out.parent().unwrap_or(Path::new(""));
+    split::file_names(
+        report,
+        &format!("{stem}."),
+        &format!(".{}", format.extension()),
+    )
+    .into_iter()
+    .map(|name| {
+        let path = dir.join(name);
+        let file = create(&path).map_err(|e| load_error(e.context("--split-targets")))?;
+        Ok((path, file))
+    })
+    .collect()
 }
 
 /// Parses `500ms`, `5s`, `2m`, `1h` or a bare number of seconds; zero is refused.

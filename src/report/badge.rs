@@ -64,34 +64,18 @@ pub fn badge(target: &TargetReport) -> Badge {
 /// Returns the file name of a target's badge: `cloudevents-<name>.json`,
 /// with every character outside `[A-Za-z0-9._-]` replaced by `_`.
 pub fn file_name(target: &str) -> String {
-    let safe: String = target
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("cloudevents-{}.json", safe.trim_start_matches('.'))
+    format!("cloudevents-{}.json", super::split::safe_name(target))
 }
 
 /// Returns every target's badge with its file name; names that collide
 /// after sanitising get `-2`, `-3`, ... before `.json`.
 pub fn badges(report: &Report) -> Vec<(String, Badge)> {
-    let mut out: Vec<(String, Badge)> = Vec::with_capacity(report.targets.len());
-    for t in &report.targets {
-        let base = file_name(&t.target.name);
-        let mut name = base.clone();
-        let mut n = 2;
-        while out.iter().any(|(k, _)| *k == name) {
-            name = format!("{}-{n}.json", base.trim_end_matches(".json"));
-            n += 1;
-        }
-        out.push((name, badge(t)));
-    }
-    out
+    let names = super::split::file_names(report, "cloudevents-", ".json");
+    names
+        .into_iter()
+        .zip(&report.targets)
+        .map(|(name, t)| (name, badge(t)))
+        .collect()
 }
 
 /// Writes every target's badge into `dir` (which must exist) and returns

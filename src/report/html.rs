@@ -8,7 +8,9 @@
 //! them, every deviation with its requirement, expected versus actual and
 //! transcript, the known failures grouped by expectations entry, and a
 //! table of all results. The script only adds filters by
-//! status, target and suite; without it everything is shown.
+//! status, target and suite; without it everything is shown. For a report
+//! split by target ([`Options::target_pages`]) the page is an index: each
+//! target links to its own page, which has its known failures and results.
 //!
 //! Hand-written rather than templated: the page is small, the escaping is
 //! explicit at each insertion (every string goes through [`escape::html`];
@@ -29,13 +31,40 @@ const SCRIPT: &str = include_str!("assets/filter.js");
 /// The most transcript text one deviation shows.
 const MAX_TRANSCRIPT: usize = 64 * 1024;
 
+/// How a page is written.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// When not empty, the page is an index of a report split by target
+    /// ([`super::split`]): the link to each target's own page, in the
+    /// order of the report's targets. The index links each target to its
+    /// page and leaves the known failures and the table of all results,
+    /// which are most of a large matrix, to those pages.
+    pub target_pages: Vec<String>,
+}
+
+impl Options {
+    fn is_index(&self) -> bool {
+        !self.target_pages.is_empty()
+    }
+}
+
 /// Writes `report` as one self-contained HTML page.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(render(report).as_bytes())
+    write_with(report, &Options::default(), out)
+}
+
+/// Writes `report` as one self-contained HTML page written as `options` say.
+pub fn write_with(report: &Report, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(render_with(report, options).as_bytes())
 }
 
 /// Returns `report` as one self-contained HTML page.
 pub fn render(report: &Report) -> String {
+    render_with(report, &Options::default())
+}
+
+/// Returns `report` as one self-contained HTML page written as `options` say.
+pub fn render_with(report: &Report, options: &Options) -> String {
     let rules = report.rule_index();
     let mut out = String::with_capacity(64 * 1024);
     let title = format!(
@@ -50,17 +79,19 @@ pub fn render(report: &Report) -> String {
          <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
         esc(&title)
     );
-    header(&mut out, report);
+    header(&mut out, report, options);
     out.push_str("<main>\n");
-    targets(&mut out, report);
+    targets(&mut out, report, options);
     matrix(&mut out, report);
     capabilities(&mut out, report);
     out.push_str(&interop_section(report));
     coverage(&mut out, report);
     bench(&mut out, report);
     deviations(&mut out, report, &rules);
-    known_failures(&mut out, report, &rules);
-    results(&mut out, report);
+    if !options.is_index() {
+        known_failures(&mut out, report, &rules);
+        results(&mut out, report);
+    }
     let _ = write!(
         out,
         "</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
@@ -82,7 +113,7 @@ fn link_or_text(url: &str, text: &str) -> String {
     }
 }
 
-fn header(out: &mut String, report: &Report) {
+fn header(out: &mut String, report: &Report, options: &Options) {
     let _ = write!(
         out,
         "<header>\n<h1>CloudEvents conformance report</h1>\n<p class=\"meta\">{} {} · report format {}{} · {} target(s) · {} result(s)</p>\n",
@@ -106,10 +137,13 @@ fn header(out: &mut String, report: &Report) {
         out.push_str("<a href=\"#bench\">Benchmarks</a>");
     }
     out.push_str("<a href=\"#deviations\">Deviations</a>");
-    if report.results.iter().any(CaseResult::is_expected_failure) {
-        out.push_str("<a href=\"#known\">Known failures</a>");
+    if !options.is_index() {
+        if report.results.iter().any(CaseResult::is_expected_failure) {
+            out.push_str("<a href=\"#known\">Known failures</a>");
+        }
+        out.push_str("<a href=\"#results\">All results</a>");
     }
-    out.push_str("<a href=\"#results\">All results</a></nav>\n</header>\n");
+    out.push_str("</nav>\n</header>\n");
 }
 
 /// Returns the CSS class of a counts cell: ok, warn, bad or none.
@@ -132,15 +166,23 @@ fn counts_title(c: &Counts) -> String {
     )
 }
 
-fn targets(out: &mut String, report: &Report) {
-    out.push_str("<section id=\"targets\">\n<h2>Targets</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Target</th><th>Implementation</th><th>Address</th><th>MUST</th><th>SHOULD</th><th>MAY</th><th>Pass</th><th>Fail</th><th>Warn</th><th>Info</th><th>Skip</th><th>Error</th><th>Known</th></tr></thead>\n<tbody>\n");
-    for t in &report.targets {
+fn targets(out: &mut String, report: &Report, options: &Options) {
+    out.push_str("<section id=\"targets\">\n<h2>Targets</h2>\n");
+    if options.is_index() {
+        out.push_str("<p class=\"muted\">Each target's page has its known failures and the table of all its results.</p>\n");
+    }
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Target</th><th>Implementation</th><th>Address</th><th>MUST</th><th>SHOULD</th><th>MAY</th><th>Pass</th><th>Fail</th><th>Warn</th><th>Info</th><th>Skip</th><th>Error</th><th>Known</th></tr></thead>\n<tbody>\n");
+    for (i, t) in report.targets.iter().enumerate() {
         let imp = &t.target.implementation;
+        let name = match options.target_pages.get(i) {
+            Some(page) => format!("<a href=\"{}\">{}</a>", esc(page), esc(&t.target.name)),
+            None => esc(&t.target.name).into_owned(),
+        };
         let _ = write!(
             out,
             "<tr><th class=\"{}\">{}</th><td>{} {}{}</td><td><code>{}</code></td>",
             class_of(&t.tally),
-            esc(&t.target.name),
+            name,
             esc(&imp.name),
             esc(&imp.version),
             if imp.language.is_empty() {

@@ -3,7 +3,8 @@
 //! One file per format: the terminal display, and the JSON (versioned
 //! schema), JUnit XML, Markdown step summary and self-contained HTML writers
 //! fed from one [`model::Report`] that [`Collector`] builds from the event
-//! stream. [`compare`] merges and diffs saved reports; [`badge`] writes
+//! stream. [`compare`] merges and diffs saved reports, [`split`] cuts one
+//! into a report per target; [`badge`] writes
 //! shields.io endpoint files. Whatever a target sent is escaped for each
 //! output by [`escape`].
 
@@ -19,6 +20,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 mod schema;
+pub mod split;
 pub mod terminal;
 pub mod text;
 pub mod transcript;

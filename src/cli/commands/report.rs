@@ -1,12 +1,13 @@
 //! `cespec report`: renders a saved report (or the merge of several) in
-//! another format, diffs it against a baseline, and writes badges. The
+//! another format or one file per target, diffs it against a baseline, and
+//! writes badges. The
 //! plan has already read every input and created every output; this only
 //! writes.
 
 use std::io::{BufWriter, Write};
 
 use cespec::exit_codes;
-use cespec::report::{badge, compare};
+use cespec::report::{Format, badge, compare, html, split};
 
 use super::Named;
 use crate::cli::Io;
@@ -20,13 +21,18 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
         action,
         out,
         badges,
+        parts,
     } = cmd;
+    let Io {
+        out: stdout,
+        mut err,
+    } = io;
     let mut sink: Box<dyn Write> = match out {
         Some((path, file)) => Box::new(Named {
             path,
             inner: BufWriter::new(file),
         }),
-        None => io.out,
+        None => stdout,
     };
     let mut code = exit_codes::SUCCESS;
     match action {
@@ -43,6 +49,26 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
             }
             code = diff.exit_code();
         }
+        ReportAction::Split(format) => {
+            let mut pages = Vec::with_capacity(parts.len());
+            for ((_, part), (path, file)) in split::split(&report).iter().zip(parts) {
+                let mut part_sink = Named {
+                    path: path.clone(),
+                    inner: BufWriter::new(file),
+                };
+                format.render(part, &mut part_sink)?;
+                part_sink.flush()?;
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                pages.push(name.into_owned());
+                writeln!(err, "wrote {}", path.display())?;
+            }
+            if format == Format::Html {
+                let options = html::Options {
+                    target_pages: pages,
+                };
+                html::write_with(&report, &options, &mut sink)?;
+            }
+        }
         ReportAction::Nothing => {}
     }
     sink.flush()?;
@@ -51,7 +77,6 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
             anyhow::Error::from(e).context(format!("writing badges into {}", dir.display()))
         })?;
         // The file names come from target names; say where they went.
-        let mut err = io.err;
         for path in written {
             writeln!(err, "wrote {}", path.display())?;
         }
