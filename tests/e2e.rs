@@ -660,6 +660,7 @@ fn run_writes_report_files_and_report_renders_and_diffs_them() {
     let index = std::fs::read_to_string(file("split/m.html")).unwrap();
     let page = std::fs::read_to_string(file("split/m.reference.html")).unwrap();
     assert!(index.contains("<a href=\"m.reference.html\">reference</a>"));
+    assert!(page.contains("<a href=\"m.html\">All targets</a>"));
     assert!(!index.contains("id=\"results\"") && page.contains("id=\"results\""));
     assert!(file("split/m.reference.json").is_file() && !file("split/m.json").exists());
     let ran = run(&["report", path(&file("r.json")), "--split-targets"]);

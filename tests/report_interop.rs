@@ -161,3 +161,22 @@ fn adapter_supplied_capabilities_show_apart() {
         "{md}"
     );
 }
+
+#[test]
+fn a_split_part_points_to_the_index_for_the_interop_matrix() {
+    let r = with_interop();
+    let options = html::Options {
+        index_page: Some("m.html".into()),
+        ..html::Options::default()
+    };
+    let part = html::render_with(&r, &options);
+    let matrix = html::interop_section(&r);
+    assert!(!matrix.is_empty());
+    assert!(
+        part.contains("<a href=\"m.html\">All targets</a>"),
+        "{part}"
+    );
+    assert!(part.contains("href=\"m.html#interop\""));
+    assert!(!part.contains(&matrix));
+    assert!(html::render(&r).contains(&matrix));
+}

@@ -423,6 +423,7 @@ fn html_index_links_target_pages_and_leaves_results_to_them() {
     let r = report();
     let options = html::Options {
         target_pages: vec!["m.reference.html".into(), "m.sdk-x.html".into()],
+        ..html::Options::default()
     };
     let index = html::render_with(&r, &options);
     let full = html::render(&r);

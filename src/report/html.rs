@@ -9,8 +9,11 @@
 //! transcript, the known failures grouped by expectations entry, and a
 //! table of all results. The script only adds filters by
 //! status, target and suite; without it everything is shown. For a report
-//! split by target ([`Options::target_pages`]) the page is an index: each
-//! target links to its own page, which has its known failures and results.
+//! split by target ([`super::split`]) there are two more kinds of page: the
+//! index ([`Options::target_pages`]), where each target links to its own
+//! page and the known failures and the results are left to those, and each
+//! target's page ([`Options::index_page`]), which links back to the index
+//! for the interop matrix.
 //!
 //! Hand-written rather than templated: the page is small, the escaping is
 //! explicit at each insertion (every string goes through [`escape::html`];
@@ -40,6 +43,10 @@ pub struct Options {
     /// page and leaves the known failures and the table of all results,
     /// which are most of a large matrix, to those pages.
     pub target_pages: Vec<String>,
+    /// When set, the page is one target's part of a split report: its
+    /// header links back to this index page, which has the interop
+    /// matrix (the run's, the same on every part) in its stead.
+    pub index_page: Option<String>,
 }
 
 impl Options {
@@ -84,7 +91,16 @@ pub fn render_with(report: &Report, options: &Options) -> String {
     targets(&mut out, report, options);
     matrix(&mut out, report);
     capabilities(&mut out, report);
-    out.push_str(&interop_section(report));
+    match &options.index_page {
+        Some(index) if report.interop.is_some() => {
+            let _ = writeln!(
+                out,
+                "<section id=\"interop\">\n<h2>Interop</h2>\n<p class=\"muted\">The interop matrix compares every target of the run with the others: it is on <a href=\"{}#interop\">the index page</a>.</p>\n</section>",
+                esc(index)
+            );
+        }
+        _ => out.push_str(&interop_section(report)),
+    }
     coverage(&mut out, report);
     bench(&mut out, report);
     deviations(&mut out, report, &rules);
@@ -128,7 +144,11 @@ fn header(out: &mut String, report: &Report, options: &Options) {
         report.targets.len(),
         report.tally.total(),
     );
-    out.push_str("<nav><a href=\"#targets\">Targets</a><a href=\"#matrix\">Suites</a><a href=\"#capabilities\">Capabilities</a>");
+    out.push_str("<nav>");
+    if let Some(index) = &options.index_page {
+        let _ = write!(out, "<a href=\"{}\">All targets</a>", esc(index));
+    }
+    out.push_str("<a href=\"#targets\">Targets</a><a href=\"#matrix\">Suites</a><a href=\"#capabilities\">Capabilities</a>");
     if report.interop.is_some() {
         out.push_str("<a href=\"#interop\">Interop</a>");
     }

@@ -27,6 +27,10 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
         out: stdout,
         mut err,
     } = io;
+    let out_name = out.as_ref().and_then(|(path, _)| {
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        Some(name)
+    });
     let mut sink: Box<dyn Write> = match out {
         Some((path, file)) => Box::new(Named {
             path,
@@ -50,13 +54,24 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
             code = diff.exit_code();
         }
         ReportAction::Split(format) => {
+            // In HTML, each part links back to the index (--out).
+            let index_page = out_name.filter(|_| format == Format::Html);
             let mut pages = Vec::with_capacity(parts.len());
             for ((_, part), (path, file)) in split::split(&report).iter().zip(parts) {
                 let mut part_sink = Named {
                     path: path.clone(),
                     inner: BufWriter::new(file),
                 };
-                format.render(part, &mut part_sink)?;
+                match &index_page {
+                    Some(index) => {
+                        let options = html::Options {
+                            index_page: Some(index.clone()),
+                            ..html::Options::default()
+                        };
+                        html::write_with(part, &options, &mut part_sink)?;
+                    }
+                    None => format.render(part, &mut part_sink)?,
+                }
                 part_sink.flush()?;
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
                 pages.push(name.into_owned());
@@ -65,6 +80,7 @@ pub fn execute(cmd: ReportCommand, io: Io) -> anyhow::Result<i32> {
             if format == Format::Html {
                 let options = html::Options {
                     target_pages: pages,
+                    ..html::Options::default()
                 };
                 html::write_with(&report, &options, &mut sink)?;
             }
