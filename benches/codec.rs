@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cespec::bench::inputs::{BATCH_SIZES, CLASSES, Input, Inputs};
-use cespec::codec::{self, Encoding, json};
+use cespec::codec::{self, Encoding, floor, json};
 use cespec::event::Event;
 use cespec::wire::{HttpMessage, Message};
 use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
@@ -88,13 +88,13 @@ fn json_single(c: &mut Criterion, inputs: &Inputs) {
     // (syntax only; and keeping every member in one buffer), and
     // serde_json's own syntax-only pass, beside the struct again. They
     // bound what validation may cost if the reference is to be 1.5x the
-    // struct (src/codec/json/floor.rs).
+    // struct (src/codec/floor.rs).
     let mut group = c.benchmark_group("json-decode-floor");
     for class in CLASSES {
         let bytes = inputs.json(class).expect("a JSON input per class");
         let text = std::str::from_utf8(bytes).expect("bench inputs are UTF-8");
         assert!(
-            json::floor::keep(text).is_some(),
+            floor::json_keep(text).is_some(),
             "the floor reads the {class} input"
         );
         group.throughput(throughput(1, bytes.len()));
@@ -102,10 +102,10 @@ fn json_single(c: &mut Criterion, inputs: &Inputs) {
             b.iter(|| serde_json::from_slice::<PlainEvent>(black_box(bytes)))
         });
         group.bench_function(format!("floor-keep/{class}"), |b| {
-            b.iter(|| json::floor::keep(black_box(text)))
+            b.iter(|| floor::json_keep(black_box(text)))
         });
         group.bench_function(format!("floor-tokenize/{class}"), |b| {
-            b.iter(|| json::floor::tokenize(black_box(text)))
+            b.iter(|| floor::json_tokenize(black_box(text)))
         });
         group.bench_function(format!("serde-syntax/{class}"), |b| {
             b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(bytes)))
@@ -237,6 +237,34 @@ fn http_binary(c: &mut Criterion, inputs: &Inputs) {
             b.iter_batched(
                 || message.body.clone(),
                 |body| cloudevents::binding::http::to_event(black_box(&map), body),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+
+    // The floor of HTTP binary decode, beside the SDK again: the `ce-`
+    // headers and the content type kept in one buffer, the body moved,
+    // nothing percent-decoded or checked (src/codec/floor.rs).
+    let mut group = c.benchmark_group("http-binary-decode-floor");
+    for (class, input, message) in &messages {
+        let map = header_map(message);
+        assert!(
+            floor::http_keep(&map, Vec::new()).is_some(),
+            "the floor reads the {class} input"
+        );
+        group.throughput(throughput(1, input.wire_size()));
+        group.bench_function(format!("cloudevents-sdk/{class}"), |b| {
+            b.iter_batched(
+                || message.body.clone(),
+                |body| cloudevents::binding::http::to_event(black_box(&map), body),
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function(format!("floor-keep/{class}"), |b| {
+            b.iter_batched(
+                || message.body.clone(),
+                |body| floor::http_keep(black_box(&map), body),
                 BatchSize::SmallInput,
             )
         });

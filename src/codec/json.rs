@@ -7,7 +7,6 @@
 //! members are detected, which a `serde_json::Map` would silently hide.
 
 mod fast;
-pub mod floor;
 
 use std::borrow::Cow;
 use std::collections::HashSet;

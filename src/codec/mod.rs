@@ -7,6 +7,7 @@
 
 pub mod builder;
 mod direct;
+pub mod floor;
 pub mod http;
 pub mod json;
 pub mod kafka;
