@@ -97,14 +97,13 @@ fn hex(b: u8) -> Option<u8> {
 /// Decodes a raw `ce-` header value into the attribute's canonical string.
 pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     // Tabs are allowed around and inside field values by HTTP; the binding
-    // still requires printable ASCII for the value itself.
-    let mut percent = false;
-    for &b in raw {
-        if !(0x20..0x7f).contains(&b) {
-            return Err(DecodeError::RawByte(b));
-        }
-        percent |= b == b'%';
+    // still requires printable ASCII for the value itself. Checked eight
+    // bytes at a time; the byte that breaks it is looked for only then.
+    if !crate::event::value::is_printable_ascii(raw) {
+        let bad = raw.iter().find(|b| !(0x20..0x7f).contains(*b));
+        return Err(DecodeError::RawByte(bad.copied().unwrap_or_default()));
     }
+    let percent = raw.contains(&b'%');
     let unquoted = unquote(raw)?;
     // Unquoting only removes bytes, so a value without '%' keeps none.
     if !percent || !unquoted.contains(&b'%') {
