@@ -1,8 +1,7 @@
 //! `cespec report`: renders a saved report (or the merge of several) in
-//! another format or one file per target, diffs it against a baseline, and
-//! writes badges. The
-//! plan has already read every input and created every output; this only
-//! writes.
+//! another format or as one file per target, diffs it against a baseline,
+//! and writes badges. The plan has already read every input and created
+//! every output; this only writes.
 
 use std::io::{BufWriter, Write};
 
