@@ -61,6 +61,12 @@ impl Checked {
     }
 }
 
+/// The type-system rule a value breaks when it is not a Timestamp, a
+/// URI-reference or a URI, with what it says.
+const TIMESTAMP_RULE: (&str, &str) = ("CORE-TS-12", "a Timestamp is an RFC 3339 date-time");
+const URI_REFERENCE_RULE: (&str, &str) = ("CORE-TS-11", "a URI-reference follows RFC 3986 §4.1");
+const URI_RULE: (&str, &str) = ("CORE-TS-10", "a URI is absolute (RFC 3986 §4.3)");
+
 /// The bytes an attribute name may hold (CORE-NAME-1).
 const NAME_BYTES: [bool; 256] = {
     let mut table = [false; 256];
@@ -252,6 +258,23 @@ impl Checker<'_> {
             .map(|checked| checked.into_value(text))
     }
 
+    /// Pushes what a value that is not of its type breaks: the attribute's
+    /// own `rule`, with `message`, and the type system's rule; returns
+    /// `None`, the value's check having failed.
+    fn type_error(
+        &mut self,
+        name: &str,
+        rule: &'static str,
+        message: String,
+        (type_rule, type_text): (&'static str, &'static str),
+    ) -> Option<Checked> {
+        let at = || format!("attribute {name}");
+        self.violations.push(Violation::new(rule, message).at(at()));
+        self.violations
+            .push(Violation::new(type_rule, type_text).at(at()));
+        None
+    }
+
     /// Checks a string value of attribute `name` (whose type is `known`, or
     /// an extension's String) without copying it yet.
     pub(crate) fn check_string(
@@ -290,41 +313,22 @@ impl Checker<'_> {
             AttributeType::Timestamp => match Timestamp::parse(text) {
                 Ok(t) => Checked::Parsed(AttributeValue::Timestamp(t)),
                 Err(e) => {
-                    self.violations.push(
-                        Violation::new(
-                            rule,
-                            format!("{name} {text:?} is not an RFC 3339 timestamp: {e}"),
-                        )
-                        .at(at()),
-                    );
-                    self.violations.push(
-                        Violation::new("CORE-TS-12", "a Timestamp is an RFC 3339 date-time")
-                            .at(at()),
-                    );
-                    return None;
+                    let message = format!("{name} {text:?} is not an RFC 3339 timestamp: {e}");
+                    return self.type_error(name, rule, message, TIMESTAMP_RULE);
                 }
             },
             AttributeType::UriRef => match value::check_uri_reference(text) {
                 Ok(()) => Checked::Text(AttributeType::UriRef),
                 Err(e) => {
-                    self.violations
-                        .push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
-                    self.violations.push(
-                        Violation::new("CORE-TS-11", "a URI-reference follows RFC 3986 §4.1")
-                            .at(at()),
-                    );
-                    return None;
+                    let message = format!("{name} {text:?}: {e}");
+                    return self.type_error(name, rule, message, URI_REFERENCE_RULE);
                 }
             },
             AttributeType::Uri => match value::check_uri(text) {
                 Ok(()) => Checked::Text(AttributeType::Uri),
                 Err(e) => {
-                    self.violations
-                        .push(Violation::new(rule, format!("{name} {text:?}: {e}")).at(at()));
-                    self.violations.push(
-                        Violation::new("CORE-TS-10", "a URI is absolute (RFC 3986 §4.3)").at(at()),
-                    );
-                    return None;
+                    let message = format!("{name} {text:?}: {e}");
+                    return self.type_error(name, rule, message, URI_RULE);
                 }
             },
             other => match AttributeValue::parse(other, text) {
