@@ -103,10 +103,9 @@ pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
         let bad = raw.iter().find(|b| !(0x20..0x7f).contains(*b));
         return Err(DecodeError::RawByte(bad.copied().unwrap_or_default()));
     }
-    let percent = raw.contains(&b'%');
     let unquoted = unquote(raw)?;
-    // Unquoting only removes bytes, so a value without '%' keeps none.
-    if !percent || !unquoted.contains(&b'%') {
+    // Unquoting removes quotes and backslashes, never a '%'.
+    if !unquoted.contains(&b'%') {
         return match unquoted {
             // Printable ASCII is UTF-8.
             Cow::Borrowed(b) => Ok(Cow::Borrowed(
