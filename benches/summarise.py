@@ -18,7 +18,14 @@ import json
 import pathlib
 import sys
 
-LIBS = ["reference", "reference-borrowed", "reference-simd", "cloudevents-sdk", "serde-struct"]
+LIBS = [
+    "reference",
+    "reference-borrowed",
+    "reference-read-data",
+    "reference-simd",
+    "cloudevents-sdk",
+    "serde-struct",
+]
 # Rows that validate nothing: measured for comparison, never ranked.
 NOT_CODECS = {"serde-struct", "floor-keep", "floor-tokenize", "serde-syntax", "simd-json-tape"}
 CLASS_ORDER = [

@@ -140,7 +140,7 @@ where
         Mode::Binary => {
             let (event, warnings) = match fast::binary(headers(), ct, repeated_ct) {
                 Some((mut event, warnings)) => {
-                    event.set_data(body_data(body, event.datacontenttype()));
+                    set_body(&mut event, body);
                     (event, warnings)
                 }
                 None => decode_binary(headers(), body, ct, repeated_ct)?,
@@ -264,29 +264,46 @@ fn decode_binary<'h>(
         }
     }
     let (mut event, violations) = builder.finish();
-    event.set_data(body_data(body, event.datacontenttype()));
+    set_body(&mut event, body);
     conclude(event, violations)
 }
 
-/// Returns the data a binary-mode body carries: none when empty (our
+/// Sets a binary-mode body as `event`'s data: none when empty (our
 /// choice), a JSON value when the content type declares JSON and the body
 /// parses, text for `text/*` UTF-8 bodies, and bytes otherwise. An owned
-/// body moves into the data; a borrowed one is copied once.
-pub(crate) fn body_data(body: Body<'_>, content_type: Option<&str>) -> Data {
+/// body moves into the data; a borrowed one is copied once. Which of these
+/// a JSON or text body is needs a scan of it, which waits until the data is
+/// first read (see `event::lazy_data`); the choice of scan is made here, from
+/// the content type the message came with.
+pub(crate) fn set_body(event: &mut Event, body: Body<'_>) {
     if body.as_slice().is_empty() {
-        return Data::None;
+        return event.set_data(Data::None);
     }
+    let content_type = event.datacontenttype();
     let json = content_type.is_some_and(is_json_content_type);
     let text = !json
         && content_type
             .is_some_and(|ct| ct.len() >= 5 && ct.as_bytes()[..5].eq_ignore_ascii_case(b"text/"));
-    if !json && !text {
-        return Data::Bytes(body.into_vec());
+    match (json, text) {
+        (true, _) => event.set_unread_body(body.into_vec(), json_body),
+        (_, true) => event.set_unread_body(body.into_vec(), text_body),
+        _ => event.set_data(Data::Bytes(body.into_vec())),
     }
-    match String::from_utf8(body.into_vec()) {
-        Ok(s) if text => Data::Text(s),
+}
+
+/// The data of a body labelled JSON: JSON if it is UTF-8 JSON, else bytes.
+fn json_body(body: Vec<u8>) -> Data {
+    match String::from_utf8(body) {
         Ok(s) if super::scan::is_json(&s) => Data::Json(s),
         Ok(s) => Data::Bytes(s.into_bytes()),
+        Err(e) => Data::Bytes(e.into_bytes()),
+    }
+}
+
+/// The data of a body labelled `text/*`: text if it is UTF-8, else bytes.
+fn text_body(body: Vec<u8>) -> Data {
+    match String::from_utf8(body) {
+        Ok(s) => Data::Text(s),
         Err(e) => Data::Bytes(e.into_bytes()),
     }
 }
@@ -321,7 +338,7 @@ pub fn encode_binary(event: &Event) -> HttpMessage {
 /// moves into the body without being copied.
 pub fn into_binary(mut event: Event) -> HttpMessage {
     let headers = binary_headers(&event);
-    HttpMessage::post(headers, event.take_data().into_body())
+    HttpMessage::post(headers, event.take_body())
 }
 
 /// Returns the headers of `event` in binary mode: `ce-` attributes,
@@ -374,7 +391,7 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
         HeaderValue::from_static(event.specversion().as_str()),
     );
     let mut name_buf = Vec::with_capacity(32);
-    let data = event.into_each_attribute(|name, value| {
+    let body = event.into_each_attribute(|name, value| {
         if name == "datacontenttype" {
             if let AttributeValue::String(ct) = value {
                 content_type = HeaderValue::from_maybe_shared(bytes::Bytes::from(ct)).ok();
@@ -408,7 +425,7 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     if let Some(ct) = content_type {
         headers.insert(CONTENT_TYPE, ct);
     }
-    let mut response = hyper::Response::new(bytes::Bytes::from(data.into_body()));
+    let mut response = hyper::Response::new(bytes::Bytes::from(body));
     *response.headers_mut() = headers;
     response
 }
@@ -655,6 +672,52 @@ mod tests {
             let moved = into_binary_response(borrowed);
             assert_eq!(moved.headers(), response.headers(), "{ct}");
             assert_eq!(moved.body(), response.body(), "{ct}");
+        }
+    }
+
+    #[test]
+    fn a_binary_body_becomes_the_data_its_content_type_declares() {
+        let cases: [(&str, &[u8], Data); 6] = [
+            (
+                "application/json",
+                b" [1, 2] ",
+                Data::Json(" [1, 2] ".into()),
+            ),
+            (
+                "application/vnd.x+json",
+                b"{not json",
+                Data::Bytes(b"{not json".to_vec()),
+            ),
+            (
+                "application/json",
+                b"\"\xff\"",
+                Data::Bytes(b"\"\xff\"".to_vec()),
+            ),
+            (
+                "TEXT/plain",
+                "caf\u{e9}".as_bytes(),
+                Data::Text("caf\u{e9}".into()),
+            ),
+            ("text/plain", b"\xff", Data::Bytes(b"\xff".to_vec())),
+            ("image/png", b"\x89PNG", Data::Bytes(b"\x89PNG".to_vec())),
+        ];
+        for (ct, body, expected) in cases {
+            let mut msg = with(&[("content-type", ct)]);
+            msg.body = body.to_vec();
+            let event = decode_owned(msg.clone()).unwrap().events.remove(0);
+            assert_eq!(event.data(), &expected, "{ct}");
+            // The scan is chosen when the message is decoded: changing the
+            // content type afterwards does not change what the body becomes.
+            let mut event = decode_owned(msg.clone()).unwrap().events.remove(0);
+            event.set(
+                "datacontenttype",
+                AttributeValue::String("application/octet-stream".into()),
+            );
+            assert_eq!(event.data(), &expected, "{ct}");
+            // Sent on in binary mode without being read, the body is the
+            // same bytes.
+            let event = decode_owned(msg).unwrap().events.remove(0);
+            assert_eq!(into_binary_response(event).body().as_ref(), body, "{ct}");
         }
     }
 

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::http::{
-    Body, binary_content_type, body_data, detect_mode, essence, is_binary_header_attribute,
+    Body, binary_content_type, detect_mode, essence, is_binary_header_attribute, set_body,
 };
 use super::{Decoded, Encoding, Mode, json};
 use crate::event::{Data, Event};
@@ -67,7 +67,7 @@ pub fn decode(record: &KafkaRecord) -> Result<Decoded, Vec<Violation>> {
         Mode::Binary => {
             let (event, warnings) = match fast::binary(record) {
                 Some((mut event, warnings)) => {
-                    event.set_data(record_data(record, &event));
+                    set_record_data(&mut event, record);
                     (event, warnings)
                 }
                 None => decode_binary(record)?,
@@ -143,15 +143,16 @@ fn decode_binary(record: &KafkaRecord) -> Built {
         );
     }
     let (mut event, violations) = builder.finish();
-    event.set_data(record_data(record, &event));
+    set_record_data(&mut event, record);
     conclude(event, violations)
 }
 
-/// Returns the data a binary-mode record's value carries for `event`.
-fn record_data(record: &KafkaRecord, event: &Event) -> Data {
-    record.value.as_deref().map_or(Data::None, |v| {
-        body_data(Body::Borrowed(v), event.datacontenttype())
-    })
+/// Sets the data a binary-mode record's value carries as `event`'s.
+fn set_record_data(event: &mut Event, record: &KafkaRecord) {
+    match record.value.as_deref() {
+        Some(value) => set_body(event, Body::Borrowed(value)),
+        None => event.set_data(Data::None),
+    }
 }
 
 /// Encodes one event in binary mode: a null value when there is no data.

@@ -6,11 +6,14 @@
 //! a list of violations. Equivalence of two events lives in [`equivalence`].
 
 pub mod equivalence;
+mod lazy_data;
 pub mod timestamp;
 pub mod value;
 
 use std::fmt;
 
+pub(crate) use lazy_data::Classifier;
+use lazy_data::LazyData;
 pub use timestamp::Timestamp;
 pub use value::{AttributeType, AttributeValue};
 
@@ -229,7 +232,7 @@ pub struct Event {
     specversion: SpecVersion,
     /// Attributes other than `specversion`, in the order they were read or set.
     attributes: Vec<(Name, AttributeValue)>,
-    data: Data,
+    data: LazyData,
 }
 
 impl Event {
@@ -239,7 +242,7 @@ impl Event {
         Self {
             specversion,
             attributes: Vec::new(),
-            data: Data::None,
+            data: LazyData::default(),
         }
     }
 
@@ -309,29 +312,45 @@ impl Event {
         self.attributes.len()
     }
 
-    /// Returns the data.
+    /// Returns the data. A binary-mode body the decoder left unclassified
+    /// is classified now, once (see `lazy_data`).
     pub fn data(&self) -> &Data {
-        &self.data
+        self.data.get()
     }
 
     /// Consumes the event: calls `each` with every attribute other than
     /// `specversion` (name and value, by value, in order) and returns the
-    /// data. For encoders that move the values into their output.
-    pub fn into_each_attribute(self, mut each: impl FnMut(&str, AttributeValue)) -> Data {
+    /// bytes a binary-mode body carries for the data. For binary encoders
+    /// that move the values into their output; an unclassified body passes
+    /// through without being read.
+    pub fn into_each_attribute(self, mut each: impl FnMut(&str, AttributeValue)) -> Vec<u8> {
         for (name, value) in self.attributes {
             each(name.as_str(), value);
         }
-        self.data
+        let mut data = self.data;
+        data.take_body()
     }
 
     /// Takes the data out, leaving none: for encoders that consume the event.
     pub fn take_data(&mut self) -> Data {
-        std::mem::take(&mut self.data)
+        self.data.take()
+    }
+
+    /// Takes out the bytes a binary-mode body carries for the data, leaving
+    /// none, without classifying a body the decoder left unclassified.
+    pub fn take_body(&mut self) -> Vec<u8> {
+        self.data.take_body()
     }
 
     /// Replaces the data.
     pub fn set_data(&mut self, data: Data) {
-        self.data = data;
+        self.data = LazyData::ready(data);
+    }
+
+    /// Sets a binary-mode body as the data, to be made into [`Data`] by
+    /// `classify` when it is first read.
+    pub(crate) fn set_unread_body(&mut self, body: Vec<u8>, classify: Classifier) {
+        self.data = LazyData::unread(body, classify);
     }
 
     /// Returns `datacontenttype`, if set.

@@ -56,7 +56,7 @@ pub(super) fn binary<'h>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Body, body_data, content_type, decode_binary, detect_mode};
+    use super::super::{Body, content_type, decode_binary, detect_mode, set_body};
     use super::*;
     use crate::codec::Mode;
     use crate::codec::oracle::differential::messages;
@@ -93,7 +93,7 @@ mod tests {
             let Ok((expected, expected_warnings)) = full else {
                 panic!("the fast path accepts what the full path refuses: {m:?}");
             };
-            event.set_data(body_data(Body::Borrowed(&m.body), event.datacontenttype()));
+            set_body(&mut event, Body::Borrowed(&m.body));
             assert_eq!(warnings, expected_warnings, "{m:?}");
             assert_eq!(format!("{event:?}"), format!("{expected:?}"), "{m:?}");
         }

@@ -50,7 +50,7 @@ pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{content_types, decode_binary, detect_mode, record_data};
+    use super::super::{content_types, decode_binary, detect_mode, set_record_data};
     use super::*;
     use crate::codec::Mode;
     use crate::codec::oracle::differential::messages;
@@ -73,7 +73,7 @@ mod tests {
             let Ok((expected, expected_warnings)) = full else {
                 panic!("the fast path accepts what the full path refuses: {record:?}");
             };
-            event.set_data(record_data(&record, &event));
+            set_record_data(&mut event, &record);
             assert_eq!(warnings, expected_warnings, "{record:?}");
             assert_eq!(format!("{event:?}"), format!("{expected:?}"), "{record:?}");
         }
