@@ -21,65 +21,68 @@ use super::Data;
 pub(crate) type Classifier = fn(Vec<u8>) -> Data;
 
 /// Data, or a body and the function that will make it data when first read.
-pub(crate) struct LazyData {
-    ready: OnceLock<Data>,
-    /// Taken (by value, so the body is never copied) by the first read.
-    unread: Mutex<Option<(Vec<u8>, Classifier)>>,
+pub(crate) enum LazyData {
+    /// Data given already classified (a plain value: nothing to
+    /// synchronise, so making an event costs nothing more than before).
+    Given(Data),
+    Unread {
+        /// Taken (by value, so the body is never copied) by the first read.
+        body: Mutex<Option<(Vec<u8>, Classifier)>>,
+        classified: OnceLock<Data>,
+    },
 }
 
 impl LazyData {
     /// Data already classified.
     pub(crate) fn ready(data: Data) -> Self {
-        Self {
-            ready: OnceLock::from(data),
-            unread: Mutex::new(None),
-        }
+        Self::Given(data)
     }
 
     /// A body to classify with `classify` on first read.
     pub(crate) fn unread(body: Vec<u8>, classify: Classifier) -> Self {
-        Self {
-            ready: OnceLock::new(),
-            unread: Mutex::new(Some((body, classify))),
+        Self::Unread {
+            body: Mutex::new(Some((body, classify))),
+            classified: OnceLock::new(),
         }
     }
 
     /// Returns the data, classifying the body on the first call.
     pub(crate) fn get(&self) -> &Data {
-        self.ready.get_or_init(|| {
-            let unread = self
-                .unread
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            unread.map_or(Data::None, |(body, classify)| classify(body))
-        })
+        match self {
+            Self::Given(data) => data,
+            Self::Unread { body, classified } => classified.get_or_init(|| {
+                let body = body.lock().unwrap_or_else(PoisonError::into_inner).take();
+                body.map_or(Data::None, |(body, classify)| classify(body))
+            }),
+        }
     }
 
     /// Takes the data out, leaving none.
     pub(crate) fn take(&mut self) -> Data {
-        let unread = self
-            .unread
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        match unread {
-            Some((body, classify)) => classify(body),
-            None => self.ready.take().unwrap_or_default(),
+        match std::mem::take(self) {
+            Self::Given(data) => data,
+            Self::Unread { body, classified } => match classified.into_inner() {
+                Some(data) => data,
+                None => body
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .map_or(Data::None, |(body, classify)| classify(body)),
+            },
         }
     }
 
     /// Takes out the bytes a binary-mode body carries for the data, leaving
     /// none; an unread body comes back as it is, without being classified.
     pub(crate) fn take_body(&mut self) -> Vec<u8> {
-        let unread = self
-            .unread
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        match unread {
-            Some((body, _)) => body,
-            None => self.ready.take().unwrap_or_default().into_body(),
+        match std::mem::take(self) {
+            Self::Given(data) => data.into_body(),
+            Self::Unread { body, classified } => match classified.into_inner() {
+                Some(data) => data.into_body(),
+                None => body
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .map_or_else(Vec::new, |(body, _)| body),
+            },
         }
     }
 }
