@@ -40,10 +40,8 @@ pub(crate) fn essence(ct: &[u8]) -> String {
 
 /// Decodes an HTTP message in whichever mode its `Content-Type` selects.
 pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
-    decode_parts(
-        || msg.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
-        Body::Borrowed(&msg.body),
-    )
+    let headers = || msg.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
+    decode_parts(headers, content_type(headers), Body::Borrowed(&msg.body))
 }
 
 /// Decodes like [`decode`], taking the message by value: a binary-mode body
@@ -51,10 +49,8 @@ pub fn decode(msg: &HttpMessage) -> Result<Decoded, Vec<Violation>> {
 /// with the message, as an echo server is.
 pub fn decode_owned(msg: HttpMessage) -> Result<Decoded, Vec<Violation>> {
     let HttpMessage { headers, body, .. } = msg;
-    decode_parts(
-        || headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
-        Body::Owned(body),
-    )
+    let headers = || headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
+    decode_parts(headers, content_type(headers), Body::Owned(body))
 }
 
 /// Decodes a message given as `http` crate headers and a body, as a server
@@ -65,6 +61,7 @@ pub fn decode_header_map(
 ) -> Result<Decoded, Vec<Violation>> {
     decode_parts(
         || headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        map_content_type(headers),
         Body::Borrowed(body),
     )
 }
@@ -78,7 +75,20 @@ pub fn decode_header_map_owned(
 ) -> Result<Decoded, Vec<Violation>> {
     decode_parts(
         || headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        map_content_type(headers),
         Body::Owned(body),
+    )
+}
+
+/// Returns the first Content-Type of `headers`, and whether there is
+/// another: a lookup, where a list of headers has to be searched.
+fn map_content_type(headers: &hyper::HeaderMap) -> (Option<&[u8]>, bool) {
+    let mut content_types = headers.get_all(hyper::header::CONTENT_TYPE).iter();
+    (
+        content_types
+            .next()
+            .map(hyper::header::HeaderValue::as_bytes),
+        content_types.next().is_some(),
     )
 }
 
@@ -106,12 +116,16 @@ impl Body<'_> {
 }
 
 /// Decodes headers (name and raw value, in order, repeats kept; `headers`
-/// iterates them afresh on each call) and a body.
-fn decode_parts<'h, I>(headers: impl Fn() -> I, body: Body<'_>) -> Result<Decoded, Vec<Violation>>
+/// iterates them afresh on each call), given their first Content-Type and
+/// whether there is another, and a body.
+fn decode_parts<'h, I>(
+    headers: impl Fn() -> I,
+    (ct, repeated_ct): (Option<&'h [u8]>, bool),
+    body: Body<'_>,
+) -> Result<Decoded, Vec<Violation>>
 where
     I: Iterator<Item = (&'h str, &'h [u8])>,
 {
-    let (ct, repeated_ct) = content_type(&headers);
     match detect_mode(ct) {
         Mode::Batch => {
             let ct = ct.unwrap_or_default();
