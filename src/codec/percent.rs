@@ -96,6 +96,13 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decodes a raw `ce-` header value into the attribute's canonical string.
 pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    // Most values are plain: printable ASCII, no '%', not quoted. One pass
+    // over the bytes finds that, and such a value is its own text.
+    if raw.first() != Some(&b'"') && crate::event::value::is_printable_ascii_but::<b'%'>(raw) {
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| DecodeError::NotUtf8);
+    }
     // Tabs are allowed around and inside field values by HTTP; the binding
     // still requires printable ASCII for the value itself. Checked eight
     // bytes at a time; the byte that breaks it is looked for only then.

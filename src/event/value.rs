@@ -182,12 +182,28 @@ pub fn forbidden_char(text: &str) -> Option<(char, &'static str)> {
 /// [`forbidden_char`] looks for.
 #[inline]
 pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
+    is_printable_ascii_but::<0>(bytes)
+}
+
+/// Returns true when every byte is printable ASCII and none is `EXCEPT`
+/// (0 for none), eight bytes at a time: how a header value is found to need
+/// no percent-decoding (`EXCEPT` = `%`) in the pass that checks it.
+#[inline]
+pub(crate) fn is_printable_ascii_but<const EXCEPT: u8>(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // The high bit of some byte is set when any byte is below 0x20 (the
     // borrow trick, exact for "any byte" below a bound up to 0x80) or above
-    // 0x7E (adding one carries 0x7F into the high bit; 0x80 and up have it).
-    let outside = |w: u64| ((w.wrapping_sub(ONES * 0x20) & !w) | w.wrapping_add(ONES) | w) & HIGHS;
+    // 0x7E (adding one carries 0x7F into the high bit; 0x80 and up have it),
+    // or, XORed with EXCEPT, is zero (the same trick with a bound of 1).
+    let outside = |w: u64| {
+        let mut high = (w.wrapping_sub(ONES * 0x20) & !w) | w.wrapping_add(ONES) | w;
+        if EXCEPT != 0 {
+            let x = w ^ (ONES * u64::from(EXCEPT));
+            high |= x.wrapping_sub(ONES) & !x;
+        }
+        high & HIGHS
+    };
     let mut words = bytes.chunks_exact(8);
     for chunk in &mut words {
         let mut word = [0u8; 8];
@@ -206,7 +222,9 @@ pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
             outside(u64::from_le_bytes(word)) == 0
         }
         Some(_) => true,
-        None => bytes.iter().all(|b| (0x20..0x7f).contains(b)),
+        None => bytes
+            .iter()
+            .all(|&b| (0x20..0x7f).contains(&b) && (EXCEPT == 0 || b != EXCEPT)),
     }
 }
 
@@ -438,11 +456,14 @@ mod tests {
                         text[at] = b;
                         let expected = text.iter().all(|b| (0x20..0x7f).contains(b));
                         assert_eq!(is_printable_ascii(&text), expected, "{text:?}");
+                        let expected = expected && !text.contains(&b'%');
+                        assert_eq!(is_printable_ascii_but::<b'%'>(&text), expected, "{text:?}");
                     }
                 }
             }
         }
         assert!(is_printable_ascii(b""));
+        assert!(is_printable_ascii_but::<b'%'>(b""));
     }
 
     #[test]
