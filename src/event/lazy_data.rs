@@ -59,29 +59,33 @@ impl LazyData {
 
     /// Takes the data out, leaving none.
     pub(crate) fn take(&mut self) -> Data {
-        match std::mem::take(self) {
-            Self::Given(data) => data,
-            Self::Unread { body, classified } => match classified.into_inner() {
-                Some(data) => data,
-                None => body
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .map_or(Data::None, |(body, classify)| classify(body)),
-            },
+        match std::mem::take(self).into_settled() {
+            Ok(data) => data,
+            Err((body, classify)) => classify(body),
         }
     }
 
     /// Takes out the bytes a binary-mode body carries for the data, leaving
     /// none; an unread body comes back as it is, without being classified.
     pub(crate) fn take_body(&mut self) -> Vec<u8> {
-        match std::mem::take(self) {
-            Self::Given(data) => data.into_body(),
+        match std::mem::take(self).into_settled() {
+            Ok(data) => data.into_body(),
+            Err((body, _)) => body,
+        }
+    }
+
+    /// The data, when given or classified already; else the unread body
+    /// and its classifier.
+    fn into_settled(self) -> Result<Data, (Vec<u8>, Classifier)> {
+        match self {
+            Self::Given(data) => Ok(data),
             Self::Unread { body, classified } => match classified.into_inner() {
-                Some(data) => data.into_body(),
-                None => body
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .map_or_else(Vec::new, |(body, _)| body),
+                Some(data) => Ok(data),
+                None => match body.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                    Some(unread) => Err(unread),
+                    // Taken by a read that did not finish classifying it.
+                    None => Ok(Data::None),
+                },
             },
         }
     }
