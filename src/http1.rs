@@ -195,7 +195,7 @@ fn request_body(headers: &[Header], rest: &[u8]) -> Result<(Vec<u8>, usize), Str
 
 /// Whether a chunked body is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     /// More bytes are needed.
     More,
     /// The body (trailers included) ends at this offset.
@@ -203,12 +203,14 @@ enum Step {
 }
 
 /// An incremental decoder of a chunked body: fed the whole body region
-/// again as it grows, it resumes where it stopped.
+/// again as it grows, it resumes where it stopped. Shared by the request
+/// parser, [`ResponseReader`] and the load driver (`bench::load`).
 #[derive(Debug, Default)]
-struct Chunked {
+pub(crate) struct Chunked {
     /// Offset of the next chunk-size line.
     pos: usize,
-    body: Vec<u8>,
+    /// The data of the chunks read so far.
+    pub(crate) body: Vec<u8>,
 }
 
 /// Returns the offset just past the next CRLF at or after `from`, and the
@@ -229,7 +231,15 @@ fn line_at(buf: &[u8], from: usize, limit: usize) -> Result<Option<(&[u8], usize
 }
 
 impl Chunked {
-    fn advance(&mut self, buf: &[u8], max: usize) -> Result<Step, String> {
+    /// Starts a new body, keeping the buffer's capacity.
+    pub(crate) fn reset(&mut self) {
+        self.pos = 0;
+        self.body.clear();
+    }
+
+    /// Reads on through `buf` (the body region, from its first chunk-size
+    /// line); the body may hold at most `max` bytes.
+    pub(crate) fn advance(&mut self, buf: &[u8], max: usize) -> Result<Step, String> {
         loop {
             let Some((line, data)) = line_at(buf, self.pos, MAX_CHUNK_LINE)? else {
                 return Ok(Step::More);
