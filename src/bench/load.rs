@@ -32,7 +32,7 @@ use super::codec::finish;
 use super::inputs::Input;
 use super::result::{BenchResult, Latency, histogram, process_cpu};
 use crate::codec::Encoding;
-use crate::http1::{Chunked, Step, content_length};
+use crate::http1::{Chunked, MAX_HEAD_BYTES, Step, content_length};
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
 use crate::target::http::{ECHO_MODE_HEADER, HttpUrl, default_capabilities};
@@ -278,6 +278,11 @@ impl Conn {
             let mut headers = [httparse::EMPTY_HEADER; 64];
             let mut response = httparse::Response::new(&mut headers);
             match response.parse(&self.buf) {
+                Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD_BYTES => {
+                    return Err(format!(
+                        "the head is over the limit of {MAX_HEAD_BYTES} bytes"
+                    ));
+                }
                 Ok(httparse::Status::Partial) => continue,
                 Err(e) => return Err(format!("bad response: {e}")),
                 Ok(httparse::Status::Complete(head)) => {
@@ -819,6 +824,24 @@ mod tests {
             let outcome = c.exchange(b"GET / HTTP/1.1\r\n\r\n").await;
             assert!(outcome.is_err(), "{:?}", String::from_utf8_lossy(reply));
         }
+
+        // A head that never ends, on a connection kept open: refused at
+        // the head limit, not read until the timeout.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await.unwrap();
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nx: ").await;
+            let filler = vec![b'a'; 64 << 10];
+            while s.write_all(&filler).await.is_ok() {}
+        });
+        let mut c = Conn::open(addr).await.unwrap();
+        let request = c.exchange(b"GET / HTTP/1.1\r\n\r\n");
+        let outcome = tokio::time::timeout(Duration::from_secs(20), request).await;
+        let reason = outcome.expect("refused before the timeout").err().unwrap();
+        assert!(reason.contains("limit"), "{reason}");
     }
 
     #[test]
