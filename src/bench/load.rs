@@ -844,6 +844,68 @@ mod tests {
         assert!(reason.contains("limit"), "{reason}");
     }
 
+    /// Byte mutations of well-framed replies (flipped, dropped, repeated
+    /// and cut bytes) each end in a reply or an error, never a panic or a
+    /// wait: the server hangs up after writing, so nothing is left to wait
+    /// for.
+    #[tokio::test]
+    async fn mutated_replies_end_in_a_reply_or_an_error() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let valid: [&[u8]; 3] = [
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nce-id: 1\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nt: 1\r\n\r\n",
+            b"HTTP/1.1 400 Bad\r\nconnection: close\r\n\r\nbody to the end",
+        ];
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (send, mut replies) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(async move {
+            while let Some(reply) = replies.recv().await {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(&reply).await;
+            }
+        });
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut replied, mut refused) = (0, 0);
+        for round in 0..600 {
+            let mut reply = valid[round % valid.len()].to_vec();
+            for _ in 0..=next(3) {
+                if reply.len() < 2 {
+                    break;
+                }
+                let at = next(reply.len());
+                match next(4) {
+                    0 => reply[at] ^= 1 << next(8),
+                    1 => {
+                        reply.remove(at);
+                    }
+                    2 => reply.insert(at, reply[at]),
+                    _ => reply.truncate(at.max(1)),
+                }
+            }
+            send.send(reply.clone()).unwrap();
+            let mut c = Conn::open(addr).await.unwrap();
+            let exchange = c.exchange(b"GET / HTTP/1.1\r\n\r\n");
+            let outcome = tokio::time::timeout(Duration::from_secs(5), exchange).await;
+            match outcome.unwrap_or_else(|_| panic!("waited on {reply:?}")) {
+                Ok(_) => replied += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        assert!(
+            replied > 50 && refused > 50,
+            "{replied} replied, {refused} refused"
+        );
+    }
+
     #[test]
     fn closed_and_open_loops_against_the_reference_server() {
         let runtime = tokio::runtime::Runtime::new().unwrap();
