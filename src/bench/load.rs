@@ -4,9 +4,10 @@
 //! response head is parsed with `httparse` (hyper's parser), the body is
 //! framed by Content-Length, chunked encoding (decoded by `http1`'s strict
 //! decoder, which `cespec run`'s raw targets use too) or the end of the
-//! connection, and held to 64 MiB: a reply that cannot be framed is an
-//! error for its exchange, whatever the target sends. A general client (hyper's) costs about three times wrk's user CPU per
-//! request; this one stays under wrk's total (see reports/bench.md).
+//! connection. Heads are held to 1 MiB and bodies to 64 MiB: a reply that
+//! cannot be framed is an error for its exchange, whatever the target
+//! sends. A general client (hyper's) costs about three times wrk's user
+//! CPU per request; this one stays under wrk's total (see reports/bench.md).
 //!
 //! - Closed loop: each connection sends its next request when the previous
 //!   response is complete; latency is send to completion.
