@@ -798,11 +798,28 @@ mod tests {
         assert_eq!((r.status, c.body(&r), r.close), (400, &b"no"[..], true));
     }
 
+    /// A loopback server for one exchange: it accepts a connection, reads
+    /// the request and hands the connection to `answer`.
+    async fn answer_once<F, A>(answer: F) -> SocketAddr
+    where
+        F: FnOnce(TcpStream) -> A + Send + 'static,
+        A: std::future::Future<Output = ()> + Send,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await.unwrap();
+            answer(s).await;
+        });
+        addr
+    }
+
     /// A target's reply that cannot be framed is an error for that
     /// exchange, never a panic or an unbounded read.
     #[tokio::test]
     async fn hostile_framing_is_an_error() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let replies: [&[u8]; 6] = [
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nffffffffffffffff\r\nab",
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
@@ -812,15 +829,12 @@ mod tests {
             b"HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\nab",
         ];
         for reply in replies {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move {
-                let (mut s, _) = listener.accept().await.unwrap();
-                let mut buf = [0u8; 1024];
-                let _ = s.read(&mut buf).await.unwrap();
+            // The server hangs up after writing: a reader still waiting
+            // sees the end.
+            let addr = answer_once(move |mut s| async move {
                 s.write_all(reply).await.unwrap();
-                // The server hangs up: a reader still waiting sees the end.
-            });
+            })
+            .await;
             let mut c = Conn::open(addr).await.unwrap();
             let outcome = c.exchange(b"GET / HTTP/1.1\r\n\r\n").await;
             assert!(outcome.is_err(), "{:?}", String::from_utf8_lossy(reply));
@@ -828,16 +842,12 @@ mod tests {
 
         // A head that never ends, on a connection kept open: refused at
         // the head limit, not read until the timeout.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 1024];
-            let _ = s.read(&mut buf).await.unwrap();
+        let addr = answer_once(|mut s| async move {
             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nx: ").await;
             let filler = vec![b'a'; 64 << 10];
             while s.write_all(&filler).await.is_ok() {}
-        });
+        })
+        .await;
         let mut c = Conn::open(addr).await.unwrap();
         let request = c.exchange(b"GET / HTTP/1.1\r\n\r\n");
         let outcome = tokio::time::timeout(Duration::from_secs(20), request).await;
