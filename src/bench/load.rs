@@ -4,7 +4,7 @@
 //! response head is parsed with `httparse` (hyper's parser), the body is
 //! framed by Content-Length, chunked encoding (decoded by `http1`'s strict
 //! decoder, which `cespec run`'s raw targets use too) or the end of the
-//! connection. Heads are held to 1 MiB and bodies to 64 MiB: a reply that
+//! connection. Heads are held to 1 MiB and bodies to 16 MiB: a reply that
 //! cannot be framed is an error for its exchange, whatever the target
 //! sends. A general client (hyper's) costs about three times wrk's user
 //! CPU per request; this one stays under wrk's total (see reports/bench.md).
@@ -36,7 +36,9 @@ use crate::codec::Encoding;
 use crate::http1::{Chunked, MAX_HEAD_BYTES, Step, content_length};
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
-use crate::target::http::{ECHO_MODE_HEADER, HttpUrl, default_capabilities};
+use crate::target::http::{
+    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HttpUrl, default_capabilities,
+};
 use crate::target::{Capabilities, Echo};
 use crate::wire::{HttpMessage, Message};
 
@@ -233,10 +235,9 @@ fn contains_token(value: &[u8], token: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(token))
 }
 
-/// The largest reply body the driver reads (Content-Length or chunked):
-/// far above any bench input's echo, and a bound on what a target that
-/// announces more can make it buffer.
-const MAX_REPLY_BODY: usize = 64 << 20;
+/// The largest reply body the driver reads (Content-Length, chunked or
+/// close-framed): the same cap as `cespec run`'s targets.
+const MAX_REPLY_BODY: usize = DEFAULT_MAX_RESPONSE_BYTES;
 
 /// One keep-alive connection with one request in flight.
 struct Conn {

@@ -57,11 +57,17 @@ pub struct HttpOptions {
     pub info: Option<ImplementationInfo>,
 }
 
+/// The largest reply body a target may send by default, in every front end
+/// that reads one (HTTP and stdio targets, the load driver of `cespec bench`):
+/// far above any suite's echo, and a bound on what a target can make cespec
+/// buffer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+
 impl Default for HttpOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(10),
-            max_response_bytes: 16 << 20,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             capabilities: None,
             info: None,
         }

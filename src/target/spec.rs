@@ -67,7 +67,7 @@ impl Default for OpenOptions {
         Self {
             timeout: Duration::from_secs(10),
             start_timeout: Duration::from_secs(30),
-            max_response_bytes: 16 << 20,
+            max_response_bytes: super::http::DEFAULT_MAX_RESPONSE_BYTES,
             capabilities: None,
             start: None,
             shell: false,
