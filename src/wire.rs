@@ -69,7 +69,11 @@ impl Message {
         }
     }
 
-    /// Returns the size on the wire: headers (name, ": ", value, CRLF), key and body.
+    /// Returns the size of the message's own parts: headers (name, ": ", value,
+    /// CRLF), key and body. It leaves out the start line, the empty line and the
+    /// headers a transport adds (for HTTP `Host`, `Content-Length`, `X-Echo-Mode`),
+    /// so it is a throughput measure for `cespec bench`, not the complete wire
+    /// size CORE-SIZE-1 counts (`fixtures/large/generate.py` sizes that request).
     pub fn wire_size(&self) -> usize {
         let headers = |h: &[Header]| h.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>();
         match self {
