@@ -91,17 +91,22 @@ EOF
 }
 
 ROOT="$PWD"
+BINARIES=()
 for variant in "${BUILDS[@]}"; do
     if [ "$variant" = as-is ]; then
         log "building the codec bench as it is"
-        cp "$(build "$ROOT" "$ROOT/target")" "$WORK/$variant"
+        binary="$(build "$ROOT" "$ROOT/target")"
+        cp "$binary" "$WORK/$variant"
+        BINARIES+=("$variant: $binary")
         continue
     fi
     log "building it patched: $variant"
     mkdir "$WORK/tree-$variant"
     git archive HEAD | tar -x -C "$WORK/tree-$variant"
     patch_tree "$WORK/tree-$variant" "$variant"
-    cp "$(build "$WORK/tree-$variant" "$ROOT/target/bounds-$variant")" "$WORK/$variant"
+    binary="$(build "$WORK/tree-$variant" "$ROOT/target/bounds-$variant")"
+    cp "$binary" "$WORK/$variant"
+    BINARIES+=("$variant: $binary")
 done
 
 for round in $(seq "$ROUNDS"); do
@@ -145,3 +150,8 @@ for cls in classes:
 geo = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
 print("\ngeomean SDK / reference: " + ", ".join(f"{b} {geo(ratios[b]):.2f}×" for b in builds))
 EOF
+
+# The builds stay in their target directories, for profiling one of them
+# (benches/bench-notes.md runs callgrind on the no-alloc one).
+echo
+printf 'binary %s\n' "${BINARIES[@]}"
