@@ -73,6 +73,7 @@ fn accepted_case(events: &[Event], encoding: Encoding) -> Case {
             verdict: Verdict::Accept,
             events: Some(events.to_vec()),
             reply: BTreeMap::new(),
+            refusal: None,
         },
         location: Location::default(),
     }

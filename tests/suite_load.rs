@@ -78,6 +78,24 @@ fn a_concrete_case_loads_with_derived_fields() {
 }
 
 #[test]
+fn a_refusal_rule_loads_with_the_case_and_keeps_its_level() {
+    let text = MINIMAL_HTTP.replace("CORE-CTX-1]", "CORE-SIZE-2]").replace(
+        "outcome: accept",
+        "outcome: accept\n      refusal: CORE-SIZE-2",
+    );
+    let suite = load(&one(&text)).unwrap();
+    let case = &suite.cases[0];
+    assert_eq!(case.expect.refusal.as_deref(), Some("CORE-SIZE-2"));
+    assert_eq!(
+        case.level,
+        Level::Must,
+        "the refusal rule does not lower the case"
+    );
+    let plain = load(&one(MINIMAL_HTTP)).unwrap();
+    assert_eq!(plain.cases[0].expect.refusal, None);
+}
+
+#[test]
 fn level_is_the_strongest_rule_and_requires_merge() {
     let text = "suite: t\ntitle: T\nrequires: [specversion-0.3]\ncases:\n  - id: a\n    title: t\n    rules: [CORE-NAME-4]\n    requires: [kafka-binary]\n    input: {json: {value: {specversion: '1.0', id: '1', source: /s, type: t}}}\n    expect: {outcome: accept}\n";
     let suite = load(text).unwrap();
@@ -334,6 +352,21 @@ fn errors_name_file_line_column_and_case() {
         (
             &one(&MINIMAL_HTTP.replace("outcome: accept", "outcome: reject")),
             "suites/t.yaml:12:14: case 'a': expect.event is only for outcome: accept",
+        ),
+        (
+            &one(&MINIMAL_HTTP.replace(
+                "      outcome: accept\n      event: {specversion: '1.0', id: '1', source: /s, type: t.x}\n",
+                "      outcome: reject\n      refusal: CORE-CTX-1\n",
+            )),
+            "suites/t.yaml:12:16: case 'a': expect.refusal is only for outcome: accept",
+        ),
+        (
+            &one(&MINIMAL_HTTP.replace("outcome: accept", "outcome: accept\n      refusal: CORE-SIZE-5")),
+            "suites/t.yaml:12:16: case 'a': expect.refusal: CORE-SIZE-5 must also be cited in the case's rules",
+        ),
+        (
+            &one(&MINIMAL_HTTP.replace("outcome: accept", "outcome: accept\n      refusal: CORE-CTX-1")),
+            "suites/t.yaml:12:16: case 'a': expect.refusal: CORE-CTX-1 is a MUST; name the SHOULD or MAY rule",
         ),
         (
             &one(&MINIMAL_HTTP.replace(

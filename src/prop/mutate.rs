@@ -349,6 +349,7 @@ mod tests {
                 verdict: Verdict::Accept,
                 events: Some(events),
                 reply: BTreeMap::new(),
+                refusal: None,
             },
             location: Location::default(),
         }

@@ -154,13 +154,33 @@ pub fn judge(
             note(&mut result, reason);
             result.expected = Some("accept".into());
             result.actual = Some(format!("reject: {reason}"));
-            let first = case.rules.first().map_or("CORE-GEN-1", String::as_str);
-            deviation(
-                &mut result,
-                first,
-                case.level,
-                format!("rejected a message the spec lets through: {reason}"),
-            );
+            match &case.expect.refusal {
+                // A refusal the case's own SHOULD or MAY rule leaves to the
+                // receiver: reported under that rule, at its level.
+                Some(rule) => {
+                    let level = level_of(rule);
+                    let says = if level == Level::May {
+                        "lets a receiver refuse"
+                    } else {
+                        "says a receiver should accept"
+                    };
+                    deviation(
+                        &mut result,
+                        rule,
+                        level,
+                        format!("refused a message this rule {says}: {reason}"),
+                    );
+                }
+                None => {
+                    let first = case.rules.first().map_or("CORE-GEN-1", String::as_str);
+                    deviation(
+                        &mut result,
+                        first,
+                        case.level,
+                        format!("rejected a message the spec lets through: {reason}"),
+                    );
+                }
+            }
         }
         (_, Verdict::Survive) => unreachable!("judged by survive()"),
         (Echo::Accepted(reply_msg), Verdict::Reject) => {
@@ -608,5 +628,89 @@ mod tests {
         ));
         assert!(header_matches("ce-subject", "a%20b", b"a%20b"));
         assert!(!header_matches("ce-subject", "a%20b", b"a%20B"));
+    }
+
+    /// An accept case over 64 KiB cites a MUST for its data and names the
+    /// MAY that lets a receiver refuse it.
+    fn refusable(refusal: Option<&str>) -> Case {
+        let rules = ["HTTP-BIN-1", "CORE-SIZE-5"];
+        let mut case = crate::runner::testing::case(
+            "s/big",
+            Encoding::HttpBinary,
+            Verdict::Accept,
+            &rules,
+            &[],
+        );
+        case.expect.refusal = refusal.map(str::to_owned);
+        case
+    }
+
+    fn judged(case: &Case, echo: &Echo, strict: bool) -> CaseResult {
+        let capabilities = crate::target::all_capabilities();
+        let view = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        let options = JudgeOptions { strict };
+        judge(
+            case,
+            Encoding::HttpBinary,
+            echo,
+            &view,
+            options,
+            Duration::ZERO,
+        )
+    }
+
+    #[test]
+    fn a_refusal_is_judged_under_the_rule_that_allows_it() {
+        let refused = Echo::Rejected {
+            reason: "HTTP 413 Payload Too Large".into(),
+        };
+        let plain = judged(&refusable(None), &refused, false);
+        assert_eq!(plain.status, Status::Fail, "{}", plain.message);
+        assert_eq!(plain.findings[0].rule, "HTTP-BIN-1");
+
+        for strict in [false, true] {
+            let allowed = judged(&refusable(Some("CORE-SIZE-5")), &refused, strict);
+            assert_eq!(
+                allowed.status,
+                Status::Info,
+                "strict {strict}: {}",
+                allowed.message
+            );
+            let [finding] = allowed.findings.as_slice() else {
+                panic!("one finding: {:?}", allowed.findings);
+            };
+            assert_eq!(
+                (finding.rule.as_str(), finding.level),
+                ("CORE-SIZE-5", Level::May)
+            );
+            assert!(
+                allowed.message.contains("lets a receiver refuse"),
+                "{}",
+                allowed.message
+            );
+            assert!(allowed.message.contains("413"), "{}", allowed.message);
+        }
+
+        let mut should = refusable(Some("CORE-SIZE-2"));
+        should.rules[1] = "CORE-SIZE-2".into();
+        assert_eq!(judged(&should, &refused, false).status, Status::Warn);
+        assert_eq!(judged(&should, &refused, true).status, Status::Fail);
+    }
+
+    #[test]
+    fn an_accepted_message_is_still_judged_in_full() {
+        let case = refusable(Some("CORE-SIZE-5"));
+        let faithful = case.input.clone();
+        let ok = judged(&case, &Echo::Accepted(faithful), false);
+        assert_eq!(ok.status, Status::Pass, "{}", ok.message);
+
+        let other =
+            serde_json::json!({"specversion": "1.0", "id": "2", "source": "/s", "type": "t.x"});
+        let changed = codec::render(&other, Encoding::HttpBinary).expect("renders");
+        let wrong = judged(&case, &Echo::Accepted(changed), false);
+        assert_eq!(wrong.status, Status::Fail, "{}", wrong.message);
     }
 }

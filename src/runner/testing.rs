@@ -47,6 +47,7 @@ pub fn case(
             verdict,
             events,
             reply: BTreeMap::new(),
+            refusal: None,
         },
         location: Location::default(),
     }

@@ -56,6 +56,7 @@ pub(super) fn make_case(
             verdict,
             events,
             reply,
+            refusal: common.refusal.clone(),
         },
         location: common.location.clone(),
     }

@@ -70,6 +70,10 @@ pub(crate) struct ExpectFile {
     /// unknown one gets a message listing the known ones.
     #[serde(default)]
     pub reply: ReplyMap,
+    /// For `accept`: the SHOULD or MAY rule, cited by the case, under which
+    /// a refusal is judged instead of failing at the case's level.
+    #[serde(default)]
+    pub refusal: Option<Spanned<String>>,
 }
 
 /// The `reply:` mapping in file order, keys and values with their spans.

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::expand::{concrete_expected, expand, make_case, replies};
-use super::format::{CaseFile, Outcome, SuiteFile};
+use super::format::{CaseFile, ExpectFile, Outcome, SuiteFile};
 use super::generate::Budget;
 use super::input::{CaseInput, FixtureResolver};
 use super::{Case, Location, Suite};
@@ -442,6 +442,38 @@ fn check_capability(
     ))
 }
 
+/// Checks `expect.refusal`: only an `accept` case may name one, it must be
+/// one of the case's own rules (so coverage counts it), and it must be weaker
+/// than MUST (a MUST refusal is what an `accept` case already fails).
+fn refusal_rule(
+    ctx: &Ctx<'_>,
+    expect: &ExpectFile,
+    rules: &[String],
+    case: &str,
+) -> Result<Option<String>, LoadError> {
+    let Some(refusal) = &expect.refusal else {
+        return Ok(None);
+    };
+    let at = At::of(refusal.referenced, Some(case));
+    if expect.outcome != Outcome::Accept {
+        return Err(ctx.invalid(at, "expect.refusal is only for outcome: accept (it names the rule that lets a receiver refuse the message)"));
+    }
+    if !rules.contains(&refusal.value) {
+        return Err(ctx.invalid(
+            at,
+            format!(
+                "expect.refusal: {} must also be cited in the case's rules",
+                refusal.value
+            ),
+        ));
+    }
+    let level = ctx.catalog.get(&refusal.value).map(|r| r.level);
+    if level == Some(Level::Must) {
+        return Err(ctx.invalid(at, format!("expect.refusal: {} is a MUST; name the SHOULD or MAY rule that lets a receiver refuse, or drop expect.refusal so that a refusal fails the case", refusal.value)));
+    }
+    Ok(Some(refusal.value.clone()))
+}
+
 /// What every expansion of one case shares.
 pub(super) struct CaseCommon {
     pub(super) title: String,
@@ -450,6 +482,8 @@ pub(super) struct CaseCommon {
     pub(super) notes: Option<String>,
     pub(super) requires: BTreeSet<String>,
     pub(super) location: Location,
+    /// `expect.refusal`, checked: a SHOULD or MAY rule the case cites.
+    pub(super) refusal: Option<String>,
 }
 
 fn build_case(
@@ -495,6 +529,7 @@ fn build_case(
         level = level.max(found.level);
         rules.push(rule.value.clone());
     }
+    let refusal = refusal_rule(ctx, &c.expect.value, &rules, name)?;
     let mut requires = suite.requires.clone();
     for r in &c.requires {
         check_capability(ctx, r, Some(name))?;
@@ -515,6 +550,7 @@ fn build_case(
             path: ctx.path.to_owned(),
             line: usize::try_from(case_at.line()).unwrap_or(usize::MAX),
         },
+        refusal,
     };
     let expect = &c.expect.value;
     if expect.outcome != Outcome::Accept {

@@ -92,6 +92,11 @@ pub struct Expectation {
     pub events: Option<Vec<Event>>,
     /// Constraints on an echo's reply, by reply encoding.
     pub reply: BTreeMap<Encoding, ReplyExpectation>,
+    /// For `Accept`: the rule (SHOULD or MAY, one of the case's) that lets a
+    /// receiver refuse the message. A refusal is then a finding under that
+    /// rule at its level, not a failure at the case's level; an acceptance is
+    /// still judged in full.
+    pub refusal: Option<String>,
 }
 
 /// Constraints on what an echo returns in one encoding.

@@ -167,6 +167,7 @@ fn case(
             verdict: Verdict::Accept,
             events: None,
             reply: BTreeMap::new(),
+            refusal: None,
         },
         location: Location {
             path: PathBuf::from(format!("suites/{suite}.yaml")),
