@@ -264,6 +264,19 @@ fn survive(
     }
 }
 
+/// Shows bytes as a quoted string when they are UTF-8, else as hex, so
+/// two bodies that differ only in invalid UTF-8 do not print the same.
+fn shown_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => format!("{text:?}"),
+        Err(_) if bytes.len() <= 64 => {
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+            format!("the bytes {} (not UTF-8)", hex.join(" "))
+        }
+        Err(_) => format!("{} bytes that are not UTF-8", bytes.len()),
+    }
+}
+
 /// Returns the first line of `text`, at most 120 characters.
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
@@ -588,9 +601,9 @@ fn check_constraints(
         match body {
             Some(got) if got == want.as_slice() => {}
             Some(got) => fail(format!(
-                "reply body: expected {:?}, got {:?}",
-                String::from_utf8_lossy(want),
-                String::from_utf8_lossy(got)
+                "reply body: expected {}, got {}",
+                shown_bytes(want),
+                shown_bytes(got)
             )),
             None => fail(format!(
                 "reply value is null; expected {:?}",
@@ -603,6 +616,16 @@ fn check_constraints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_that_are_not_utf8_show_as_hex() {
+        assert_eq!(shown_bytes(b"hi"), "\"hi\"");
+        assert_eq!(
+            shown_bytes(&[0xFF, 0xFE, 0x00, 0xC3]),
+            "the bytes FF FE 00 C3 (not UTF-8)"
+        );
+        assert_eq!(shown_bytes(&[0xFF; 100]), "100 bytes that are not UTF-8");
+    }
 
     #[test]
     fn media_types_compare_loosely_other_headers_exactly() {

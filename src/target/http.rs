@@ -301,6 +301,9 @@ impl HttpTarget {
                 reason: "closed the connection without a response to a request cut short"
                     .to_owned(),
             },
+            Ok(Err(RawError::ClosedWhileSlow)) => Echo::Rejected {
+                reason: "closed the connection without a response while the request was still being sent slowly".to_owned(),
+            },
             Ok(Err(RawError::Broken(reason))) => Echo::Broken { reason },
             Ok(Ok(m)) => classify(Response {
                 status: m.status,

@@ -32,6 +32,11 @@ pub enum RawError {
     /// on purpose, that is the target refusing it (RFC 9112 §8 lets a
     /// server close without answering an incomplete request).
     ClosedAfterShutdown,
+    /// The target closed the connection without a response while a paced
+    /// request was still being written: a server timing out a slow sender
+    /// does that (RFC 9112 §9.5 lets it close a connection at any time),
+    /// so it is a refusal, not a broken exchange.
+    ClosedWhileSlow,
     /// Anything else: refused, reset, a malformed or oversized response.
     Broken(String),
 }
@@ -83,6 +88,9 @@ pub async fn exchange(
                     Err(e) => {
                         return match reader.eof(&buf) {
                             Ok(m) => Ok(m),
+                            Err(_) if buf.is_empty() && slow_and_unfinished(raw, &written) => {
+                                Err(RawError::ClosedWhileSlow)
+                            }
                             Err(reason) => Err(RawError::Broken(format!(
                                 "{reason} (the connection failed: {e})"
                             ))),
@@ -90,6 +98,7 @@ pub async fn exchange(
                     }
                 };
                 if n == 0 {
+                    let cut_off_slow = slow_and_unfinished(raw, &written);
                     if written.is_none() {
                         // The other side is gone, so the write ends soon.
                         let (_half, result) = (&mut write).await;
@@ -97,6 +106,7 @@ pub async fn exchange(
                     }
                     return match reader.eof(&buf) {
                         Ok(m) => Ok(m),
+                        Err(_) if buf.is_empty() && cut_off_slow => Err(RawError::ClosedWhileSlow),
                         Err(_) if buf.is_empty() && raw.shutdown && written.is_some() => {
                             Err(RawError::ClosedAfterShutdown)
                         }
@@ -120,6 +130,11 @@ pub async fn exchange(
             }
         }
     }
+}
+
+/// Returns true while a paced request is still being written.
+fn slow_and_unfinished(raw: &RawHttp, written: &Option<Result<(), String>>) -> bool {
+    raw.pace.is_some() && written.is_none()
 }
 
 /// Adds why the request could not be written, when it could not.
@@ -251,6 +266,31 @@ mod tests {
             took >= Duration::from_millis(180) && took < Duration::from_secs(3),
             "{took:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_close_during_a_slow_send_is_a_refusal() {
+        // The server reads 5 bytes of a request paced at 1 byte per 20 ms
+        // for up to 2 s, then closes without answering, as a server timing
+        // out a slow sender does.
+        let (port, _task) = server(b"", 5).await;
+        let mut slow = raw(b"content-length: 0\r\n\r\n");
+        slow.pace = Some(Pace {
+            chunk: 1,
+            interval: Duration::from_millis(20),
+            max: Duration::from_secs(2),
+        });
+        assert_eq!(
+            exchange("127.0.0.1", port, b"", &slow, 10).await,
+            Err(RawError::ClosedWhileSlow)
+        );
+        // Sent at once, the same close is a broken exchange.
+        let (port, _task) = server(b"", 5).await;
+        let fast = raw(b"content-length: 0\r\n\r\n");
+        assert!(matches!(
+            exchange("127.0.0.1", port, b"", &fast, 10).await,
+            Err(RawError::Broken(_))
+        ));
     }
 
     #[tokio::test]
