@@ -376,6 +376,35 @@ async fn fails_clearly(url: &str, timeout: Duration, want: &str, within: Duratio
     }
 }
 
+/// A server that refuses an oversized request as soon as its head is in
+/// (413 or 431, then closing with the rest unread, which resets the
+/// connection under the sender) has refused it: the sender must hear the
+/// answer rather than report the reset. Checked on the three largest
+/// inputs, through whichever path the HTTP target sends them.
+#[tokio::test]
+async fn an_early_refusal_of_a_huge_request_is_heard() {
+    let url = misbehaving(10, |mut s| async move {
+        let _ = s
+            .write_all(
+                b"HTTP/1.1 413 Content Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )
+            .await;
+        // Dropped with most of the request unread: the kernel sends RST.
+    })
+    .await;
+    let target = http_target(&url, Duration::from_secs(10));
+    for case in pick(&[
+        "hostile-size/body-16mib",
+        "hostile-size/header-64kib",
+        "hostile-json/batch-100000-events",
+    ]) {
+        let results = run(vec![case.clone()], "early-413", target.clone()).await;
+        let r = &results[0];
+        assert_eq!(r.status, Status::Pass, "{}: {}", case.id, r.message);
+        assert!(r.message.contains("413"), "{}: {}", case.id, r.message);
+    }
+}
+
 #[tokio::test]
 async fn a_5xx_fails_a_hostile_case() {
     let url = misbehaving(10, |mut s| async move {
