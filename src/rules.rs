@@ -166,6 +166,15 @@ pub fn level_of(id: &str) -> Level {
         .map_or(Level::Must, |r| r.level)
 }
 
+/// Returns true when rule `id` is only in the spec's main branch (`wip`
+/// in the catalog), not in a released version.
+pub fn is_wip(id: &str) -> bool {
+    Catalog::embedded()
+        .ok()
+        .and_then(|c| c.get(id))
+        .is_some_and(|r| r.wip)
+}
+
 /// A broken rule: which, how strongly, what, and where in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -678,3 +678,27 @@ fn known_failures_are_grouped_by_expectations_entry() {
     // The unexpected deviations keep their articles.
     assert_eq!(page.matches("<article class=\"result").count(), 4);
 }
+
+#[test]
+fn a_main_branch_rule_is_marked_wherever_its_section_is_shown() {
+    let mut r = report();
+    let failing: Vec<String> = (r.results.iter())
+        .filter(|x| x.status == cespec::runner::Status::Fail)
+        .flat_map(|x| x.rules.clone())
+        .collect();
+    let rule = (r.coverage.rules.iter_mut())
+        .find(|c| failing.contains(&c.rule.id) && !c.rule.section.is_empty())
+        .expect("a failing result cites a catalog rule");
+    assert!(!rule.rule.wip, "the fixture's rules are all released");
+    rule.rule.wip = true;
+    let marked = format!("{} (main branch only, not in v1.0.2)", rule.rule.section);
+    for format in [Format::Markdown, Format::Junit, Format::Html] {
+        assert!(
+            render(format, &r).contains(&marked),
+            "{format:?} does not mark the rule"
+        );
+        assert!(!render(format, &report()).contains("main branch only"));
+    }
+    let json = render(Format::Json, &r);
+    assert!(json.contains("\"wip\": true") || json.contains("\"wip\":true"));
+}

@@ -510,7 +510,7 @@ fn coverage(out: &mut String, report: &Report) {
             esc(&rule.id),
             link_or_text(&rule.url, &rule.id),
             rule.level,
-            esc(&rule.section),
+            esc(&rule.section_label()),
             esc(&rule.text),
             if rule.testable {
                 ""
@@ -710,7 +710,7 @@ fn deviations(out: &mut String, report: &Report, rules: &HashMap<&str, &RuleInfo
                             "<li>{} <span class=\"lvl\">{}</span> {} — {}</li>",
                             link_or_text(&rule.url, id),
                             rule.level,
-                            esc(&rule.section),
+                            esc(&rule.section_label()),
                             esc(&rule.text)
                         );
                     }

@@ -131,7 +131,10 @@ pub fn body(r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> String {
                 let _ = writeln!(
                     out,
                     "Requirement: {id} [{}] {} — {}\nSee: {}",
-                    rule.level, rule.section, rule.text, rule.url
+                    rule.level,
+                    rule.section_label(),
+                    rule.text,
+                    rule.url
                 );
             }
             None => {

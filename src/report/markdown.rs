@@ -446,7 +446,7 @@ fn deviation(r: &CaseResult, rules: &HashMap<&str, &RuleInfo>) -> String {
                     "- **[{}]({url}) {}** {}: {}",
                     md(id),
                     rule.level,
-                    md(&rule.section),
+                    md(&rule.section_label()),
                     md(&rule.text)
                 );
             }

@@ -306,6 +306,22 @@ pub struct RuleInfo {
     pub text: String,
     /// False for advisory rules and rules no harness can check.
     pub testable: bool,
+    /// True when the rule is only in the spec's main branch (work in
+    /// progress), not in a released version: a target built to v1.0.2 may
+    /// rightly break it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wip: bool,
+}
+
+impl RuleInfo {
+    /// Returns the section, marked when the rule is main-branch text only.
+    pub fn section_label(&self) -> String {
+        if self.wip {
+            format!("{} (main branch only, not in v1.0.2)", self.section)
+        } else {
+            self.section.clone()
+        }
+    }
 }
 
 impl From<&Rule> for RuleInfo {
@@ -317,6 +333,7 @@ impl From<&Rule> for RuleInfo {
             url: r.url(),
             text: r.text.clone(),
             testable: r.testable,
+            wip: r.wip,
         }
     }
 }
@@ -669,6 +686,7 @@ fn coverage(rules: Vec<RuleInfo>, cases: &[CaseInfo], results: &[CaseResult]) ->
         url: String::new(),
         text: String::new(),
         testable: true,
+        wip: false,
     };
     for case in cases {
         for id in &case.rules {

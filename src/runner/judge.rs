@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::codec::{self, Encoding};
 use crate::event::Event;
 use crate::event::equivalence::{self, Difference};
-use crate::rules::{Level, level_of};
+use crate::rules::{Level, is_wip, level_of};
 use crate::suite::input::InputSpec;
 use crate::suite::{Case, ReplyExpectation, Verdict};
 use crate::target::{Capabilities, Echo};
@@ -406,7 +406,14 @@ fn finish(result: &mut CaseResult, options: JudgeOptions) {
                 .iter()
                 .find(|f| Status::for_deviation(f.level, options.strict) == status)
                 .unwrap_or(&result.findings[0]);
-            result.message = format!("{} [{}] {}", first.rule, first.level, first.message);
+            // A main-branch rule says so: a target built to a released
+            // spec may rightly break it.
+            let wip = if is_wip(&first.rule) {
+                ", main branch only"
+            } else {
+                ""
+            };
+            result.message = format!("{} [{}{wip}] {}", first.rule, first.level, first.message);
         }
     } else if result.message.is_empty() {
         result.message = "as expected".to_owned();
@@ -721,6 +728,26 @@ mod tests {
         should.rules[1] = "CORE-SIZE-2".into();
         assert_eq!(judged(&should, &refused, false).status, Status::Warn);
         assert_eq!(judged(&should, &refused, true).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_main_branch_rule_is_named_as_such() {
+        // CORE-CTX-2 (an attribute at most once) is main-branch text only;
+        // CORE-ID-1 is in v1.0.2.
+        for (rule, marked) in [("CORE-CTX-2", true), ("CORE-ID-1", false)] {
+            let case = crate::runner::testing::case(
+                "s/r",
+                Encoding::HttpBinary,
+                Verdict::Reject,
+                &[rule],
+                &[],
+            );
+            let accepted = Echo::Accepted(case.input.clone());
+            let r = judged(&case, &accepted, false);
+            assert_eq!(r.status, Status::Fail);
+            let label = format!("{rule} [MUST, main branch only]");
+            assert_eq!(r.message.starts_with(&label), marked, "{}", r.message);
+        }
     }
 
     #[test]
