@@ -80,6 +80,7 @@ pub struct Harness<I> {
     target: Arc<InProcess<I>>,
     extra_suites: Vec<PathBuf>,
     strictness: Strictness,
+    released_spec: bool,
 }
 
 impl<I: Implementation + 'static> Harness<I> {
@@ -89,6 +90,7 @@ impl<I: Implementation + 'static> Harness<I> {
             target: Arc::new(InProcess(implementation)),
             extra_suites: Vec::new(),
             strictness: Strictness::default(),
+            released_spec: false,
         }
     }
 
@@ -102,6 +104,14 @@ impl<I: Implementation + 'static> Harness<I> {
     /// Sets which deviations fail a trial.
     pub fn strictness(mut self, strictness: Strictness) -> Self {
         self.strictness = strictness;
+        self
+    }
+
+    /// Judges by the released spec (v1.0.2): a deviation from a rule found
+    /// only on the spec's main branch is informational, so it fails a trial
+    /// only under [`Strictness::Exact`].
+    pub fn released_spec(mut self, released: bool) -> Self {
+        self.released_spec = released;
         self
     }
 
@@ -176,14 +186,18 @@ impl<I: Implementation + 'static> Harness<I> {
                 } else {
                     base.clone()
                 };
-                let (case, caps, target, strictness) = (
+                let (case, caps, target) = (
                     Arc::clone(&case),
                     Arc::clone(&caps),
                     Arc::clone(&self.target),
-                    self.strictness,
                 );
+                let options = JudgeOptions {
+                    strict: self.strictness == Strictness::Strict,
+                    released_spec: self.released_spec,
+                };
+                let strictness = self.strictness;
                 trials.push(Trial::test(name, move || {
-                    run_one(&case, reply, &caps, target.as_ref(), strictness)
+                    run_one(&case, reply, &caps, target.as_ref(), strictness, options)
                 }));
             }
         }
@@ -228,6 +242,7 @@ fn run_one<T: Target>(
     caps: &Capabilities,
     target: &T,
     strictness: Strictness,
+    options: JudgeOptions,
 ) -> Result<(), Failed> {
     let started = Instant::now();
     let echo = block_on(crate::target::echo_case(target, case, reply));
@@ -235,9 +250,6 @@ fn run_one<T: Target>(
     let view = TargetView {
         name: &info.name,
         capabilities: caps,
-    };
-    let options = JudgeOptions {
-        strict: strictness == Strictness::Strict,
     };
     let result = judge(case, reply, &echo, &view, options, started.elapsed());
     let fails = match strictness {

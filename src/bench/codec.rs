@@ -119,7 +119,7 @@ pub async fn measure(
                 reply,
                 &echo,
                 &view,
-                JudgeOptions { strict: false },
+                JudgeOptions::default(),
                 took,
             );
             if matches!(verdict.status, Status::Fail | Status::Error) {

@@ -562,7 +562,7 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
                 shared.options.reply,
                 &echo,
                 &view,
-                JudgeOptions { strict: false },
+                JudgeOptions::default(),
                 done.duration_since(began),
             );
             if matches!(verdict.status, Status::Fail | Status::Error) {

@@ -119,6 +119,7 @@ Examples:
   cespec run --suite http-binary --level must --fail-fast
   cespec run --case 'json-format/*' --jobs 1 --timeout 2s
   cespec run --targets matrix.yaml --strict
+  cespec run --target http://127.0.0.1:8080/ --released-spec
   cespec run --json run.json --junit run.xml --html run.html
   cespec run --targets adapters/targets.yaml --interop --html matrix.html
 
@@ -363,6 +364,12 @@ pub struct ExecArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Judge by the released spec (v1.0.2): a deviation from a rule found
+    /// only on the spec's main branch (marked "main branch only") is info,
+    /// not a failure or a warning.
+    #[arg(long)]
+    pub released_spec: bool,
+
     /// Start no new case after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
@@ -518,6 +525,10 @@ pub struct ListenArgs {
     /// Fail on SHOULD deviations instead of warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// Judge by the released spec (see `cespec run --help`).
+    #[arg(long)]
+    pub released_spec: bool,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

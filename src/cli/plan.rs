@@ -466,6 +466,7 @@ fn run_options(exec: &ExecArgs, env: &Env) -> Result<RunOptions, PlanError> {
             .map(|d| parse_duration("--run-timeout", d))
             .transpose()?,
         strict: exec.strict,
+        released_spec: exec.released_spec,
         fail_fast: exec.fail_fast,
         strict_expectations: exec.strict_expectations,
     })
@@ -687,6 +688,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
                 .map(|d| parse_duration("--timeout", d))
                 .transpose()?,
             strict: args.strict,
+            released_spec: args.released_spec,
             target: "sender".into(),
         },
         display,
@@ -1162,6 +1164,11 @@ mod tests {
             run.display,
             DisplayConfig::resolve(DisplayRequest::default(), false, false, false, false)
         );
+        assert!(!run.run.options.released_spec, "the main branch by default");
+        let Ok(Plan::Run(released)) = plan_of(&["run", "--released-spec"]) else {
+            panic!("a plan");
+        };
+        assert!(released.run.options.released_spec);
     }
 
     #[test]

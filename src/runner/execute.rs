@@ -120,6 +120,7 @@ pub async fn run_slots(
         known_failures,
         options: JudgeOptions {
             strict: options.strict,
+            released_spec: options.released_spec,
         },
         jobs: options.jobs.get(),
         case_timeout: options.case_timeout,

@@ -37,6 +37,20 @@ pub const RECEIVER_ONLY: &str = "receiver-only";
 pub struct JudgeOptions {
     /// SHOULD deviations fail instead of warning.
     pub strict: bool,
+    /// Judge by the released spec: a deviation from a rule found only on
+    /// the spec's main branch (`wip` in the catalog) is informational.
+    pub released_spec: bool,
+}
+
+impl JudgeOptions {
+    /// Returns the status one finding gives a result under these options.
+    pub fn status_for(&self, finding: &Finding) -> Status {
+        if self.released_spec && is_wip(&finding.rule) {
+            Status::Info
+        } else {
+            Status::for_deviation(finding.level, self.strict)
+        }
+    }
 }
 
 /// Returns the default reply encoding for a case's binding.
@@ -396,7 +410,7 @@ fn finish(result: &mut CaseResult, options: JudgeOptions) {
     let worst = result
         .findings
         .iter()
-        .map(|f| Status::for_deviation(f.level, options.strict))
+        .map(|f| options.status_for(f))
         .max_by_key(|s| severity(*s));
     if let Some(status) = worst {
         result.status = status;
@@ -404,7 +418,7 @@ fn finish(result: &mut CaseResult, options: JudgeOptions) {
             let first = &result
                 .findings
                 .iter()
-                .find(|f| Status::for_deviation(f.level, options.strict) == status)
+                .find(|f| options.status_for(f) == status)
                 .unwrap_or(&result.findings[0]);
             // A main-branch rule says so: a target built to a released
             // spec may rightly break it.
@@ -681,7 +695,10 @@ mod tests {
             name: "t",
             capabilities: &capabilities,
         };
-        let options = JudgeOptions { strict };
+        let options = JudgeOptions {
+            strict,
+            ..JudgeOptions::default()
+        };
         judge(
             case,
             Encoding::HttpBinary,

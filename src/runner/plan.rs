@@ -166,6 +166,8 @@ pub struct RunOptions {
     pub run_timeout: Option<Duration>,
     /// SHOULD deviations fail instead of warning.
     pub strict: bool,
+    /// Deviations from main-branch-only rules are informational.
+    pub released_spec: bool,
     /// Stop starting new cases after the first failure.
     pub fail_fast: bool,
     /// A known failure that now passes fails the run.
@@ -179,6 +181,7 @@ impl Default for RunOptions {
             case_timeout: Duration::from_secs(5),
             run_timeout: None,
             strict: false,
+            released_spec: false,
             fail_fast: false,
             strict_expectations: false,
         }

@@ -467,3 +467,58 @@ fn durations_read_naturally() {
         "1.5s"
     );
 }
+
+/// A target that accepts a message breaking a main-branch-only rule
+/// (CORE-CTX-2) and one breaking a released rule (CORE-ID-1) fails both,
+/// unless the run judges by the released spec: then the first is info.
+#[tokio::test]
+async fn released_spec_makes_main_branch_rules_informational() {
+    let cases = || {
+        vec![
+            case(
+                "s/wip",
+                Encoding::HttpBinary,
+                Verdict::Reject,
+                &["CORE-CTX-2"],
+                &[],
+            ),
+            case(
+                "s/released",
+                Encoding::HttpBinary,
+                Verdict::Reject,
+                &["CORE-ID-1"],
+                &[],
+            ),
+        ]
+    };
+    let echo = || scripted(Behaviour::EchoAfter(Duration::ZERO));
+    let statuses = |collect: &Collect| -> Vec<(String, Status)> {
+        let mut v: Vec<_> = (collect.results().iter())
+            .map(|r| (r.case.clone(), r.status))
+            .collect();
+        v.sort();
+        v
+    };
+    let (tally, collect) = run_one(RunPlan::from_cases(cases(), options()), echo()).await;
+    assert_eq!(
+        statuses(&collect),
+        [
+            ("s/released".into(), Status::Fail),
+            ("s/wip".into(), Status::Fail)
+        ]
+    );
+    assert_eq!(tally.exit_code(), exit_codes::FAILURE);
+
+    let released = RunOptions {
+        released_spec: true,
+        ..options()
+    };
+    let (_, collect) = run_one(RunPlan::from_cases(cases(), released), echo()).await;
+    assert_eq!(
+        statuses(&collect),
+        [
+            ("s/released".into(), Status::Fail),
+            ("s/wip".into(), Status::Info)
+        ]
+    );
+}

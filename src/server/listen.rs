@@ -26,7 +26,8 @@ use crate::codec::{self, Encoding, json};
 use crate::error::ServerError;
 use crate::event::Event;
 use crate::event::equivalence::Difference;
-use crate::rules::{Level, Violation};
+use crate::rules::{Level, Violation, is_wip};
+use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, Finding, RunEvent, Status, Tally, TargetSummary, Transcript};
 use crate::suite::input::InputSpec;
 use crate::target::ImplementationInfo;
@@ -50,6 +51,8 @@ pub struct ListenConfig {
     pub timeout: Option<Duration>,
     /// SHOULD violations fail instead of warn.
     pub strict: bool,
+    /// Violations of main-branch-only rules are informational.
+    pub released_spec: bool,
     /// The target name results carry (default `sender`).
     pub target: String,
 }
@@ -63,6 +66,7 @@ impl Default for ListenConfig {
             stop_after: None,
             timeout: None,
             strict: false,
+            released_spec: false,
             target: "sender".into(),
         }
     }
@@ -87,7 +91,7 @@ struct Captured {
 /// State the request handler and the run loop share.
 struct Shared {
     target: String,
-    strict: bool,
+    judging: JudgeOptions,
     matcher: Mutex<Option<Matcher>>,
     requests: AtomicUsize,
     stopped: AtomicBool,
@@ -101,7 +105,10 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
     let expected_count = config.expected.as_ref().map_or(0, ExpectedEvents::len);
     let shared = Arc::new(Shared {
         target: config.target,
-        strict: config.strict,
+        judging: JudgeOptions {
+            strict: config.strict,
+            released_spec: config.released_spec,
+        },
         matcher: Mutex::new(config.expected.map(Matcher::new)),
         requests: AtomicUsize::new(0),
         stopped: AtomicBool::new(false),
@@ -270,8 +277,16 @@ impl Capture {
                     None => "invalid".to_owned(),
                 };
                 let mut result = self.judged(n, findings, message);
-                // Whatever its findings' levels, an input the reference refuses is not a pass.
-                if matches!(result.status, Status::Pass | Status::Info | Status::Warn) {
+                // Whatever its findings' levels, an input the reference refuses
+                // is not a pass, unless judging by the released spec and only
+                // main-branch rules refuse it.
+                let only_main_branch = self.0.judging.released_spec
+                    && (violations.iter())
+                        .filter(|v| v.is_error())
+                        .all(|v| is_wip(&v.rule));
+                if !only_main_branch
+                    && matches!(result.status, Status::Pass | Status::Info | Status::Warn)
+                {
                     result.status = Status::Fail;
                 }
                 return (Reply::text(400, rejection(&violations)), result, 1);
@@ -340,7 +355,7 @@ impl Capture {
     fn judged(&self, n: usize, findings: Vec<Finding>, message: String) -> CaseResult {
         let status = findings
             .iter()
-            .map(|f| Status::for_deviation(f.level, self.0.strict))
+            .map(|f| self.0.judging.status_for(f))
             .min_by_key(|s| severity_rank(*s))
             .unwrap_or(Status::Pass);
         let level = findings
@@ -451,6 +466,16 @@ mod tests {
     use super::*;
 
     fn capture(strict: bool, expected: Option<&str>) -> Capture {
+        capture_with(
+            JudgeOptions {
+                strict,
+                released_spec: false,
+            },
+            expected,
+        )
+    }
+
+    fn capture_with(judging: JudgeOptions, expected: Option<&str>) -> Capture {
         let (tx, _rx) = mpsc::unbounded_channel();
         let matcher = expected.map(|text| {
             Matcher::new(
@@ -460,7 +485,7 @@ mod tests {
         });
         Capture(Arc::new(Shared {
             target: "s".into(),
-            strict,
+            judging,
             matcher: Mutex::new(matcher),
             requests: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
@@ -510,6 +535,21 @@ mod tests {
             result.findings
         );
         assert!(result.message.starts_with("invalid: "));
+    }
+
+    #[test]
+    fn released_spec_makes_main_branch_violations_informational() {
+        // A repeated ce-id breaks CORE-CTX-2, a rule of the main branch only.
+        let repeated = [GOOD[0], GOOD[1], ("ce-id", "2"), GOOD[2], GOOD[3]];
+        let (_, result, _) = capture(false, None).judge(&request(&repeated, ""), 1);
+        assert_eq!(result.status, Status::Fail, "{}", result.message);
+        assert!(result.findings.iter().all(|f| f.rule == "CORE-CTX-2"));
+        let released = JudgeOptions {
+            strict: true,
+            released_spec: true,
+        };
+        let (_, result, _) = capture_with(released, None).judge(&request(&repeated, ""), 1);
+        assert_eq!(result.status, Status::Info, "{}", result.message);
     }
 
     #[test]
