@@ -112,6 +112,14 @@ fn list_prints_case_ids_rules_and_coverage() {
         "{rules}"
     );
     assert!(rules.contains("    http-binary/minimal\n"), "{rules}");
+    let line = |id: &str| {
+        (rules.lines())
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("CORE-CTX-2").ends_with("main branch only, not in v1.0.2)"));
+    assert!(!line("CORE-ID-1").contains("main branch"));
 
     let coverage = stdout(&cespec(&["list", "--coverage"]));
     assert!(coverage.starts_with("MUST "), "{coverage}");

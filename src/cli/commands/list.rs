@@ -57,6 +57,11 @@ fn rules(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mut 
             (1, _) => "1 case".to_owned(),
             (n, _) => format!("{n} cases"),
         };
+        let note = if rule.wip {
+            format!("{note}; main branch only, not in v1.0.2")
+        } else {
+            note
+        };
         let (id, level) = (&rule.id, rule.level.as_str());
         let _ = writeln!(out, "{id:<14} {level:<6} {}  ({note})", rule.section);
         for case in cases {
