@@ -186,10 +186,16 @@ pub fn judge(
                     );
                 }
                 None => {
-                    let first = case.rules.first().map_or("CORE-GEN-1", String::as_str);
+                    // Named after a rule that gives the case its level, a
+                    // released one when there is one, so that --released-spec
+                    // does not excuse a refusal a released rule forbids.
+                    let blamed = (case.rules.iter())
+                        .filter(|r| level_of(r) == case.level)
+                        .min_by_key(|r| is_wip(r))
+                        .map_or("CORE-GEN-1", String::as_str);
                     deviation(
                         &mut result,
-                        first,
+                        blamed,
                         case.level,
                         format!("rejected a message the spec lets through: {reason}"),
                     );
@@ -745,6 +751,43 @@ mod tests {
         should.rules[1] = "CORE-SIZE-2".into();
         assert_eq!(judged(&should, &refused, false).status, Status::Warn);
         assert_eq!(judged(&should, &refused, true).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_refusal_is_blamed_on_a_released_rule_of_the_case_level() {
+        // CORE-CTX-2 (main branch only) comes first, CORE-TS-9 (released)
+        // second, both MUST; CORE-OPT-1 is a SHOULD.
+        let mut case = crate::runner::testing::case(
+            "s/r",
+            Encoding::HttpBinary,
+            Verdict::Accept,
+            &["CORE-OPT-1", "CORE-CTX-2", "CORE-TS-9"],
+            &[],
+        );
+        case.expect.refusal = None;
+        let refused = Echo::Rejected {
+            reason: "HTTP 400".into(),
+        };
+        let r = judged(&case, &refused, false);
+        assert_eq!(r.findings[0].rule, "CORE-TS-9");
+        let capabilities = crate::target::all_capabilities();
+        let view = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        let released = JudgeOptions {
+            strict: false,
+            released_spec: true,
+        };
+        let r = judge(
+            &case,
+            Encoding::HttpBinary,
+            &refused,
+            &view,
+            released,
+            Duration::ZERO,
+        );
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
     }
 
     #[test]
