@@ -186,16 +186,9 @@ pub fn judge(
                     );
                 }
                 None => {
-                    // Named after a rule that gives the case its level, a
-                    // released one when there is one, so that --released-spec
-                    // does not excuse a refusal a released rule forbids.
-                    let blamed = (case.rules.iter())
-                        .filter(|r| level_of(r) == case.level)
-                        .min_by_key(|r| is_wip(r))
-                        .map_or("CORE-GEN-1", String::as_str);
                     deviation(
                         &mut result,
-                        blamed,
+                        &level_rule(case, true),
                         case.level,
                         format!("rejected a message the spec lets through: {reason}"),
                     );
@@ -230,6 +223,24 @@ pub fn judge(
     finish(&mut result, options);
     note_cut(&mut result, cut);
     result
+}
+
+/// Returns the rule a deviation judged at the case's level is named after:
+/// the first of the case's rules at that level (authors cite the most
+/// specific first), else the first rule. For a refusal, which every rule
+/// at that level forbids alike, a released rule comes before a main-branch
+/// one, so that `--released-spec` cannot excuse what a released rule
+/// forbids.
+fn level_rule(case: &Case, released_first: bool) -> String {
+    let at_level = (case.rules.iter()).filter(|r| level_of(r) == case.level);
+    let chosen = if released_first {
+        at_level.min_by_key(|r| is_wip(r))
+    } else {
+        at_level.into_iter().next()
+    };
+    chosen
+        .or(case.rules.first())
+        .map_or_else(|| "CORE-GEN-1".to_owned(), Clone::clone)
 }
 
 /// Judges a hostile case: accepted or rejected passes, saying which;
@@ -273,8 +284,13 @@ fn survive(
             if let Some(constraints) = case.expect.reply.get(&reply)
                 && !target.capabilities.contains(RECEIVER_ONLY)
             {
-                let first_rule = case.rules.first().cloned().unwrap_or_default();
-                check_constraints(constraints, reply_msg, &first_rule, case.level, result);
+                check_constraints(
+                    constraints,
+                    reply_msg,
+                    &level_rule(case, false),
+                    case.level,
+                    result,
+                );
                 if !result.findings.is_empty() {
                     // `finish` names the worst finding instead.
                     result.message.clear();
@@ -464,7 +480,7 @@ fn events_json(events: &[Event]) -> String {
 
 fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut CaseResult) {
     let level = case.level;
-    let first_rule = case.rules.first().cloned().unwrap_or_default();
+    let rule = level_rule(case, false);
     match codec::decode(message) {
         Err(violations) => {
             for v in violations.into_iter().filter(|v| v.is_error()) {
@@ -479,7 +495,7 @@ fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut Cas
         Ok(decoded) => {
             if decoded.encoding != reply {
                 result.findings.push(Finding {
-                    rule: first_rule.clone(),
+                    rule: rule.clone(),
                     level: Level::Must,
                     message: format!("asked for a reply in {reply}, got {}", decoded.encoding),
                 });
@@ -490,7 +506,7 @@ fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut Cas
         }
     }
     if let Some(constraints) = case.expect.reply.get(&reply) {
-        check_constraints(constraints, message, &first_rule, level, result);
+        check_constraints(constraints, message, &rule, level, result);
     }
 }
 
