@@ -278,3 +278,20 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_run_report_records_how_it_was_judged() {
+    let path = file("judged.json", "");
+    let path_text = path.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--case", "http-binary/minimal", "--json", path_text];
+        args.extend_from_slice(extra);
+        let output = cespec(&args);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        std::fs::read_to_string(&path).unwrap()
+    };
+    assert!(!run(&[]).contains("\"judging\""));
+    let judged = run(&["--released-spec", "--strict"]);
+    assert!(judged.contains("\"released-spec\": true"), "{judged}");
+    assert!(judged.contains("\"strict\": true"), "{judged}");
+}

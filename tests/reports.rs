@@ -702,3 +702,44 @@ fn a_main_branch_rule_is_marked_wherever_its_section_is_shown() {
     let json = render(Format::Json, &r);
     assert!(json.contains("\"wip\": true") || json.contains("\"wip\":true"));
 }
+
+#[test]
+fn a_report_says_how_it_was_judged_and_merges_only_alike() {
+    let plain = report();
+    assert!(plain.judging.is_default());
+    for format in [Format::Json, Format::Markdown, Format::Html] {
+        assert!(!render(format, &plain).contains("udging"), "{format:?}");
+    }
+
+    let mut released = report();
+    released.judging.released_spec = true;
+    let json = render(Format::Json, &released);
+    assert!(json.contains("\"released-spec\": true"), "{json}");
+    assert_eq!(json::from_str(&json).unwrap().judging, released.judging);
+    for format in [Format::Markdown, Format::Html] {
+        let text = render(format, &released);
+        assert!(
+            text.contains("Judging: judged by the released spec v1.0.2"),
+            "{format:?}"
+        );
+    }
+
+    let all = results();
+    let only = |t: &str| {
+        all.iter()
+            .filter(|r| r.target == t)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let targets = targets();
+    let a = collect(vec![targets[0].clone()], only("reference"), &[]);
+    let mut b = collect(vec![targets[1].clone()], only("sdk-x"), &[]);
+    b.judging.strict = true;
+    assert!(matches!(
+        compare::merge(vec![a.clone(), b.clone()]).unwrap_err(),
+        compare::MergeError::DifferentJudging(..)
+    ));
+    let mut a = a;
+    a.judging.strict = true;
+    assert!(compare::merge(vec![a, b]).unwrap().judging.strict);
+}

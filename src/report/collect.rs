@@ -16,7 +16,9 @@ use crate::rules::Catalog;
 use crate::runner::{CaseResult, Reporter, RunEvent};
 use crate::suite::Case;
 
-use super::model::{CaseInfo, Report, ReportParts, RuleInfo, TargetFailure, TargetInfo, Tool};
+use super::model::{
+    CaseInfo, Judging, Report, ReportParts, RuleInfo, TargetFailure, TargetInfo, Tool,
+};
 
 /// Gathers run events into a [`Report`].
 #[derive(Clone, Debug)]
@@ -37,6 +39,12 @@ impl Collector {
     /// Sets when the run started (RFC 3339); the library never reads the clock.
     pub fn started_at(mut self, started_at: Option<String>) -> Self {
         self.parts.started_at = started_at;
+        self
+    }
+
+    /// Records the options that changed how results were judged.
+    pub fn judging(mut self, judging: Judging) -> Self {
+        self.parts.judging = judging;
         self
     }
 

@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::escape;
-use super::model::{Report, ReportParts};
+use super::model::{Judging, Report, ReportParts};
 use crate::rules::Level;
 use crate::runner::{CaseResult, Status};
 
@@ -30,6 +30,10 @@ pub enum MergeError {
         "target {0:?} appears in more than one report; rename it in one run (targets are matched by name)"
     )]
     DuplicateTarget(String),
+    #[error(
+        "the reports were judged differently ({0} and {1}); merge reports of runs with the same --strict and --released-spec"
+    )]
+    DifferentJudging(String, String),
 }
 
 /// Merges reports of different targets into one: targets in the order
@@ -37,12 +41,20 @@ pub enum MergeError {
 /// concatenated, everything derived recomputed. The tool and start time
 /// are the first report's; benchmark `results` lists are concatenated when
 /// every report that has benchmarks has that shape, else the first wins;
-/// so does the first interop matrix.
+/// so does the first interop matrix. Reports judged differently
+/// (`--strict`, `--released-spec`) are refused: one matrix, one verdict.
 pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
     let mut iter = reports.into_iter();
     let mut parts: ReportParts = iter.next().ok_or(MergeError::Empty)?.into_parts();
     for report in iter {
         let other = report.into_parts();
+        if other.judging != parts.judging {
+            let name = |j: &Judging| j.describe().unwrap_or_else(|| "by default".to_owned());
+            return Err(MergeError::DifferentJudging(
+                name(&parts.judging),
+                name(&other.judging),
+            ));
+        }
         for t in other.targets {
             if parts.targets.iter().any(|k| k.name == t.name) {
                 return Err(MergeError::DuplicateTarget(t.name));

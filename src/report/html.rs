@@ -144,6 +144,9 @@ fn header(out: &mut String, report: &Report, options: &Options) {
         report.targets.len(),
         report.tally.total(),
     );
+    if let Some(judging) = report.judging.describe() {
+        let _ = writeln!(out, "<p class=\"meta\">Judging: {}.</p>", esc(&judging));
+    }
     out.push_str("<nav>");
     if let Some(index) = &options.index_page {
         let _ = write!(out, "<a href=\"{}\">All targets</a>", esc(index));

@@ -182,6 +182,9 @@ fn summary(report: &Report) -> String {
             .map(|s| format!(" · started {}", md(s)))
             .unwrap_or_default()
     );
+    if let Some(judging) = report.judging.describe() {
+        let _ = writeln!(out, "Judging: {}.\n", md(&judging));
+    }
     out.push_str("| Target | Implementation | MUST | SHOULD | Pass | Fail | Warn | Info | Skip | Error | Known |\n");
     out.push_str("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
     for t in &report.targets {

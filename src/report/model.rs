@@ -46,6 +46,10 @@ pub struct Report {
     /// When the run started (RFC 3339), when the caller said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    /// The options that changed how results were judged; left out when
+    /// none did.
+    #[serde(default, skip_serializing_if = "Judging::is_default")]
+    pub judging: Judging,
     /// Counts over every target.
     pub tally: Counts,
     /// The targets, in the order the run named them.
@@ -379,12 +383,46 @@ pub struct RuleCoverage {
     pub targets: BTreeMap<String, Counts>,
 }
 
+/// The options that change a result's status, as a report records them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Judging {
+    /// SHOULD deviations failed (`--strict`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+    /// Deviations from main-branch-only rules were informational
+    /// (`--released-spec`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub released_spec: bool,
+}
+
+impl Judging {
+    /// Returns true when no option changed the default judging.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Returns a sentence saying how results were judged, when that is not
+    /// the default.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.strict {
+            parts.push("SHOULD deviations fail (--strict)");
+        }
+        if self.released_spec {
+            parts.push("judged by the released spec v1.0.2: deviations from main-branch-only rules are informational (--released-spec)");
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 /// The raw material of a report; [`Report::build`] derives the rest.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ReportParts {
     pub tool: Option<Tool>,
     pub started_at: Option<String>,
+    pub judging: Judging,
     pub targets: Vec<TargetInfo>,
     pub target_failures: Vec<TargetFailure>,
     pub cases: Vec<CaseInfo>,
@@ -412,6 +450,7 @@ impl Report {
         let ReportParts {
             tool,
             started_at,
+            judging,
             mut targets,
             target_failures,
             mut cases,
@@ -474,6 +513,7 @@ impl Report {
             format_version: FORMAT_VERSION.to_owned(),
             tool: tool.unwrap_or_else(|| Tool::cespec(env!("CARGO_PKG_VERSION"))),
             started_at,
+            judging,
             tally,
             targets,
             suites,
@@ -491,6 +531,7 @@ impl Report {
         ReportParts {
             tool: Some(self.tool),
             started_at: self.started_at,
+            judging: self.judging,
             targets: self.targets.into_iter().map(|t| t.target).collect(),
             target_failures: self.target_failures,
             cases: self.cases,

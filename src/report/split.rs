@@ -25,6 +25,7 @@ pub fn split(report: &Report) -> Vec<(String, Report)> {
             let part = ReportParts {
                 tool: parts.tool.clone(),
                 started_at: parts.started_at.clone(),
+                judging: parts.judging,
                 targets: vec![target.clone()],
                 // A target that could not be started has no results and so
                 // no part of its own: the first part says so.

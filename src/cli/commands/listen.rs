@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 
+use cespec::report::model::Judging;
 use cespec::report::{Collector, TerminalReporter};
 use cespec::runner::{FanOut, Reporter, RunEvent, Tally};
 use tokio::sync::mpsc;
@@ -23,6 +24,10 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
         reports,
     } = cmd;
     let mut out = io.out;
+    let judging = Judging {
+        strict: config.strict,
+        released_spec: config.released_spec,
+    };
     let listener = listen::bind(config).await?;
     // Senders are pointed at this address (with --port 0, the only way to
     // learn it), so it comes first and is flushed at once.
@@ -30,7 +35,7 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
     out.flush()?;
     // No suite cases: what is judged is whatever the sender sends.
     let files = report_files(reports, || {
-        Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &[])
+        Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &[]).judging(judging)
     });
     let mut reporter = FanOut::default();
     reporter.push(Box::new(
