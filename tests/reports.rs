@@ -348,8 +348,8 @@ fn hostile_target_text_is_escaped_in_every_format() {
     assert!(!diff_md.contains('\u{1b}') && !diff_md.contains("<script>"));
 }
 
-#[test]
-fn merge_puts_targets_side_by_side() {
+/// The fixture's run as two reports, one per target (reference, sdk-x).
+fn halves() -> (Report, Report) {
     let all = results();
     let only = |t: &str| {
         all.iter()
@@ -360,8 +360,14 @@ fn merge_puts_targets_side_by_side() {
     let targets = targets();
     let a = collect(vec![targets[0].clone()], only("reference"), &[]);
     let b = collect(vec![targets[1].clone()], only("sdk-x"), &[]);
+    (a, b)
+}
+
+#[test]
+fn merge_puts_targets_side_by_side() {
+    let (a, b) = halves();
     let merged = compare::merge(vec![a.clone(), b]).unwrap();
-    let mut whole = collect(targets, all, &[]);
+    let mut whole = collect(targets(), results(), &[]);
     whole.bench = None;
     assert_eq!(merged, whole);
     assert_eq!(
@@ -724,22 +730,12 @@ fn a_report_says_how_it_was_judged_and_merges_only_alike() {
         );
     }
 
-    let all = results();
-    let only = |t: &str| {
-        all.iter()
-            .filter(|r| r.target == t)
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let targets = targets();
-    let a = collect(vec![targets[0].clone()], only("reference"), &[]);
-    let mut b = collect(vec![targets[1].clone()], only("sdk-x"), &[]);
+    let (mut a, mut b) = halves();
     b.judging.strict = true;
     assert!(matches!(
         compare::merge(vec![a.clone(), b.clone()]).unwrap_err(),
         compare::MergeError::DifferentJudging(..)
     ));
-    let mut a = a;
     a.judging.strict = true;
     assert!(compare::merge(vec![a, b]).unwrap().judging.strict);
 }
