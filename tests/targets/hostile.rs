@@ -69,7 +69,7 @@ impl Reporter for Keep {
 }
 
 /// Runs `cases` on `target` with a 15 s case timeout, at most 5 minutes in all.
-async fn run(cases: Vec<Case>, name: &str, target: Arc<dyn Target>) -> Vec<CaseResult> {
+pub(super) async fn run(cases: Vec<Case>, name: &str, target: Arc<dyn Target>) -> Vec<CaseResult> {
     let summary = TargetSummary {
         name: name.to_owned(),
         address: name.to_owned(),

@@ -1,10 +1,15 @@
 //! The reference echo server (`serve`) driven by `HttpTarget`: round trips,
 //! rejections, limits, hostile raw clients and the connection cap.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cespec::codec::{self, Encoding};
+use cespec::rules::Catalog;
+use cespec::runner::Status;
+use cespec::server::Limits;
 use cespec::server::serve::{self, ServeConfig};
+use cespec::suite::corpus;
 use cespec::target::http::HttpTarget;
 use cespec::target::{Echo, Target};
 use cespec::wire::Message;
@@ -76,6 +81,51 @@ async fn serve_limits_the_body() {
         target.echo(&event("small"), Encoding::HttpBinary).await,
         Echo::Accepted(_)
     ));
+    server.shutdown().await;
+}
+
+/// A server whose body limit is under 64 KiB refuses the 64 KiB bench
+/// inputs with 413. Above 64 KiB on the wire the spec leaves that to the
+/// consumer (their `refusal: CORE-SIZE-5`), so it is informational, while
+/// the 60 KB event every consumer should take is still accepted.
+#[tokio::test]
+async fn a_refusal_the_spec_allows_is_informational() {
+    let config = ServeConfig {
+        limits: Limits {
+            max_body_bytes: 64_000,
+            ..Limits::default()
+        },
+        ..ServeConfig::default()
+    };
+    let server = serve::start(config).await.unwrap();
+    let target: Arc<dyn Target> =
+        Arc::new(HttpTarget::new(&server.url(), options(10_000)).unwrap());
+    let catalog = Catalog::embedded().unwrap();
+    let case = |suite: &str, id: &str| {
+        (corpus::load_embedded_suite(suite, catalog)
+            .unwrap()
+            .unwrap()
+            .cases)
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no case {id}"))
+    };
+    let cases = vec![
+        case("bench", "bench/data-64kib-http-binary"),
+        case("bench", "bench/data-64kib-http-structured"),
+        case("core-attributes", "core-attributes/large-http-binary"),
+    ];
+    let results = super::hostile::run(cases, "limited", target).await;
+    for r in &results {
+        if r.case.starts_with("bench/") {
+            assert_eq!(r.status, Status::Info, "{}: {}", r.case, r.message);
+            assert_eq!(r.findings[0].rule, "CORE-SIZE-5");
+            assert!(r.message.contains("HTTP 413"), "{}", r.message);
+        } else {
+            assert_eq!(r.status, Status::Pass, "{}: {}", r.case, r.message);
+        }
+    }
+    assert_eq!(results.len(), 6, "each case in both reply encodings");
     server.shutdown().await;
 }
 
