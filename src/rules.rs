@@ -166,6 +166,10 @@ pub fn level_of(id: &str) -> Level {
         .map_or(Level::Must, |r| r.level)
 }
 
+/// How a rule that is only in the spec's main branch is labelled next to
+/// its section in listings and reports.
+pub const MAIN_BRANCH_ONLY: &str = "main branch only, not in v1.0.2";
+
 /// Returns true when rule `id` is only in the spec's main branch (`wip`
 /// in the catalog), not in a released version.
 pub fn is_wip(id: &str) -> bool {

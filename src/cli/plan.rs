@@ -16,7 +16,7 @@ use cespec::report::{
     ColorChoice, DisplayConfig, DisplayRequest, ProgressChoice, Verbosity, split,
 };
 use cespec::rules::{Catalog, Level};
-use cespec::runner::judge::RECEIVER_ONLY;
+use cespec::runner::judge::{JudgeOptions, RECEIVER_ONLY};
 use cespec::runner::{Glob, RunOptions, RunPlan, Selection};
 use cespec::suite::Suite;
 use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
@@ -465,8 +465,10 @@ fn run_options(exec: &ExecArgs, env: &Env) -> Result<RunOptions, PlanError> {
             .as_deref()
             .map(|d| parse_duration("--run-timeout", d))
             .transpose()?,
-        strict: exec.strict,
-        released_spec: exec.released_spec,
+        judging: JudgeOptions {
+            strict: exec.strict,
+            released_spec: exec.released_spec,
+        },
         fail_fast: exec.fail_fast,
         strict_expectations: exec.strict_expectations,
     })
@@ -687,8 +689,10 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
                 .as_deref()
                 .map(|d| parse_duration("--timeout", d))
                 .transpose()?,
-            strict: args.strict,
-            released_spec: args.released_spec,
+            judging: JudgeOptions {
+                strict: args.strict,
+                released_spec: args.released_spec,
+            },
             target: "sender".into(),
         },
         display,
@@ -1164,11 +1168,14 @@ mod tests {
             run.display,
             DisplayConfig::resolve(DisplayRequest::default(), false, false, false, false)
         );
-        assert!(!run.run.options.released_spec, "the main branch by default");
+        assert!(
+            !run.run.options.judging.released_spec,
+            "the main branch by default"
+        );
         let Ok(Plan::Run(released)) = plan_of(&["run", "--released-spec"]) else {
             panic!("a plan");
         };
-        assert!(released.run.options.released_spec);
+        assert!(released.run.options.judging.released_spec);
     }
 
     #[test]

@@ -13,12 +13,11 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 use crate::rules::Catalog;
+use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, Reporter, RunEvent};
 use crate::suite::Case;
 
-use super::model::{
-    CaseInfo, Judging, Report, ReportParts, RuleInfo, TargetFailure, TargetInfo, Tool,
-};
+use super::model::{CaseInfo, Report, ReportParts, RuleInfo, TargetFailure, TargetInfo, Tool};
 
 /// Gathers run events into a [`Report`].
 #[derive(Clone, Debug)]
@@ -43,7 +42,7 @@ impl Collector {
     }
 
     /// Records the options that changed how results were judged.
-    pub fn judging(mut self, judging: Judging) -> Self {
+    pub fn judging(mut self, judging: JudgeOptions) -> Self {
         self.parts.judging = judging;
         self
     }

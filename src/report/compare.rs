@@ -16,8 +16,9 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::escape;
-use super::model::{Judging, Report, ReportParts};
+use super::model::{Report, ReportParts};
 use crate::rules::Level;
+use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, Status};
 
 /// Why reports could not be merged.
@@ -49,7 +50,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
     for report in iter {
         let other = report.into_parts();
         if other.judging != parts.judging {
-            let name = |j: &Judging| j.describe().unwrap_or_else(|| "by default".to_owned());
+            let name = |j: &JudgeOptions| j.describe().unwrap_or_else(|| "by default".to_owned());
             return Err(MergeError::DifferentJudging(
                 name(&parts.judging),
                 name(&other.judging),

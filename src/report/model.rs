@@ -22,7 +22,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::interop::Interop;
-use crate::rules::{Level, Rule};
+use crate::rules::{Level, MAIN_BRANCH_ONLY, Rule};
+use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, KnownFailure, Status, TargetSummary};
 use crate::suite::Case;
 
@@ -48,8 +49,8 @@ pub struct Report {
     pub started_at: Option<String>,
     /// The options that changed how results were judged; left out when
     /// none did.
-    #[serde(default, skip_serializing_if = "Judging::is_default")]
-    pub judging: Judging,
+    #[serde(default, skip_serializing_if = "JudgeOptions::is_default")]
+    pub judging: JudgeOptions,
     /// Counts over every target.
     pub tally: Counts,
     /// The targets, in the order the run named them.
@@ -321,7 +322,7 @@ impl RuleInfo {
     /// Returns the section, marked when the rule is main-branch text only.
     pub fn section_label(&self) -> String {
         if self.wip {
-            format!("{} (main branch only, not in v1.0.2)", self.section)
+            format!("{} ({MAIN_BRANCH_ONLY})", self.section)
         } else {
             self.section.clone()
         }
@@ -383,46 +384,13 @@ pub struct RuleCoverage {
     pub targets: BTreeMap<String, Counts>,
 }
 
-/// The options that change a result's status, as a report records them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub struct Judging {
-    /// SHOULD deviations failed (`--strict`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub strict: bool,
-    /// Deviations from main-branch-only rules were informational
-    /// (`--released-spec`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub released_spec: bool,
-}
-
-impl Judging {
-    /// Returns true when no option changed the default judging.
-    pub fn is_default(&self) -> bool {
-        *self == Self::default()
-    }
-
-    /// Returns a sentence saying how results were judged, when that is not
-    /// the default.
-    pub fn describe(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        if self.strict {
-            parts.push("SHOULD deviations fail (--strict)");
-        }
-        if self.released_spec {
-            parts.push("judged by the released spec v1.0.2: deviations from main-branch-only rules are informational (--released-spec)");
-        }
-        (!parts.is_empty()).then(|| parts.join("; "))
-    }
-}
-
 /// The raw material of a report; [`Report::build`] derives the rest.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ReportParts {
     pub tool: Option<Tool>,
     pub started_at: Option<String>,
-    pub judging: Judging,
+    pub judging: JudgeOptions,
     pub targets: Vec<TargetInfo>,
     pub target_failures: Vec<TargetFailure>,
     pub cases: Vec<CaseInfo>,

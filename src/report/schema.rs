@@ -18,6 +18,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::codec::Encoding;
 use crate::rules::Level;
+use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, Finding, KnownFailure, Status, Transcript};
 use crate::suite::input::InputSpec;
 
@@ -44,6 +45,7 @@ mirror!(Status => StatusDef, "Status");
 mirror!(Level => LevelDef, "Level");
 mirror!(Encoding => EncodingDef, "Encoding");
 mirror!(Finding => FindingDef, "Finding");
+mirror!(JudgeOptions => JudgeOptionsDef, "Judging");
 mirror!(Transcript => TranscriptDef, "Transcript");
 mirror!(KnownFailure => KnownFailureDef, "KnownFailure");
 mirror!(CaseResult => CaseResultDef, "CaseResult");
@@ -92,6 +94,19 @@ struct FindingDef {
     rule: String,
     level: Level,
     message: String,
+}
+
+/// The options that changed how results were judged.
+#[derive(JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct JudgeOptionsDef {
+    /// SHOULD deviations failed (`--strict`).
+    #[serde(default)]
+    strict: bool,
+    /// Deviations from main-branch-only rules were informational
+    /// (`--released-spec`).
+    #[serde(default)]
+    released_spec: bool,
 }
 
 /// The messages exchanged for one result, in the fixture message form.

@@ -118,10 +118,7 @@ pub async fn run_slots(
         targets,
         units,
         known_failures,
-        options: JudgeOptions {
-            strict: options.strict,
-            released_spec: options.released_spec,
-        },
+        options: options.judging,
         jobs: options.jobs.get(),
         case_timeout: options.case_timeout,
         fail_fast: options.fail_fast,

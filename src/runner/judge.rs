@@ -16,6 +16,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::codec::{self, Encoding};
 use crate::event::Event;
 use crate::event::equivalence::{self, Difference};
@@ -32,17 +34,40 @@ use super::outcome::{CaseResult, Finding, Status, Transcript};
 /// The capability a target declares when only its status codes can be judged.
 pub const RECEIVER_ONLY: &str = "receiver-only";
 
-/// How to judge.
-#[derive(Clone, Copy, Debug, Default)]
+/// How to judge: the options that change a result's status. A report
+/// records them (`judging`), left out when both are off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct JudgeOptions {
-    /// SHOULD deviations fail instead of warning.
+    /// SHOULD deviations fail instead of warning (`--strict`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
     /// Judge by the released spec: a deviation from a rule found only on
-    /// the spec's main branch (`wip` in the catalog) is informational.
+    /// the spec's main branch (`wip` in the catalog) is informational
+    /// (`--released-spec`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub released_spec: bool,
 }
 
 impl JudgeOptions {
+    /// Returns true when no option changes the default judging.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Returns a sentence saying how results are judged, when that is not
+    /// the default.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.strict {
+            parts.push("SHOULD deviations fail (--strict)");
+        }
+        if self.released_spec {
+            parts.push("judged by the released spec v1.0.2: deviations from main-branch-only rules are informational (--released-spec)");
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// Returns the status one finding gives a result under these options.
     pub fn status_for(&self, finding: &Finding) -> Status {
         if self.released_spec && is_wip(&finding.rule) {

@@ -16,6 +16,7 @@ use crate::codec::Encoding;
 use crate::rules::Level;
 use crate::suite::{Case, Suite};
 
+use super::judge::JudgeOptions;
 use super::outcome::KnownFailure;
 
 /// A case-id pattern: `*` matches any run of characters (`/` included), `?`
@@ -164,10 +165,8 @@ pub struct RunOptions {
     pub case_timeout: Duration,
     /// How long the whole run may take; what has not finished by then is an error.
     pub run_timeout: Option<Duration>,
-    /// SHOULD deviations fail instead of warning.
-    pub strict: bool,
-    /// Deviations from main-branch-only rules are informational.
-    pub released_spec: bool,
+    /// How results are judged (`--strict`, `--released-spec`).
+    pub judging: JudgeOptions,
     /// Stop starting new cases after the first failure.
     pub fail_fast: bool,
     /// A known failure that now passes fails the run.
@@ -180,8 +179,7 @@ impl Default for RunOptions {
             jobs: NonZeroUsize::MIN,
             case_timeout: Duration::from_secs(5),
             run_timeout: None,
-            strict: false,
-            released_spec: false,
+            judging: JudgeOptions::default(),
             fail_fast: false,
             strict_expectations: false,
         }

@@ -6,6 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::judge::JudgeOptions;
 use super::testing::{self, Behaviour, Collect, Scripted, case};
 use super::*;
 use crate::codec::Encoding;
@@ -510,7 +511,10 @@ async fn released_spec_makes_main_branch_rules_informational() {
     assert_eq!(tally.exit_code(), exit_codes::FAILURE);
 
     let released = RunOptions {
-        released_spec: true,
+        judging: JudgeOptions {
+            strict: false,
+            released_spec: true,
+        },
         ..options()
     };
     let (_, collect) = run_one(RunPlan::from_cases(cases(), released), echo()).await;

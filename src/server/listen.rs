@@ -49,10 +49,8 @@ pub struct ListenConfig {
     pub stop_after: Option<usize>,
     /// Stop after this long in any case.
     pub timeout: Option<Duration>,
-    /// SHOULD violations fail instead of warn.
-    pub strict: bool,
-    /// Violations of main-branch-only rules are informational.
-    pub released_spec: bool,
+    /// How requests are judged (`--strict`, `--released-spec`).
+    pub judging: JudgeOptions,
     /// The target name results carry (default `sender`).
     pub target: String,
 }
@@ -65,8 +63,7 @@ impl Default for ListenConfig {
             expected: None,
             stop_after: None,
             timeout: None,
-            strict: false,
-            released_spec: false,
+            judging: JudgeOptions::default(),
             target: "sender".into(),
         }
     }
@@ -105,10 +102,7 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
     let expected_count = config.expected.as_ref().map_or(0, ExpectedEvents::len);
     let shared = Arc::new(Shared {
         target: config.target,
-        judging: JudgeOptions {
-            strict: config.strict,
-            released_spec: config.released_spec,
-        },
+        judging: config.judging,
         matcher: Mutex::new(config.expected.map(Matcher::new)),
         requests: AtomicUsize::new(0),
         stopped: AtomicBool::new(false),

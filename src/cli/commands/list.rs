@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use cespec::report::text;
-use cespec::rules::{Catalog, Level};
+use cespec::rules::{Catalog, Level, MAIN_BRANCH_ONLY};
 
 use crate::cli::plan::{ListCommand, ListMode};
 use cespec::suite::coverage::Coverage;
@@ -58,7 +58,7 @@ fn rules(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mut 
             (n, _) => format!("{n} cases"),
         };
         let note = if rule.wip {
-            format!("{note}; main branch only, not in v1.0.2")
+            format!("{note}; {MAIN_BRANCH_ONLY}")
         } else {
             note
         };

@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 
-use cespec::report::model::Judging;
 use cespec::report::{Collector, TerminalReporter};
 use cespec::runner::{FanOut, Reporter, RunEvent, Tally};
 use tokio::sync::mpsc;
@@ -24,10 +23,7 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
         reports,
     } = cmd;
     let mut out = io.out;
-    let judging = Judging {
-        strict: config.strict,
-        released_spec: config.released_spec,
-    };
+    let judging = config.judging;
     let listener = listen::bind(config).await?;
     // Senders are pointed at this address (with --port 0, the only way to
     // learn it), so it comes first and is flushed at once.

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use cespec::report::interop::Interop;
-use cespec::report::model::Judging;
 use cespec::report::{Collector, TerminalReporter};
 use cespec::runner::interop::{self, InteropOptions, Participant};
 use cespec::runner::judge::RECEIVER_ONLY;
@@ -64,10 +63,7 @@ pub async fn execute(cmd: RunCommand, io: Io) -> anyhow::Result<i32> {
         None => None,
     };
     let mut files = report_files(reports, || {
-        Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &run.cases).judging(Judging {
-            strict: run.options.strict,
-            released_spec: run.options.released_spec,
-        })
+        Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &run.cases).judging(run.options.judging)
     });
     if let (Some(files), Some(matrix)) = (files.as_mut(), matrix) {
         files.collector_mut().set_interop(matrix);
