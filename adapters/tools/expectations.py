@@ -228,7 +228,12 @@ def deviations(result):
                 found.append("D12")
             elif "expected no data" in text:
                 found.append("D13")
-            elif "base64" in case or "json" in case.split("/")[-1] and "+" in case:
+            elif (
+                "base64" in case
+                or "json" in case.split("/")[-1] and "+" in case
+                or "JSON-DATA-4" in result.get("rules", [])
+            ):
+                # data_base64, or a case about which media types are JSON.
                 found.append("D14")
             elif result.get("reply", "") in ("http-binary", "kafka-binary"):
                 found.append("D6")

@@ -328,6 +328,7 @@ fn kind_of(d: &Difference) -> String {
         Difference::Value { name, .. } => format!("value changed: {name}"),
         Difference::Precision { name, .. } => format!("precision lost: {name}"),
         Difference::Data { .. } => "data changed".into(),
+        Difference::ReadAsJson { .. } => "data read as JSON".into(),
         Difference::NullData { .. } => "null data changed".into(),
     }
 }

@@ -526,7 +526,13 @@ fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut Cas
                 });
             }
             if let Some(expected) = &case.expect.events {
-                compare_events(expected, &decoded.events, level, result);
+                compare_events(
+                    expected,
+                    &decoded.events,
+                    case.input_encoding,
+                    level,
+                    result,
+                );
             }
         }
     }
@@ -535,7 +541,26 @@ fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut Cas
     }
 }
 
-fn compare_events(expected: &[Event], actual: &[Event], level: Level, result: &mut CaseResult) {
+/// The rule a difference breaks, given the encoding of the case's input.
+/// Untyped bytes read back as JSON are blamed where the bytes came from: a
+/// binary-mode body with no content type is opaque data by the choices of
+/// HTTP-BIN-3 and KAFKA-BIN-2 (released rules), a JSON-format `data_base64`
+/// without `datacontenttype` only by JSON-DATA-11 (main branch).
+fn difference_rule(d: &Difference, input: Encoding) -> &'static str {
+    match (d, input) {
+        (Difference::ReadAsJson { .. }, Encoding::HttpBinary) => "HTTP-BIN-3",
+        (Difference::ReadAsJson { .. }, Encoding::KafkaBinary) => "KAFKA-BIN-2",
+        _ => d.rule(),
+    }
+}
+
+fn compare_events(
+    expected: &[Event],
+    actual: &[Event],
+    input: Encoding,
+    level: Level,
+    result: &mut CaseResult,
+) {
     let mut differences = Vec::new();
     if expected.len() != actual.len() {
         result.findings.push(Finding {
@@ -570,7 +595,7 @@ fn compare_events(expected: &[Event], actual: &[Event], level: Level, result: &m
             String::new()
         };
         result.findings.push(Finding {
-            rule: d.rule().to_owned(),
+            rule: difference_rule(&d, input).to_owned(),
             level: finding_level,
             message: format!("{prefix}{d}"),
         });
@@ -848,6 +873,64 @@ mod tests {
             assert_eq!(r.status, Status::Fail);
             let label = format!("{rule} [MUST, main branch only]");
             assert_eq!(r.message.starts_with(&label), marked, "{}", r.message);
+        }
+    }
+
+    #[test]
+    fn untyped_bytes_read_as_json_are_blamed_where_the_bytes_came_from() {
+        // Sent: the bytes `{ "a": 1 }` with no content type. Echoed: the
+        // same JSON value spelt `{"a":1}`, as a reader taking them for JSON
+        // writes it back.
+        let sent = serde_json::json!({"specversion": "1.0", "id": "1", "source": "/s",
+            "type": "t.x", "data_base64": "eyAiYSI6IDEgfQ=="});
+        let echoed = serde_json::json!({"specversion": "1.0", "id": "1", "source": "/s",
+            "type": "t.x", "data_base64": "eyJhIjoxfQ=="});
+        let expected = codec::decode(&codec::render(&sent, Encoding::Json).expect("renders"))
+            .expect("valid")
+            .events;
+        let reply = codec::render(&echoed, Encoding::HttpBinary).expect("renders");
+        let capabilities = crate::target::all_capabilities();
+        let view = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        for (input, rule, released_status) in [
+            (Encoding::HttpBinary, "HTTP-BIN-3", Status::Fail),
+            (Encoding::KafkaBinary, "KAFKA-BIN-2", Status::Fail),
+            (Encoding::Json, "JSON-DATA-11", Status::Info),
+        ] {
+            let mut case =
+                crate::runner::testing::case("s/r", input, Verdict::Accept, &["HTTP-BIN-3"], &[]);
+            case.expect.events = Some(expected.clone());
+            for (released_spec, status) in [(false, Status::Fail), (true, released_status)] {
+                let options = JudgeOptions {
+                    strict: false,
+                    released_spec,
+                };
+                let echo = Echo::Accepted(reply.clone());
+                let r = judge(
+                    &case,
+                    Encoding::HttpBinary,
+                    &echo,
+                    &view,
+                    options,
+                    Duration::ZERO,
+                );
+                let [finding] = r.findings.as_slice() else {
+                    panic!("{input}: one finding: {:?}", r.findings);
+                };
+                assert_eq!(finding.rule, rule, "{input}");
+                assert!(
+                    finding.message.contains("same JSON value"),
+                    "{}",
+                    finding.message
+                );
+                assert_eq!(
+                    r.status, status,
+                    "{input}, released {released_spec}: {}",
+                    r.message
+                );
+            }
         }
     }
 
