@@ -124,6 +124,22 @@ fn list_prints_case_ids_rules_and_coverage() {
     let coverage = stdout(&cespec(&["list", "--coverage"]));
     assert!(coverage.starts_with("MUST "), "{coverage}");
     assert!(coverage.contains("testable rules covered"), "{coverage}");
+    // Every document of the catalog has a line; the core spec is fully covered.
+    let spec_line = coverage
+        .lines()
+        .find(|l| l.trim_start().starts_with("spec.md "))
+        .unwrap_or_default();
+    let counts: Vec<&str> = spec_line.split_whitespace().skip(1).collect();
+    assert!(
+        matches!(counts.as_slice(), [hit, "of", total] if hit == total),
+        "{coverage}"
+    );
+    for document in [
+        "formats/json-format.md",
+        "bindings/kafka-protocol-binding.md",
+    ] {
+        assert!(coverage.contains(document), "{coverage}");
+    }
 }
 
 #[test]

@@ -447,7 +447,8 @@ pub struct ListArgs {
     #[arg(long, conflicts_with = "coverage")]
     pub rules: bool,
 
-    /// Print coverage per level and the testable rules no case covers.
+    /// Print coverage per level and per spec document, and the testable
+    /// rules no case covers.
     #[arg(long)]
     pub coverage: bool,
 }
