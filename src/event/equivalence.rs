@@ -369,6 +369,13 @@ mod tests {
             compare(&typed, &retyped).as_slice(),
             [Difference::Data { .. }]
         ));
+        let json_typed = ev(
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"application/json","data_base64":"eyAiYSI6IDEgfQ=="}"#,
+        );
+        let json_retyped = ev(
+            r#"{"specversion":"1.0","id":"1","source":"/s","type":"t.x","datacontenttype":"application/json","data":{"a":1}}"#,
+        );
+        assert!(compare(&json_typed, &json_retyped).is_empty());
     }
 
     #[test]
