@@ -187,10 +187,15 @@ Starts an HTTP server (loopback by default) and validates every request it
 receives against the rules and, with --expect, against expected events. It
 stops after --count events or after --timeout, and reports like `cespec run`.
 
+With --webhook it is a web hook delivery target (the CloudEvents Web Hook
+spec): it answers an OPTIONS validation request by granting the origin and
+rate asked for, and judges every delivery by that spec's sender rules too.
+
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
   cespec listen --expect expected.yaml --match-by type
-  cespec listen --port 0 --count 10 --junit sender.xml";
+  cespec listen --port 0 --count 10 --junit sender.xml
+  cespec listen --webhook --port 9000 --count 5";
 
 const PROP_ABOUT: &str = "\
 Property-test round trips through a target, or its rejection of mutated messages.
@@ -530,6 +535,13 @@ pub struct ListenArgs {
     /// Judge by the released spec (see `cespec run --help`).
     #[arg(long)]
     pub released_spec: bool,
+
+    /// Act as a web hook delivery target (the CloudEvents Web Hook spec):
+    /// grant the OPTIONS abuse-protection handshake and judge each delivery
+    /// as a POST with a Content-Type and a body, to the validated URI,
+    /// repeating the validated WebHook-Request-Origin.
+    #[arg(long)]
+    pub webhook: bool,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

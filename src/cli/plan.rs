@@ -694,6 +694,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
                 released_spec: args.released_spec,
             },
             target: "sender".into(),
+            webhook: args.webhook,
         },
         display,
         catalog: catalog()?,

@@ -10,6 +10,10 @@
 //! fails; a SHOULD violation warns (fails under `strict`); a MAY violation
 //! is informational. A request refused by the limits (body too large, too
 //! slow) is an error: it could not be judged.
+//!
+//! With `webhook` set, the listener is also a web hook delivery target
+//! ([`super::webhook`]): it grants the `OPTIONS` abuse-protection handshake
+//! and adds the Web Hook spec's sender rules to every delivery's findings.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -21,6 +25,7 @@ use tokio::sync::mpsc;
 
 use super::expected::{ExpectedEvents, MatchBy, Matched, Matcher};
 use super::serve::rejection;
+use super::webhook::{self, Grant};
 use super::{Handler, Limits, Reply, RunningServer};
 use crate::codec::{self, Encoding, json};
 use crate::error::ServerError;
@@ -53,6 +58,9 @@ pub struct ListenConfig {
     pub judging: JudgeOptions,
     /// The target name results carry (default `sender`).
     pub target: String,
+    /// Act as a web hook delivery target: answer the `OPTIONS` handshake
+    /// and judge deliveries by the Web Hook spec too (`--webhook`).
+    pub webhook: bool,
 }
 
 impl Default for ListenConfig {
@@ -65,6 +73,7 @@ impl Default for ListenConfig {
             timeout: None,
             judging: JudgeOptions::default(),
             target: "sender".into(),
+            webhook: false,
         }
     }
 }
@@ -93,6 +102,8 @@ struct Shared {
     requests: AtomicUsize,
     stopped: AtomicBool,
     results: mpsc::UnboundedSender<Captured>,
+    /// `Some` in web hook mode: what the last handshake granted, if any.
+    webhook: Option<Mutex<Option<Grant>>>,
 }
 
 /// Binds the listener; it accepts requests from now on, and they queue
@@ -107,6 +118,7 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         requests: AtomicUsize::new(0),
         stopped: AtomicBool::new(false),
         results: tx,
+        webhook: config.webhook.then(|| Mutex::new(None)),
     });
     let server = RunningServer::bind(
         config.addr,
@@ -231,7 +243,27 @@ impl Handler for Capture {
             return Reply::text(503, "the listener has stopped\n");
         }
         let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
-        let (reply, mut result, events) = self.judge(&request, n);
+        let (reply, mut result, events) = match &self.0.webhook {
+            Some(granted) if webhook::is_validation(&request) => {
+                let (findings, reply, grant) = webhook::validate(&request);
+                let message = match (&grant, findings.len()) {
+                    (Some(g), 0) => format!("web hook validation request: granted {}", g.origin),
+                    (_, k) => format!("web hook validation request: {k} finding(s)"),
+                };
+                if let Some(grant) = grant
+                    && let Ok(mut slot) = granted.lock()
+                {
+                    *slot = Some(grant);
+                }
+                (reply, self.judged(n, findings, message), 0)
+            }
+            Some(granted) => {
+                let grant = granted.lock().ok().and_then(|g| g.clone());
+                let findings = webhook::delivery_findings(&request, grant.as_ref());
+                self.judge(&request, n, findings)
+            }
+            None => self.judge(&request, n, Vec::new()),
+        };
         result.transcript = Some(transcript(&request, &reply));
         result.duration = received.elapsed();
         let _ = self.0.results.send(Captured { result, events });
@@ -257,11 +289,19 @@ impl Handler for Capture {
 }
 
 impl Capture {
-    /// Decodes and judges one request: the reply, the result and the number of events it counts for.
-    fn judge(&self, request: &HttpMessage, n: usize) -> (Reply, CaseResult, usize) {
+    /// Decodes and judges one request, `webhook` holding what the Web Hook
+    /// rules found in it: the reply, the result and the number of events
+    /// it counts for.
+    fn judge(
+        &self,
+        request: &HttpMessage,
+        n: usize,
+        webhook: Vec<Finding>,
+    ) -> (Reply, CaseResult, usize) {
         let decoded = match codec::http::decode(request) {
             Err(violations) => {
-                let findings: Vec<Finding> = violations.iter().map(finding).collect();
+                let mut findings: Vec<Finding> = violations.iter().map(finding).collect();
+                findings.extend(webhook);
                 let first = violations
                     .iter()
                     .find(|v| v.is_error())
@@ -288,6 +328,7 @@ impl Capture {
             Ok(d) => d,
         };
         let mut findings: Vec<Finding> = decoded.warnings.iter().map(finding).collect();
+        findings.extend(webhook);
         let mut expected_text = None;
         let mut actual_text = None;
         let mut unexpected = Vec::new();
@@ -484,6 +525,7 @@ mod tests {
             requests: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
             results: tx,
+            webhook: None,
         }))
     }
 
@@ -507,21 +549,21 @@ mod tests {
     #[test]
     fn judges_valid_and_invalid_requests() {
         let c = capture(false, None);
-        let (reply, result, n) = c.judge(&request(&GOOD, ""), 1);
+        let (reply, result, n) = c.judge(&request(&GOOD, ""), 1, Vec::new());
         assert_eq!(
             (reply.status, result.status, n, result.case.as_str()),
             (202, Status::Pass, 1, "listen/request-1")
         );
         let mut relative = GOOD;
         relative[2] = ("ce-source", "/s");
-        let (reply, result, _) = c.judge(&request(&relative, ""), 2);
+        let (reply, result, _) = c.judge(&request(&relative, ""), 2, Vec::new());
         assert_eq!(
             (reply.status, result.status, result.level),
             (202, Status::Warn, Level::Should)
         );
-        let (_, result, _) = capture(true, None).judge(&request(&relative, ""), 1);
+        let (_, result, _) = capture(true, None).judge(&request(&relative, ""), 1, Vec::new());
         assert_eq!(result.status, Status::Fail, "strict");
-        let (reply, result, _) = c.judge(&request(&GOOD[1..], ""), 2);
+        let (reply, result, _) = c.judge(&request(&GOOD[1..], ""), 2, Vec::new());
         assert_eq!((reply.status, result.status), (400, Status::Fail));
         assert!(
             result.findings.iter().any(|f| f.rule == "CORE-CTX-1"),
@@ -535,14 +577,15 @@ mod tests {
     fn released_spec_makes_main_branch_violations_informational() {
         // A repeated ce-id breaks CORE-CTX-2, a rule of the main branch only.
         let repeated = [GOOD[0], GOOD[1], ("ce-id", "2"), GOOD[2], GOOD[3]];
-        let (_, result, _) = capture(false, None).judge(&request(&repeated, ""), 1);
+        let (_, result, _) = capture(false, None).judge(&request(&repeated, ""), 1, Vec::new());
         assert_eq!(result.status, Status::Fail, "{}", result.message);
         assert!(result.findings.iter().all(|f| f.rule == "CORE-CTX-2"));
         let released = JudgeOptions {
             strict: true,
             released_spec: true,
         };
-        let (_, result, _) = capture_with(released, None).judge(&request(&repeated, ""), 1);
+        let (_, result, _) =
+            capture_with(released, None).judge(&request(&repeated, ""), 1, Vec::new());
         assert_eq!(result.status, Status::Info, "{}", result.message);
     }
 
@@ -551,16 +594,16 @@ mod tests {
         let expected = r#"{"specversion":"1.0","id":"1","source":"https://example.com/s","type":"com.example.t"}
 {"specversion":"1.0","id":"2","source":"https://example.com/s","type":"com.example.t"}"#;
         let c = capture(false, Some(expected));
-        let (_, result, _) = c.judge(&request(&GOOD, ""), 1);
+        let (_, result, _) = c.judge(&request(&GOOD, ""), 1, Vec::new());
         assert_eq!(result.status, Status::Pass, "{result:?}");
         let mut other = GOOD;
         other[3] = ("ce-type", "com.example.changed");
         other[1] = ("ce-id", "2");
-        let (reply, result, _) = c.judge(&request(&other, ""), 2);
+        let (reply, result, _) = c.judge(&request(&other, ""), 2, Vec::new());
         assert_eq!((reply.status, result.status), (202, Status::Fail));
         assert!(result.expected.is_some() && result.actual.is_some());
         other[1] = ("ce-id", "3");
-        let (_, result, _) = c.judge(&request(&other, ""), 3);
+        let (_, result, _) = c.judge(&request(&other, ""), 3, Vec::new());
         assert_eq!(result.status, Status::Fail);
         assert!(
             result.message.contains("not in the expected-events file"),
@@ -579,6 +622,7 @@ mod tests {
                 body,
             ),
             1,
+            Vec::new(),
         );
         assert_eq!((reply.status, result.status, n), (202, Status::Pass, 2));
     }

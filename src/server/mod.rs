@@ -12,6 +12,7 @@
 pub mod expected;
 pub mod listen;
 pub mod serve;
+mod webhook;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -1,5 +1,6 @@
 //! `listen` fed by a real HTTP sender: pass, fail, mismatch, missing
-//! events, the event count, the timeout and refused requests.
+//! events, the event count, the timeout, refused requests, and the web hook
+//! mode's handshake and delivery rules.
 
 use std::path::Path;
 use std::time::Duration;
@@ -185,5 +186,123 @@ async fn listen_stops_at_the_timeout_and_reports_oversized_requests() {
         refused.message.starts_with("refused with 413"),
         "{}",
         refused.message
+    );
+}
+
+/// A web hook sender: the OPTIONS handshake, then deliveries; the
+/// listener grants the origin and judges the deliveries by the Web Hook
+/// spec as well as by CloudEvents.
+#[tokio::test]
+async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries() {
+    let config = ListenConfig {
+        stop_after: Some(2),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        ..ListenConfig::default()
+    };
+    let listener = listen::bind(config).await.unwrap();
+    let sender = HttpTarget::receiver(
+        &listener.url(),
+        HttpOptions {
+            timeout: Duration::from_secs(5),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let run = tokio::spawn(listener.run(tx));
+    let to_hook = |mut m: HttpMessage, method: &str| {
+        m.method = method.into();
+        m.path = "/hook".into();
+        Message::Http(m)
+    };
+
+    let handshake = HttpMessage::post(
+        vec![(
+            "WebHook-Request-Origin".into(),
+            b"sender.example.com".to_vec(),
+        )],
+        Vec::new(),
+    );
+    let granted = match sender
+        .echo(&to_hook(handshake, "OPTIONS"), Encoding::HttpBinary)
+        .await
+    {
+        Echo::Accepted(Message::Http(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(granted.status, 200);
+    let header = |name: &str| {
+        granted
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    assert_eq!(
+        header("webhook-allowed-origin").as_deref(),
+        Some("sender.example.com")
+    );
+    assert_eq!(header("webhook-allowed-rate").as_deref(), Some("*"));
+
+    let Message::Http(mut delivery) = sent("1", "https://example.com/") else {
+        unreachable!()
+    };
+    delivery.headers.push((
+        "WebHook-Request-Origin".into(),
+        b"sender.example.com".to_vec(),
+    ));
+    delivery
+        .headers
+        .push(("content-type".into(), b"application/json".to_vec()));
+    delivery.body = b"{}".to_vec();
+    let Message::Http(headers_alone) = sent("2", "https://example.com/") else {
+        unreachable!()
+    };
+    for m in [delivery, headers_alone] {
+        assert!(matches!(
+            sender.echo(&to_hook(m, "POST"), Encoding::HttpBinary).await,
+            Echo::Accepted(_)
+        ));
+    }
+
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen stops after 2 events")
+        .unwrap();
+    let mut results = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let RunEvent::Finished(r) = event {
+            results.push(*r);
+        }
+    }
+    let summary: Vec<(&str, Status)> = results
+        .iter()
+        .map(|r| (r.case.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Fail),
+        ],
+        "{results:#?}"
+    );
+    assert!(
+        results[0].message.contains("granted sender.example.com"),
+        "{}",
+        results[0].message
+    );
+    let rules: Vec<&str> = results[2]
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        ["HOOK-DEL-3", "HOOK-DEL-4"],
+        "{:?}",
+        results[2].findings
     );
 }

@@ -1,0 +1,346 @@
+//! The Web Hook side of `cespec listen --webhook`: the sender under test
+//! delivers events as web hook notifications (the CloudEvents "HTTP 1.1 Web
+//! Hooks for Event Delivery" spec), and the listener plays the delivery
+//! target.
+//!
+//! It answers the abuse-protection handshake, an `OPTIONS` validation
+//! request, by granting what was asked: the origin named in
+//! `WebHook-Request-Origin` and the rate in `WebHook-Request-Rate` (`*` when
+//! none was asked), with `Allow: POST, OPTIONS`. It judges that request
+//! (HOOK-AP-3, HOOK-AP-4) and then every delivery against the sender rules
+//! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
+//! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
+//! validated origin (HOOK-DEL-4). The CloudEvents judgement of the delivery
+//! itself is [`super::listen`]'s, unchanged.
+//!
+//! A CloudEvents binary-mode event without data has neither a body nor a
+//! Content-Type; as a web hook notification it still breaks HOOK-DEL-3,
+//! which allows no notification made of headers alone.
+
+use crate::rules::Level;
+use crate::runner::Finding;
+use crate::wire::{HttpMessage, headers_named};
+
+use super::Reply;
+
+/// What the handshake granted: the origin and the URI it was made for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub origin: String,
+    pub path: String,
+}
+
+/// Whether a request is a validation request (the handshake).
+pub(crate) fn is_validation(request: &HttpMessage) -> bool {
+    request.method.eq_ignore_ascii_case("OPTIONS")
+}
+
+/// Judges a validation request; returns its findings, the reply that
+/// grants it, and the grant, when the request named an origin.
+pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Grant>) {
+    let mut findings = Vec::new();
+    let origin = header_text(request, "webhook-request-origin");
+    match &origin {
+        None => findings.push(must(
+            "HOOK-AP-3",
+            "the validation request has no WebHook-Request-Origin header".into(),
+        )),
+        Some(o) if !is_dns_name(o) => findings.push(must(
+            "HOOK-AP-3",
+            format!("WebHook-Request-Origin {o:?} is not a host name in DNS form"),
+        )),
+        Some(_) => {}
+    }
+    let rate = header_text(request, "webhook-request-rate");
+    if let Some(r) = &rate
+        && !is_positive_integer(r)
+    {
+        findings.push(Finding {
+            rule: "HOOK-AP-4".into(),
+            level: Level::May,
+            message: format!("WebHook-Request-Rate {r:?} is not a positive integer"),
+        });
+    }
+    let mut headers = vec![("allow".to_owned(), b"POST, OPTIONS".to_vec())];
+    if let Some(o) = &origin {
+        headers.push(("webhook-allowed-origin".to_owned(), o.clone().into_bytes()));
+    }
+    let granted_rate = rate
+        .filter(|r| is_positive_integer(r))
+        .unwrap_or_else(|| "*".to_owned());
+    headers.push(("webhook-allowed-rate".to_owned(), granted_rate.into_bytes()));
+    let reply = Reply {
+        status: 200,
+        headers,
+        body: Vec::new(),
+    };
+    let grant = origin.map(|origin| Grant {
+        origin,
+        path: request.path.clone(),
+    });
+    (findings, reply, grant)
+}
+
+/// Judges a delivery against the sender rules of the Web Hook spec, given
+/// what an earlier handshake granted.
+pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if !request.method.eq_ignore_ascii_case("POST") {
+        findings.push(must(
+            "HOOK-DEL-2",
+            format!("a {} request; web hook deliveries are POST", request.method),
+        ));
+    }
+    let content_type = header_text(request, "content-type");
+    match (content_type.is_some(), request.body.is_empty()) {
+        (true, false) => {}
+        (false, false) => findings.push(must(
+            "HOOK-DEL-3",
+            "the delivery has a body but no Content-Type".into(),
+        )),
+        (true, true) => findings.push(must("HOOK-DEL-3", "the delivery has an empty body".into())),
+        (false, true) => findings.push(must(
+            "HOOK-DEL-3",
+            "the delivery is headers alone: no Content-Type and no body".into(),
+        )),
+    }
+    if let Some(grant) = grant {
+        if request.path != grant.path {
+            findings.push(must(
+                "HOOK-AP-2",
+                format!(
+                    "the handshake validated {} but the delivery goes to {}",
+                    grant.path, request.path
+                ),
+            ));
+        }
+        match header_text(request, "webhook-request-origin") {
+            Some(o) if o == grant.origin => {}
+            Some(o) => findings.push(must(
+                "HOOK-DEL-4",
+                format!(
+                    "WebHook-Request-Origin is {o:?}, the handshake validated {:?}",
+                    grant.origin
+                ),
+            )),
+            None => findings.push(must(
+                "HOOK-DEL-4",
+                format!(
+                    "no WebHook-Request-Origin after a handshake that validated {:?}",
+                    grant.origin
+                ),
+            )),
+        }
+    }
+    findings
+}
+
+fn must(rule: &str, message: String) -> Finding {
+    Finding {
+        rule: rule.into(),
+        level: Level::Must,
+        message,
+    }
+}
+
+/// The first value of a header, trimmed, when it is text.
+fn header_text(request: &HttpMessage, name: &str) -> Option<String> {
+    headers_named(&request.headers, name)
+        .next()
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .map(|v| v.trim().to_owned())
+}
+
+/// A host name in DNS form: dot-separated labels of letters, digits and
+/// hyphens, 1 to 63 characters each, not starting or ending with a hyphen,
+/// 253 characters at most (RFC 1123 §2.1). No scheme, port or path.
+fn is_dns_name(text: &str) -> bool {
+    let name = text.strip_suffix('.').unwrap_or(text);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn is_positive_integer(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && text.bytes().any(|b| b != b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpMessage {
+        HttpMessage {
+            method: method.into(),
+            path: path.into(),
+            status: 0,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    fn rules(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.rule.as_str()).collect()
+    }
+
+    #[test]
+    fn a_validation_request_is_granted_what_it_asks() {
+        let asked = request(
+            "OPTIONS",
+            "/hook",
+            &[
+                ("WebHook-Request-Origin", "eventemitter.example.com"),
+                ("WebHook-Request-Rate", "120"),
+            ],
+            b"",
+        );
+        assert!(is_validation(&asked));
+        let (findings, reply, grant) = validate(&asked);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(reply.status, 200);
+        let header = |name: &str| {
+            reply
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        };
+        assert_eq!(
+            header("webhook-allowed-origin").as_deref(),
+            Some("eventemitter.example.com")
+        );
+        assert_eq!(header("webhook-allowed-rate").as_deref(), Some("120"));
+        assert_eq!(header("allow").as_deref(), Some("POST, OPTIONS"));
+        assert_eq!(
+            grant,
+            Some(Grant {
+                origin: "eventemitter.example.com".into(),
+                path: "/hook".into()
+            })
+        );
+
+        let no_rate = request("OPTIONS", "/", &[("WebHook-Request-Origin", "a.b")], b"");
+        let (_, reply, _) = validate(&no_rate);
+        assert!(
+            reply
+                .headers
+                .contains(&("webhook-allowed-rate".to_owned(), b"*".to_vec()))
+        );
+    }
+
+    #[test]
+    fn a_validation_request_without_a_dns_origin_breaks_hook_ap_3() {
+        for origin in [
+            None,
+            Some("https://example.com"),
+            Some("example.com:8080"),
+            Some("-bad.example.com"),
+            Some(""),
+        ] {
+            let headers: Vec<(&str, &str)> = origin
+                .map(|o| ("WebHook-Request-Origin", o))
+                .into_iter()
+                .collect();
+            let (findings, reply, _) = validate(&request("OPTIONS", "/", &headers, b""));
+            assert_eq!(rules(&findings), ["HOOK-AP-3"], "{origin:?}");
+            assert_eq!(reply.status, 200);
+        }
+        let (findings, _, _) = validate(&request(
+            "OPTIONS",
+            "/",
+            &[
+                ("WebHook-Request-Origin", "a.example"),
+                ("WebHook-Request-Rate", "0"),
+            ],
+            b"",
+        ));
+        assert_eq!(rules(&findings), ["HOOK-AP-4"]);
+        assert_eq!(findings[0].level, Level::May);
+    }
+
+    #[test]
+    fn deliveries_are_posts_with_a_typed_body_that_repeat_the_origin() {
+        let grant = Grant {
+            origin: "a.example".into(),
+            path: "/hook".into(),
+        };
+        let good = request(
+            "POST",
+            "/hook",
+            &[
+                ("content-type", "application/json"),
+                ("WebHook-Request-Origin", "a.example"),
+            ],
+            b"{}",
+        );
+        assert!(delivery_findings(&good, Some(&grant)).is_empty());
+        assert!(delivery_findings(&good, None).is_empty());
+
+        let put = request(
+            "PUT",
+            "/hook",
+            &[("content-type", "application/json")],
+            b"{}",
+        );
+        assert_eq!(rules(&delivery_findings(&put, None)), ["HOOK-DEL-2"]);
+
+        let headers_alone = request("POST", "/", &[("ce-id", "1")], b"");
+        assert_eq!(
+            rules(&delivery_findings(&headers_alone, None)),
+            ["HOOK-DEL-3"]
+        );
+        let untyped = request("POST", "/", &[], b"x");
+        assert_eq!(rules(&delivery_findings(&untyped, None)), ["HOOK-DEL-3"]);
+
+        let elsewhere = request(
+            "POST",
+            "/other",
+            &[
+                ("content-type", "text/plain"),
+                ("WebHook-Request-Origin", "b.example"),
+            ],
+            b"x",
+        );
+        assert_eq!(
+            rules(&delivery_findings(&elsewhere, Some(&grant))),
+            ["HOOK-AP-2", "HOOK-DEL-4"]
+        );
+        let anonymous = request("POST", "/hook", &[("content-type", "text/plain")], b"x");
+        assert_eq!(
+            rules(&delivery_findings(&anonymous, Some(&grant))),
+            ["HOOK-DEL-4"]
+        );
+    }
+
+    #[test]
+    fn dns_names_and_rates() {
+        for good in ["example.com", "localhost", "a-b.c1.example.", "x"] {
+            assert!(is_dns_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "a..b",
+            "a_b.example",
+            "a.example:80",
+            "http://a",
+            "é.example",
+        ] {
+            assert!(!is_dns_name(bad), "{bad}");
+        }
+        assert!(is_positive_integer("1") && is_positive_integer("0120"));
+        assert!(
+            !is_positive_integer("0") && !is_positive_integer("-1") && !is_positive_integer("")
+        );
+    }
+}
