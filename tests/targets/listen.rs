@@ -6,13 +6,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use cespec::codec::Encoding;
-use cespec::runner::{RunEvent, Status};
+use cespec::runner::{RunEvent, Status, Tally};
 use cespec::server::expected::{ExpectedEvents, MatchBy};
 use cespec::server::listen::{self, ListenConfig};
 use cespec::target::http::{HttpOptions, HttpTarget};
 use cespec::target::{Echo, Target};
 use cespec::wire::{HttpMessage, Message};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 fn sent(id: &str, source: &str) -> Message {
     let headers = [
@@ -25,6 +26,24 @@ fn sent(id: &str, source: &str) -> Message {
     .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
     .collect();
     Message::Http(HttpMessage::post(headers, Vec::new()))
+}
+
+/// Binds a listener with `config` and runs it; returns an HTTP sender aimed
+/// at it, the stream of its run events and the task that ends with its tally.
+async fn started(
+    config: ListenConfig,
+) -> (HttpTarget, mpsc::Receiver<RunEvent>, JoinHandle<Tally>) {
+    let listener = listen::bind(config).await.unwrap();
+    let sender = HttpTarget::receiver(
+        &listener.url(),
+        HttpOptions {
+            timeout: Duration::from_secs(5),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let (tx, rx) = mpsc::channel(16);
+    (sender, rx, tokio::spawn(listener.run(tx)))
 }
 
 #[tokio::test]
@@ -44,17 +63,7 @@ async fn listen_judges_a_sender_and_stops_after_n() {
         timeout: Some(Duration::from_secs(20)),
         ..ListenConfig::default()
     };
-    let listener = listen::bind(config).await.unwrap();
-    let sender = HttpTarget::receiver(
-        &listener.url(),
-        HttpOptions {
-            timeout: Duration::from_secs(5),
-            ..HttpOptions::default()
-        },
-    )
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
-    let run = tokio::spawn(listener.run(tx));
+    let (sender, mut rx, run) = started(config).await;
 
     let status = |echo: Echo| match echo {
         Echo::Accepted(Message::Http(m)) => m.status,
@@ -150,17 +159,7 @@ async fn listen_stops_at_the_timeout_and_reports_oversized_requests() {
         timeout: Some(Duration::from_secs(3)),
         ..ListenConfig::default()
     };
-    let listener = listen::bind(config).await.unwrap();
-    let sender = HttpTarget::receiver(
-        &listener.url(),
-        HttpOptions {
-            timeout: Duration::from_secs(5),
-            ..HttpOptions::default()
-        },
-    )
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
-    let run = tokio::spawn(listener.run(tx));
+    let (sender, mut rx, run) = started(config).await;
     let Message::Http(mut big) = sent("big", "https://example.com/") else {
         unreachable!()
     };
@@ -200,17 +199,7 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         webhook: true,
         ..ListenConfig::default()
     };
-    let listener = listen::bind(config).await.unwrap();
-    let sender = HttpTarget::receiver(
-        &listener.url(),
-        HttpOptions {
-            timeout: Duration::from_secs(5),
-            ..HttpOptions::default()
-        },
-    )
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
-    let run = tokio::spawn(listener.run(tx));
+    let (sender, mut rx, run) = started(config).await;
     let to_hook = |mut m: HttpMessage, method: &str| {
         m.method = method.into();
         m.path = "/hook".into();
