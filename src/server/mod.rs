@@ -12,7 +12,7 @@
 pub mod expected;
 pub mod listen;
 pub mod serve;
-mod webhook;
+pub mod webhook;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -23,6 +23,18 @@ use crate::wire::{HttpMessage, headers_named};
 
 use super::Reply;
 
+/// The Web Hook rules `listen --webhook` checks on what a sender sends.
+/// They have no suite case (a case drives a receiver), so coverage names
+/// them apart.
+pub const SENDER_RULES_CHECKED: [&str; 6] = [
+    "HOOK-AP-2",
+    "HOOK-AP-3",
+    "HOOK-AP-4",
+    "HOOK-DEL-2",
+    "HOOK-DEL-3",
+    "HOOK-DEL-4",
+];
+
 /// What the handshake granted: the origin and the URI it was made for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Grant {
@@ -320,6 +332,30 @@ mod tests {
             rules(&delivery_findings(&anonymous, Some(&grant))),
             ["HOOK-DEL-4"]
         );
+    }
+
+    #[test]
+    fn the_rules_coverage_names_are_the_rules_these_checks_report() {
+        let mut reported: Vec<String> = Vec::new();
+        let bad_validation = request("OPTIONS", "/a", &[("WebHook-Request-Rate", "x")], b"");
+        reported.extend(validate(&bad_validation).0.into_iter().map(|f| f.rule));
+        let grant = Grant {
+            origin: "a.example".into(),
+            path: "/a".into(),
+        };
+        let bad_delivery = request("GET", "/b", &[], b"");
+        reported.extend(
+            delivery_findings(&bad_delivery, Some(&grant))
+                .into_iter()
+                .map(|f| f.rule),
+        );
+        reported.sort();
+        reported.dedup();
+        assert_eq!(reported, SENDER_RULES_CHECKED);
+        let catalog = crate::rules::Catalog::embedded().expect("catalog");
+        for id in SENDER_RULES_CHECKED {
+            assert!(catalog.get(id).is_some(), "{id} is not in the catalog");
+        }
     }
 
     #[test]

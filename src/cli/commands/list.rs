@@ -6,6 +6,7 @@ use std::io::Write;
 
 use cespec::report::text;
 use cespec::rules::{Catalog, Level, MAIN_BRANCH_ONLY};
+use cespec::server::webhook;
 
 use crate::cli::plan::{ListCommand, ListMode};
 use cespec::suite::coverage::Coverage;
@@ -105,7 +106,19 @@ fn covered(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mu
     }
     let _ = writeln!(out, "\nby document:");
     for (document, hit, total) in documents {
-        let note = if hit == 0 { "  no suite yet" } else { "" };
+        let checked_by_listen = webhook::SENDER_RULES_CHECKED
+            .iter()
+            .filter(|id| {
+                testable
+                    .iter()
+                    .any(|r| r.id == **id && r.document == document)
+            })
+            .count();
+        let note = match (hit, checked_by_listen) {
+            (0, 0) => "  no suite yet".to_owned(),
+            (0, k) => format!("  no suite yet; `listen --webhook` checks {k} sender rules"),
+            _ => String::new(),
+        };
         let _ = writeln!(out, "    {document:<36} {hit:>4} of {total:>4}{note}");
     }
     let uncovered: Vec<_> = testable.iter().filter(|r| !is_covered(&r.id)).collect();
@@ -113,7 +126,12 @@ fn covered(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mu
         let _ = writeln!(out, "\nuncovered testable rules:");
         for rule in uncovered {
             let (id, level) = (&rule.id, rule.level.as_str());
-            let _ = writeln!(out, "    {id:<14} {level:<6} {}", rule.section);
+            let by_listen = if webhook::SENDER_RULES_CHECKED.contains(&id.as_str()) {
+                "  (checked by `listen --webhook`)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "    {id:<14} {level:<6} {}{by_listen}", rule.section);
         }
     }
 }
