@@ -24,4 +24,5 @@ pub mod server;
 pub mod suite;
 pub mod target;
 pub mod validate;
+pub mod webhook;
 pub mod wire;

@@ -109,7 +109,9 @@ Target addresses:
   reference               the reference, in-process
   reference-http          the reference, served over loopback HTTP
   http://host:port/path   an HTTP echo target (X-Echo-Mode names the reply mode)
-  receiver:http://...     an HTTP receiver: only status codes are judged
+  receiver:http://...     an HTTP receiver: only status codes are judged (with
+                          the `webhook` capability, also by the Web Hook
+                          spec's response rules)
   cmd:PROGRAM ARGS        a child process speaking the JSON-lines protocol
 
 Examples:
@@ -176,9 +178,13 @@ Serve the reference implementation as an HTTP echo target.
 Prints `listening on http://ADDR:PORT` on stdout once ready (with --port 0,
 the port the system chose), and runs until interrupted (Ctrl-C).
 
+With --webhook it is a web hook delivery target instead: it grants the
+OPTIONS abuse-protection handshake and answers accepted deliveries 204.
+
 Examples:
   cespec serve --port 8080
-  cespec serve --port 0 --max-body-size 64KiB";
+  cespec serve --port 0 --max-body-size 64KiB
+  cespec serve --webhook --port 8080";
 
 const LISTEN_ABOUT: &str = "\
 Capture and judge the events a sender under test emits.
@@ -504,6 +510,13 @@ pub struct ServerArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub server: ServerArgs,
+
+    /// Be a web hook delivery target (the CloudEvents Web Hook spec) instead
+    /// of an echo: grant the OPTIONS abuse-protection handshake, answer an
+    /// accepted delivery 204 and an invalid one 400. The reference for
+    /// `receiver:` targets that declare the `webhook` capability.
+    #[arg(long)]
+    pub webhook: bool,
 }
 
 /// `cespec listen`.

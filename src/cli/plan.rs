@@ -290,8 +290,11 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
             },
             color: display(ProgressArg::None).color,
         }),
-        Command::Serve(ServeArgs { server }) => Plan::Serve(ServeCommand {
-            config: serve_config(&server)?,
+        Command::Serve(ServeArgs { server, webhook }) => Plan::Serve(ServeCommand {
+            config: ServeConfig {
+                webhook,
+                ..serve_config(&server)?
+            },
         }),
         Command::Listen(args) => {
             let display = display(args.progress);
@@ -475,10 +478,12 @@ fn run_options(exec: &ExecArgs, env: &Env) -> Result<RunOptions, PlanError> {
 }
 
 /// Returns every capability name a target may declare: the encodings,
-/// `specversion-0.3`, `receiver-only`, and whatever the suites require.
+/// `specversion-0.3`, `receiver-only`, `webhook`, and whatever the suites
+/// require.
 fn known_capabilities(suites: &[Suite]) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = all_capabilities();
     known.insert(RECEIVER_ONLY.to_owned());
+    known.insert(cespec::webhook::WEBHOOK.to_owned());
     for case in suites.iter().flat_map(|s| &s.cases) {
         known.extend(case.requires.iter().cloned());
     }
@@ -663,6 +668,7 @@ fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
             request_timeout: parse_duration("--request-timeout", &args.request_timeout)?,
             ..Limits::default()
         },
+        ..ServeConfig::default()
     })
 }
 

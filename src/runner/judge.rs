@@ -25,6 +25,7 @@ use crate::rules::{Level, is_wip, level_of};
 use crate::suite::input::InputSpec;
 use crate::suite::{Case, ReplyExpectation, Verdict};
 use crate::target::{Capabilities, Echo};
+use crate::webhook;
 use crate::wire::{
     Header, HttpMessage, JsonDocument, KafkaRecord, Message, RawHttp, headers_named,
 };
@@ -242,6 +243,12 @@ pub fn judge(
             }
             if !target.capabilities.contains(RECEIVER_ONLY) {
                 judge_reply(case, reply, reply_msg, &mut result);
+            }
+            // A web hook delivery target's answer is held to that spec too.
+            if target.capabilities.contains(webhook::WEBHOOK)
+                && let Message::Http(answer) = reply_msg
+            {
+                result.findings.extend(webhook::response_findings(answer));
             }
         }
     }

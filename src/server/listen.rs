@@ -25,7 +25,6 @@ use tokio::sync::mpsc;
 
 use super::expected::{ExpectedEvents, MatchBy, Matched, Matcher};
 use super::serve::rejection;
-use super::webhook::{self, Grant};
 use super::{Handler, Limits, Reply, RunningServer};
 use crate::codec::{self, Encoding, json};
 use crate::error::ServerError;
@@ -36,6 +35,7 @@ use crate::runner::judge::JudgeOptions;
 use crate::runner::{CaseResult, Finding, RunEvent, Status, Tally, TargetSummary, Transcript};
 use crate::suite::input::InputSpec;
 use crate::target::ImplementationInfo;
+use crate::webhook::{self, Grant};
 use crate::wire::{HttpMessage, Message};
 
 /// The suite name of every listen result.

@@ -12,7 +12,6 @@
 pub mod expected;
 pub mod listen;
 pub mod serve;
-pub mod webhook;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -7,6 +7,13 @@
 //!
 //! The server's own limits (body size, header count and size, connections,
 //! timeouts) live in [`Limits`]; bad input never earns a 5xx.
+//!
+//! With `webhook` set it is a web hook delivery target instead of an echo:
+//! it grants the `OPTIONS` handshake and answers an accepted delivery 204
+//! with nothing in it (HOOK-RSP-3), an invalid one 400. It is the reference
+//! for `receiver:` targets that declare the `webhook` capability; an echo
+//! could not be one, since an event whose data has no content type echoes
+//! as a body without a Content-Type, which HOOK-RSP-2 rules out.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -17,6 +24,7 @@ use crate::codec::{self, Encoding};
 use crate::error::ServerError;
 use crate::rules::Violation;
 use crate::target::http::ECHO_MODE_HEADER;
+use crate::webhook;
 use crate::wire::{HttpMessage, Message};
 
 /// The longest rejection text sent back.
@@ -28,6 +36,9 @@ pub struct ServeConfig {
     /// Address to bind; the default `127.0.0.1:0` picks a free loopback port.
     pub addr: SocketAddr,
     pub limits: Limits,
+    /// Be a web hook delivery target instead of an echo ([`crate::webhook`]):
+    /// grant the `OPTIONS` handshake, answer an accepted delivery 204.
+    pub webhook: bool,
 }
 
 impl Default for ServeConfig {
@@ -35,21 +46,42 @@ impl Default for ServeConfig {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
+            webhook: false,
         }
     }
 }
 
 /// Starts the reference echo server; it runs until shut down or dropped.
 pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
-    RunningServer::bind(config.addr, config.limits, Arc::new(Echoer)).await
+    let echoer = Echoer {
+        webhook: config.webhook,
+    };
+    RunningServer::bind(config.addr, config.limits, Arc::new(echoer)).await
 }
 
 /// The reference implementation behind the echo server.
-struct Echoer;
+struct Echoer {
+    webhook: bool,
+}
 
 impl Handler for Echoer {
     fn handle(&self, request: HttpMessage, _received: Instant) -> Reply {
-        echo(request)
+        if !self.webhook {
+            return echo(request);
+        }
+        if webhook::is_validation(&request) {
+            return webhook::validate(&request).1;
+        }
+        // A delivery target returns nothing: processed, no payload, so 204
+        // (HOOK-RSP-3), or 400 with the violated rules.
+        match codec::http::decode_owned(request) {
+            Ok(_) => Reply {
+                status: 204,
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+            Err(violations) => Reply::text(400, rejection(&violations)),
+        }
     }
 }
 

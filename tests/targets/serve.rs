@@ -316,3 +316,84 @@ async fn serve_binds_loopback_unless_told_otherwise() {
     assert!(server.addr().ip().is_loopback(), "{}", server.addr());
     server.shutdown().await;
 }
+
+/// `serve --webhook` is a web hook delivery target: it grants the OPTIONS
+/// handshake, and every HTTP case of the corpus passes against it as a
+/// `receiver:` target declaring `webhook`. The echo server is no such
+/// target: its binary echo of an event without data is a 200 with an empty
+/// body, which HOOK-RSP-3 rules out.
+#[tokio::test]
+async fn the_webhook_reference_answers_as_a_delivery_target() {
+    let config = ServeConfig {
+        webhook: true,
+        ..ServeConfig::default()
+    };
+    let server = serve::start(config).await.unwrap();
+    let echo_server = serve::start(ServeConfig::default()).await.unwrap();
+
+    let Message::Http(mut handshake) = event("unused") else {
+        unreachable!()
+    };
+    handshake.method = "OPTIONS".into();
+    handshake.body.clear();
+    handshake.headers = vec![(
+        "WebHook-Request-Origin".into(),
+        b"sender.example.com".to_vec(),
+    )];
+    let plain = HttpTarget::new(&server.url(), options(5000)).unwrap();
+    let Echo::Accepted(Message::Http(granted)) = plain
+        .echo(&Message::Http(handshake), Encoding::HttpBinary)
+        .await
+    else {
+        panic!("the handshake is not granted")
+    };
+    assert_eq!(granted.status, 200);
+    assert!(
+        granted
+            .headers
+            .iter()
+            .any(|(n, v)| n == "webhook-allowed-origin" && v == b"sender.example.com"),
+        "{:?}",
+        granted.headers
+    );
+
+    let receiver = |url: &str| -> Arc<dyn Target> {
+        let capabilities = ["http-binary", "http-structured", "http-batch", "webhook"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let options = cespec::target::http::HttpOptions {
+            capabilities: Some(capabilities),
+            ..options(15_000)
+        };
+        Arc::new(HttpTarget::receiver(url, options).unwrap())
+    };
+    let catalog = Catalog::embedded().unwrap();
+    let cases: Vec<_> = corpus::load_embedded(catalog)
+        .unwrap()
+        .into_iter()
+        .flat_map(|s| s.cases)
+        .collect();
+    let results = super::hostile::run(cases.clone(), "webhook", receiver(&server.url())).await;
+    let ran = results.iter().filter(|r| r.status != Status::Skip).count();
+    let bad: Vec<_> = results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Pass | Status::Skip))
+        .map(|r| format!("{} {}: {}", r.status.as_str(), r.case, r.message))
+        .collect();
+    assert!(ran > 400, "{ran} results ran");
+    assert!(bad.is_empty(), "{bad:#?}");
+
+    let minimal = cases
+        .into_iter()
+        .filter(|c| c.id == "http-binary/minimal")
+        .collect();
+    let results = super::hostile::run(minimal, "echo", receiver(&echo_server.url())).await;
+    let [result] = results.as_slice() else {
+        panic!("{results:?}")
+    };
+    assert_eq!(result.status, Status::Fail, "{}", result.message);
+    assert_eq!(result.findings[0].rule, "HOOK-RSP-3");
+    server.shutdown().await;
+    echo_server.shutdown().await;
+}

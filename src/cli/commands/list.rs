@@ -6,7 +6,7 @@ use std::io::Write;
 
 use cespec::report::text;
 use cespec::rules::{Catalog, Level, MAIN_BRANCH_ONLY};
-use cespec::server::webhook;
+use cespec::webhook;
 
 use crate::cli::plan::{ListCommand, ListMode};
 use cespec::suite::coverage::Coverage;
@@ -106,17 +106,22 @@ fn covered(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mu
     }
     let _ = writeln!(out, "\nby document:");
     for (document, hit, total) in documents {
-        let checked_by_listen = webhook::SENDER_RULES_CHECKED
-            .iter()
-            .filter(|id| {
-                testable
-                    .iter()
-                    .any(|r| r.id == **id && r.document == document)
-            })
-            .count();
-        let note = match (hit, checked_by_listen) {
-            (0, 0) => "  no suite yet".to_owned(),
-            (0, k) => format!("  no suite yet; `listen --webhook` checks {k} sender rules"),
+        let in_document = |ids: &[&str]| {
+            ids.iter()
+                .filter(|id| {
+                    testable
+                        .iter()
+                        .any(|r| r.id == **id && r.document == document)
+                })
+                .count()
+        };
+        let by_listen = in_document(&webhook::SENDER_RULES_CHECKED);
+        let on_targets = in_document(&webhook::RESPONSE_RULES_CHECKED);
+        let note = match (hit, by_listen, on_targets) {
+            (0, 0, 0) => "  no suite yet".to_owned(),
+            (0, k, t) => format!(
+                "  no suite yet; `listen --webhook` checks {k} sender rules, a `webhook` target is held to {t} response rules"
+            ),
             _ => String::new(),
         };
         let _ = writeln!(out, "    {document:<36} {hit:>4} of {total:>4}{note}");
@@ -128,6 +133,8 @@ fn covered(catalog: &Catalog, covering: &BTreeMap<String, Vec<String>>, out: &mu
             let (id, level) = (&rule.id, rule.level.as_str());
             let by_listen = if webhook::SENDER_RULES_CHECKED.contains(&id.as_str()) {
                 "  (checked by `listen --webhook`)"
+            } else if webhook::RESPONSE_RULES_CHECKED.contains(&id.as_str()) {
+                "  (checked on targets declaring `webhook`)"
             } else {
                 ""
             };

@@ -1,27 +1,32 @@
-//! The Web Hook side of `cespec listen --webhook`: the sender under test
-//! delivers events as web hook notifications (the CloudEvents "HTTP 1.1 Web
-//! Hooks for Event Delivery" spec), and the listener plays the delivery
-//! target.
+//! The CloudEvents Web Hook spec ("HTTP 1.1 Web Hooks for Event Delivery")
+//! as cespec checks it, from both ends of a delivery.
 //!
-//! It answers the abuse-protection handshake, an `OPTIONS` validation
-//! request, by granting what was asked: the origin named in
+//! The sender's end is `cespec listen --webhook`: the listener plays the
+//! delivery target. It answers the abuse-protection handshake, an `OPTIONS`
+//! validation request, by granting what was asked: the origin named in
 //! `WebHook-Request-Origin` and the rate in `WebHook-Request-Rate` (`*` when
 //! none was asked), with `Allow: POST, OPTIONS`. It judges that request
 //! (HOOK-AP-3, HOOK-AP-4) and then every delivery against the sender rules
 //! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
 //! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
 //! validated origin (HOOK-DEL-4). The CloudEvents judgement of the delivery
-//! itself is [`super::listen`]'s, unchanged.
+//! itself is `listen`'s, unchanged. A CloudEvents binary-mode event without
+//! data has neither a body nor a Content-Type; as a web hook notification
+//! it still breaks HOOK-DEL-3, which allows no notification of headers alone.
 //!
-//! A CloudEvents binary-mode event without data has neither a body nor a
-//! Content-Type; as a web hook notification it still breaks HOOK-DEL-3,
-//! which allows no notification made of headers alone.
+//! The receiver's end is any HTTP target that declares the `webhook`
+//! capability: every 2xx it gives to an accepted delivery is held to the
+//! response rules ([`response_findings`]): 200 or 201 with a body and a
+//! Content-Type (HOOK-RSP-2), 201 or 204 without a body, never 200 with an
+//! empty one (HOOK-RSP-3), or 202 (HOOK-RSP-4). `cespec serve --webhook` is
+//! the reference for it: it answers an accepted delivery 204, and grants
+//! the handshake as the listener does.
 
 use crate::rules::Level;
 use crate::runner::Finding;
 use crate::wire::{HttpMessage, headers_named};
 
-use super::Reply;
+use crate::server::Reply;
 
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
@@ -34,6 +39,13 @@ pub const SENDER_RULES_CHECKED: [&str; 6] = [
     "HOOK-DEL-3",
     "HOOK-DEL-4",
 ];
+
+/// The capability an HTTP target declares to be judged as a web hook
+/// delivery target.
+pub const WEBHOOK: &str = "webhook";
+
+/// The Web Hook rules a `webhook` target's answers are held to.
+pub const RESPONSE_RULES_CHECKED: [&str; 2] = ["HOOK-RSP-2", "HOOK-RSP-3"];
 
 /// What the handshake granted: the origin and the URI it was made for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,6 +155,39 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
                 ),
             )),
         }
+    }
+    findings
+}
+
+/// Judges a web hook target's 2xx answer to a delivery it accepted:
+/// 200 and 201 carry a body with a Content-Type (HOOK-RSP-2); without a
+/// body the answer is 201, 202 or 204, and 200 with an empty body is
+/// exactly what HOOK-RSP-3 rules out; any other 2xx is none of the answers
+/// the spec defines.
+pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
+    let typed = headers_named(&reply.headers, "content-type")
+        .next()
+        .is_some();
+    let has_body = !reply.body.is_empty();
+    let mut findings = Vec::new();
+    match (reply.status, has_body) {
+        (200, false) => findings.push(must(
+            "HOOK-RSP-3",
+            "answered 200 with an empty body; without a body a web hook target answers 201, 202 or 204".into(),
+        )),
+        (200 | 201, true) if !typed => findings.push(must(
+            "HOOK-RSP-2",
+            format!("answered {} with a body but no Content-Type", reply.status),
+        )),
+        (200 | 201 | 202 | 204, _) => {}
+        (status, true) => findings.push(must(
+            "HOOK-RSP-2",
+            format!("answered {status} with a body; a web hook target answers 200 or 201 with one"),
+        )),
+        (status, false) => findings.push(must(
+            "HOOK-RSP-3",
+            format!("answered {status}; without a body a web hook target answers 201, 202 or 204"),
+        )),
     }
     findings
 }
@@ -356,6 +401,38 @@ mod tests {
         for id in SENDER_RULES_CHECKED {
             assert!(catalog.get(id).is_some(), "{id} is not in the catalog");
         }
+    }
+
+    #[test]
+    fn a_target_answers_with_a_typed_body_or_a_bodiless_status() {
+        let reply = |status: u16, headers: &[(&str, &str)], body: &[u8]| {
+            let mut m = request("", "", headers, body);
+            m.status = status;
+            response_findings(&m)
+        };
+        let json = [("content-type", "application/json")];
+        for ok in [
+            reply(200, &json, b"{}"),
+            reply(201, &json, b"{}"),
+            reply(201, &[], b""),
+            reply(202, &[], b""),
+            reply(202, &[], b"queued"),
+            reply(204, &[], b""),
+        ] {
+            assert!(ok.is_empty(), "{ok:?}");
+        }
+        assert_eq!(rules(&reply(200, &json, b"")), ["HOOK-RSP-3"]);
+        assert_eq!(rules(&reply(200, &[], b"{}")), ["HOOK-RSP-2"]);
+        assert_eq!(rules(&reply(201, &[], b"x")), ["HOOK-RSP-2"]);
+        assert_eq!(rules(&reply(206, &json, b"x")), ["HOOK-RSP-2"]);
+        assert_eq!(rules(&reply(205, &[], b"")), ["HOOK-RSP-3"]);
+        let mut all: Vec<String> = [reply(200, &[], b""), reply(200, &[], b"x")]
+            .into_iter()
+            .flatten()
+            .map(|f| f.rule)
+            .collect();
+        all.sort();
+        assert_eq!(all, RESPONSE_RULES_CHECKED);
     }
 
     #[test]
