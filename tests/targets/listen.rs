@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cespec::codec::Encoding;
-use cespec::runner::{RunEvent, Status, Tally};
+use cespec::runner::{CaseResult, RunEvent, Status, Tally};
 use cespec::server::expected::{ExpectedEvents, MatchBy};
 use cespec::server::listen::{self, ListenConfig};
 use cespec::target::http::{HttpOptions, HttpTarget};
@@ -44,6 +44,14 @@ async fn started(
     .unwrap();
     let (tx, rx) = mpsc::channel(16);
     (sender, rx, tokio::spawn(listener.run(tx)))
+}
+
+/// Each result's case and status, in order.
+fn summary(results: &[CaseResult]) -> Vec<(&str, Status)> {
+    results
+        .iter()
+        .map(|r| (r.case.as_str(), r.status))
+        .collect()
 }
 
 #[tokio::test]
@@ -111,12 +119,8 @@ async fn listen_judges_a_sender_and_stops_after_n() {
         }
     }
     assert!(done);
-    let summary: Vec<(&str, Status)> = results
-        .iter()
-        .map(|r| (r.case.as_str(), r.status))
-        .collect();
     assert_eq!(
-        summary,
+        summary(&results),
         [
             ("listen/request-1", Status::Pass),
             ("listen/request-2", Status::Fail),
@@ -265,12 +269,8 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
             results.push(*r);
         }
     }
-    let summary: Vec<(&str, Status)> = results
-        .iter()
-        .map(|r| (r.case.as_str(), r.status))
-        .collect();
     assert_eq!(
-        summary,
+        summary(&results),
         [
             ("listen/request-1", Status::Pass),
             ("listen/request-2", Status::Pass),
