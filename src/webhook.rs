@@ -5,7 +5,8 @@
 //! delivery target. It answers the abuse-protection handshake, an `OPTIONS`
 //! validation request, by granting what was asked: the origin named in
 //! `WebHook-Request-Origin` and the rate in `WebHook-Request-Rate` (`*` when
-//! none was asked), with `Allow: POST, OPTIONS`. It judges that request
+//! none was asked), with `Allow: POST, OPTIONS`; a request naming no origin
+//! gets 400, since consent names one (HOOK-AP-6). It judges that request
 //! (HOOK-AP-3, HOOK-AP-4) and then every delivery against the sender rules
 //! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
 //! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
@@ -24,9 +25,8 @@
 
 use crate::rules::Level;
 use crate::runner::Finding;
-use crate::wire::{HttpMessage, headers_named};
-
 use crate::server::Reply;
+use crate::wire::{HttpMessage, headers_named};
 
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
@@ -59,8 +59,8 @@ pub(crate) fn is_validation(request: &HttpMessage) -> bool {
     request.method.eq_ignore_ascii_case("OPTIONS")
 }
 
-/// Judges a validation request; returns its findings, the reply that
-/// grants it, and the grant, when the request named an origin.
+/// Judges a validation request; returns its findings, the reply (a grant,
+/// or 400 when no origin is named) and the grant.
 pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Grant>) {
     let mut findings = Vec::new();
     let origin = header_text(request, "webhook-request-origin");
@@ -85,24 +85,34 @@ pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Gr
             message: format!("WebHook-Request-Rate {r:?} is not a positive integer"),
         });
     }
-    let mut headers = vec![("allow".to_owned(), b"POST, OPTIONS".to_vec())];
-    if let Some(o) = &origin {
-        headers.push(("webhook-allowed-origin".to_owned(), o.clone().into_bytes()));
-    }
+    let allow = ("allow".to_owned(), b"POST, OPTIONS".to_vec());
+    // Consent is both WebHook-Allowed-* headers together (HOOK-AP-6); with
+    // no origin to name there is nothing to consent to.
+    let Some(origin) = origin else {
+        let mut reply = Reply::text(400, "WebHook-Request-Origin is required\n");
+        reply.headers.push(allow);
+        return (findings, reply, None);
+    };
     let granted_rate = rate
         .filter(|r| is_positive_integer(r))
         .unwrap_or_else(|| "*".to_owned());
-    headers.push(("webhook-allowed-rate".to_owned(), granted_rate.into_bytes()));
     let reply = Reply {
         status: 200,
-        headers,
+        headers: vec![
+            allow,
+            (
+                "webhook-allowed-origin".to_owned(),
+                origin.clone().into_bytes(),
+            ),
+            ("webhook-allowed-rate".to_owned(), granted_rate.into_bytes()),
+        ],
         body: Vec::new(),
     };
-    let grant = origin.map(|origin| Grant {
+    let grant = Grant {
         origin,
         path: request.path.clone(),
-    });
-    (findings, reply, grant)
+    };
+    (findings, reply, Some(grant))
 }
 
 /// Judges a delivery against the sender rules of the Web Hook spec, given
@@ -308,9 +318,14 @@ mod tests {
                 .map(|o| ("WebHook-Request-Origin", o))
                 .into_iter()
                 .collect();
-            let (findings, reply, _) = validate(&request("OPTIONS", "/", &headers, b""));
+            let (findings, reply, grant) = validate(&request("OPTIONS", "/", &headers, b""));
             assert_eq!(rules(&findings), ["HOOK-AP-3"], "{origin:?}");
-            assert_eq!(reply.status, 200);
+            // A named origin is granted, even a malformed one; none is refused.
+            assert_eq!(reply.status, if origin.is_some() { 200 } else { 400 });
+            assert_eq!(grant.is_some(), origin.is_some());
+            let consents = |name: &str| reply.headers.iter().any(|(n, _)| n == name);
+            assert_eq!(consents("webhook-allowed-origin"), origin.is_some());
+            assert_eq!(consents("webhook-allowed-rate"), origin.is_some());
         }
         let (findings, _, _) = validate(&request(
             "OPTIONS",
