@@ -19,7 +19,9 @@
 //! capability: every 2xx it gives to an accepted delivery is held to the
 //! response rules ([`response_findings`]): 200 or 201 with a body and a
 //! Content-Type (HOOK-RSP-2), 201 or 204 without a body, never 200 with an
-//! empty one (HOOK-RSP-3), or 202 (HOOK-RSP-4). `cespec serve --webhook` is
+//! empty one (HOOK-RSP-3), or 202 (HOOK-RSP-4); and a redirect, which breaks
+//! the exchange of any other target, is a HOOK-RSP-1 finding ([`redirect_finding`]).
+//! `cespec serve --webhook` is
 //! the reference for it: it answers an accepted delivery 204, and grants
 //! the handshake as the listener does.
 
@@ -45,7 +47,7 @@ pub const SENDER_RULES_CHECKED: [&str; 6] = [
 pub const WEBHOOK: &str = "webhook";
 
 /// The Web Hook rules a `webhook` target's answers are held to.
-pub const RESPONSE_RULES_CHECKED: [&str; 2] = ["HOOK-RSP-2", "HOOK-RSP-3"];
+pub const RESPONSE_RULES_CHECKED: [&str; 3] = ["HOOK-RSP-1", "HOOK-RSP-2", "HOOK-RSP-3"];
 
 /// What the handshake granted: the origin and the URI it was made for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -200,6 +202,18 @@ pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
         )),
     }
     findings
+}
+
+/// Judges a web hook target's answer that is not a 2xx or a 4xx: a
+/// redirect is a finding (HOOK-RSP-1: a delivery target does not answer
+/// 3xx), where for any other target it only breaks the exchange.
+pub fn redirect_finding(status: u16) -> Option<Finding> {
+    (300..400).contains(&status).then(|| {
+        must(
+            "HOOK-RSP-1",
+            format!("answered {status}: a web hook delivery target does not redirect"),
+        )
+    })
 }
 
 fn must(rule: &str, message: String) -> Finding {
@@ -441,7 +455,9 @@ mod tests {
         assert_eq!(rules(&reply(201, &[], b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(206, &json, b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(205, &[], b"")), ["HOOK-RSP-3"]);
-        let mut all: Vec<String> = [reply(200, &[], b""), reply(200, &[], b"x")]
+        assert!(redirect_finding(204).is_none() && redirect_finding(503).is_none());
+        let redirect = redirect_finding(307).into_iter().collect();
+        let mut all: Vec<String> = [reply(200, &[], b""), reply(200, &[], b"x"), redirect]
             .into_iter()
             .flatten()
             .map(|f| f.rule)

@@ -179,6 +179,13 @@ pub fn judge(
         });
     };
     match (echo, case.expect.verdict) {
+        (Echo::Broken { reason }, _)
+            if target.capabilities.contains(webhook::WEBHOOK)
+                && let Some(redirect) = http_status(reason).and_then(webhook::redirect_finding) =>
+        {
+            note(&mut result, reason);
+            result.findings.push(redirect);
+        }
         (Echo::Broken { reason }, _) => {
             result.status = Status::Error;
             result.message = reason.clone();
@@ -257,6 +264,16 @@ pub fn judge(
     result
 }
 
+/// The status code of an HTTP target's refusal or broken answer, whose
+/// reason starts `HTTP <code>` (`target::http`).
+fn http_status(reason: &str) -> Option<u16> {
+    let code = reason.strip_prefix("HTTP ")?.get(..3)?;
+    code.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| code.parse().ok())
+        .flatten()
+}
+
 /// Returns the rule a deviation judged at the case's level is named after:
 /// the first of the case's rules at that level (authors cite the most
 /// specific first), else the first rule. For a refusal, which every rule
@@ -295,11 +312,9 @@ fn survive(
             note(result, reason);
         }
         Echo::Rejected { reason } => {
-            result.message = match reason.strip_prefix("HTTP ").and_then(|r| r.get(..3)) {
-                Some(code) if code.bytes().all(|b| b.is_ascii_digit()) => {
-                    format!("survived: rejected with {code}")
-                }
-                _ => format!("survived: rejected ({})", first_line(reason)),
+            result.message = match http_status(reason) {
+                Some(code) => format!("survived: rejected with {code}"),
+                None => format!("survived: rejected ({})", first_line(reason)),
             };
             note(result, reason);
         }
@@ -939,6 +954,52 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_redirect_is_a_finding_for_a_web_hook_target_and_broken_otherwise() {
+        let case = crate::runner::testing::case(
+            "s/r",
+            Encoding::HttpBinary,
+            Verdict::Accept,
+            &["HTTP-BIN-5"],
+            &[],
+        );
+        let redirect = Echo::Broken {
+            reason: "HTTP 308: moved".into(),
+        };
+        let mut capabilities = crate::target::all_capabilities();
+        let plain = judged(&case, &redirect, false);
+        assert_eq!(plain.status, Status::Error, "{}", plain.message);
+        capabilities.insert(webhook::WEBHOOK.to_owned());
+        let view = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        let r = judge(
+            &case,
+            Encoding::HttpBinary,
+            &redirect,
+            &view,
+            JudgeOptions::default(),
+            Duration::ZERO,
+        );
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert_eq!(r.findings[0].rule, "HOOK-RSP-1");
+        let server_error = Echo::Broken {
+            reason: "HTTP 503: busy".into(),
+        };
+        let r = judge(
+            &case,
+            Encoding::HttpBinary,
+            &server_error,
+            &view,
+            JudgeOptions::default(),
+            Duration::ZERO,
+        );
+        assert_eq!(r.status, Status::Error, "{}", r.message);
+        assert_eq!(http_status("HTTP 429: slow down"), Some(429));
+        assert_eq!(http_status("connection reset"), None);
     }
 
     #[test]
