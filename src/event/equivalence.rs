@@ -20,7 +20,8 @@
 //!   `application/json`, under which the two are the same data. The
 //!   difference is reported apart, under JSON-DATA-11, so that it is marked
 //!   main-branch-only and `--released-spec` makes it informational; the
-//!   judge names HTTP-BIN-3 or KAFKA-BIN-2 instead when the bytes were a
+//!   judge (`runner::judge::difference_finding`, which `listen` shares)
+//!   names HTTP-BIN-3 or KAFKA-BIN-2 instead when the bytes were a
 //!   binary-mode body, which cespec's choices under those released rules
 //!   keep opaque.
 

@@ -563,16 +563,34 @@ fn judge_reply(case: &Case, reply: Encoding, message: &Message, result: &mut Cas
     }
 }
 
-/// The rule a difference breaks, given the encoding of the case's input.
-/// Untyped bytes read back as JSON are blamed where the bytes came from: a
-/// binary-mode body with no content type is opaque data by the choices of
-/// HTTP-BIN-3 and KAFKA-BIN-2 (released rules), a JSON-format `data_base64`
-/// without `datacontenttype` only by JSON-DATA-11 (main branch).
-fn difference_rule(d: &Difference, input: Encoding) -> &'static str {
-    match (d, input) {
+/// The finding for a difference between an expected event and one decoded
+/// from a message in `input`, prefixed by `about` (which event): fidelity
+/// losses are SHOULD and explicit-null changes MAY, anything else is at
+/// `level`. Untyped bytes read back as JSON are blamed where the bytes came
+/// from: a binary-mode body with no content type is opaque data by the
+/// choices of HTTP-BIN-3 and KAFKA-BIN-2 (released rules), a JSON-format
+/// `data_base64` without `datacontenttype` only by JSON-DATA-11 (main
+/// branch). `listen` uses it too, so a sender's differences read the same.
+pub(crate) fn difference_finding(
+    d: &Difference,
+    input: Encoding,
+    level: Level,
+    about: &str,
+) -> Finding {
+    let rule = match (d, input) {
         (Difference::ReadAsJson { .. }, Encoding::HttpBinary) => "HTTP-BIN-3",
         (Difference::ReadAsJson { .. }, Encoding::KafkaBinary) => "KAFKA-BIN-2",
         _ => d.rule(),
+    };
+    let level = match d {
+        Difference::Precision { .. } => Level::Should,
+        Difference::NullData { .. } => Level::May,
+        _ => level,
+    };
+    Finding {
+        rule: rule.to_owned(),
+        level,
+        message: format!("{about}{d}"),
     }
 }
 
@@ -606,21 +624,12 @@ fn compare_events(
     result.expected = Some(events_json(expected));
     result.actual = Some(events_json(actual));
     for (i, d) in differences {
-        let finding_level = match &d {
-            Difference::Precision { .. } => Level::Should,
-            Difference::NullData { .. } => Level::May,
-            _ => level,
-        };
-        let prefix = if expected.len() > 1 {
+        let about = if expected.len() > 1 {
             format!("event {i}: ")
         } else {
             String::new()
         };
-        result.findings.push(Finding {
-            rule: difference_rule(&d, input).to_owned(),
-            level: finding_level,
-            message: format!("{prefix}{d}"),
-        });
+        (result.findings).push(difference_finding(&d, input, level, &about));
     }
 }
 

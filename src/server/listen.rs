@@ -29,9 +29,8 @@ use super::{Handler, Limits, Reply, RunningServer};
 use crate::codec::{self, Encoding, json};
 use crate::error::ServerError;
 use crate::event::Event;
-use crate::event::equivalence::Difference;
 use crate::rules::{Level, Violation, is_wip};
-use crate::runner::judge::JudgeOptions;
+use crate::runner::judge::{JudgeOptions, difference_finding};
 use crate::runner::{CaseResult, Finding, RunEvent, Status, Tally, TargetSummary, Transcript};
 use crate::suite::input::InputSpec;
 use crate::target::ImplementationInfo;
@@ -348,10 +347,15 @@ impl Capture {
                             expected_text = Some(event_json(&expected));
                             actual_text = Some(event_json(event));
                         }
+                        let about = if several {
+                            format!("event {label}: ")
+                        } else {
+                            String::new()
+                        };
                         findings.extend(
-                            differences
-                                .iter()
-                                .map(|d| difference(d, several.then_some(&label))),
+                            differences.iter().map(|d| {
+                                difference_finding(d, decoded.encoding, Level::Must, &about)
+                            }),
                         );
                     }
                     Matched::Unexpected => {
@@ -436,24 +440,6 @@ fn finding(v: &Violation) -> Finding {
     Finding {
         rule: v.rule.clone(),
         level: v.level,
-        message,
-    }
-}
-
-/// Returns the finding for a difference from the expected event.
-fn difference(d: &Difference, label: Option<&String>) -> Finding {
-    let level = match d {
-        Difference::Precision { .. } => Level::Should,
-        Difference::NullData { .. } => Level::May,
-        _ => Level::Must,
-    };
-    let message = match label {
-        Some(l) => format!("event {l}: {d}"),
-        None => d.to_string(),
-    };
-    Finding {
-        rule: d.rule().to_owned(),
-        level,
         message,
     }
 }
@@ -610,6 +596,19 @@ mod tests {
             "{}",
             result.message
         );
+    }
+
+    #[test]
+    fn untyped_bytes_read_as_json_are_named_as_the_judge_names_them() {
+        // Expected: the bytes `{ "a": 1 }` with no content type. Sent in
+        // binary mode as `{"a":1}`: the sender read them as JSON, which the
+        // binary-mode body rule (HTTP-BIN-3) forbids, as `cespec run` says.
+        let expected = r#"{"specversion":"1.0","id":"1","source":"https://example.com/s","type":"com.example.t","data_base64":"eyAiYSI6IDEgfQ=="}"#;
+        let c = capture(false, Some(expected));
+        let (_, result, _) = c.judge(&request(&GOOD, r#"{"a":1}"#), 1, Vec::new());
+        assert_eq!(result.status, Status::Fail, "{result:?}");
+        let rules: Vec<&str> = result.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["HTTP-BIN-3"], "{:?}", result.findings);
     }
 
     #[test]
