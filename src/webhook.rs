@@ -28,7 +28,7 @@
 use crate::rules::Level;
 use crate::runner::Finding;
 use crate::server::Reply;
-use crate::wire::{HttpMessage, headers_named};
+use crate::wire::HttpMessage;
 
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
@@ -177,9 +177,7 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
 /// exactly what HOOK-RSP-3 rules out; any other 2xx is none of the answers
 /// the spec defines.
 pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
-    let typed = headers_named(&reply.headers, "content-type")
-        .next()
-        .is_some();
+    let typed = reply.header_values("content-type").next().is_some();
     let has_body = !reply.body.is_empty();
     let mut findings = Vec::new();
     match (reply.status, has_body) {
@@ -226,10 +224,7 @@ fn must(rule: &str, message: String) -> Finding {
 
 /// The first value of a header, trimmed, when it is text.
 fn header_text(request: &HttpMessage, name: &str) -> Option<String> {
-    headers_named(&request.headers, name)
-        .next()
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .map(|v| v.trim().to_owned())
+    request.header(name).map(|v| v.trim().to_owned())
 }
 
 /// A host name in DNS form: dot-separated labels of letters, digits and
