@@ -20,10 +20,12 @@
 //! response rules ([`response_findings`]): 200 or 201 with a body and a
 //! Content-Type (HOOK-RSP-2), 201 or 204 without a body, never 200 with an
 //! empty one (HOOK-RSP-3), or 202 (HOOK-RSP-4); and a redirect, which breaks
-//! the exchange of any other target, is a HOOK-RSP-1 finding ([`redirect_finding`]).
+//! the exchange of any other target, is a HOOK-RSP-1 finding ([`redirect_finding`]);
+//! a refusal of a format it does not read is a 415 (HOOK-RSP-7,
+//! [`unknown_format_finding`]).
 //! `cespec serve --webhook` is
-//! the reference for it: it answers an accepted delivery 204, and grants
-//! the handshake as the listener does.
+//! the reference for it: it answers an accepted delivery 204, a format it
+//! does not read 415, and grants the handshake as the listener does.
 
 use crate::rules::Level;
 use crate::runner::Finding;
@@ -47,7 +49,8 @@ pub const SENDER_RULES_CHECKED: [&str; 6] = [
 pub const WEBHOOK: &str = "webhook";
 
 /// The Web Hook rules a `webhook` target's answers are held to.
-pub const RESPONSE_RULES_CHECKED: [&str; 3] = ["HOOK-RSP-1", "HOOK-RSP-2", "HOOK-RSP-3"];
+pub const RESPONSE_RULES_CHECKED: [&str; 4] =
+    ["HOOK-RSP-1", "HOOK-RSP-2", "HOOK-RSP-3", "HOOK-RSP-7"];
 
 /// What the handshake granted: the origin and the URI it was made for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +215,33 @@ pub fn redirect_finding(status: u16) -> Option<Finding> {
             format!("answered {status}: a web hook delivery target does not redirect"),
         )
     })
+}
+
+/// Judges a web hook target's refusal of `request`, answered with HTTP
+/// `status` (`None` when it refused without one, by closing the
+/// connection): a delivery whose Content-Type names an event format the
+/// reference does not read either (`application/cloudevents+avro`) is
+/// refused 415 (HOOK-RSP-7: a notification format the target does not
+/// understand). Which formats a target reads is its own; the corpus
+/// offers only ones no known implementation reads, so a refusal of them
+/// is taken to be that.
+pub fn unknown_format_finding(request: &HttpMessage, status: Option<u16>) -> Option<Finding> {
+    let content_type = request.header_values("content-type").next();
+    crate::codec::http::unsupported_format_rule(content_type)?;
+    if status == Some(415) {
+        return None;
+    }
+    let answered = match status {
+        Some(status) => format!("answered {status}"),
+        None => "closed the connection".to_owned(),
+    };
+    Some(must(
+        "HOOK-RSP-7",
+        format!(
+            "refused a notification in a format it does not read ({}) and {answered}; a web hook target answers 415",
+            String::from_utf8_lossy(content_type.unwrap_or_default())
+        ),
+    ))
 }
 
 fn must(rule: &str, message: String) -> Finding {
@@ -452,13 +482,61 @@ mod tests {
         assert_eq!(rules(&reply(205, &[], b"")), ["HOOK-RSP-3"]);
         assert!(redirect_finding(204).is_none() && redirect_finding(503).is_none());
         let redirect = redirect_finding(307).into_iter().collect();
-        let mut all: Vec<String> = [reply(200, &[], b""), reply(200, &[], b"x"), redirect]
+        let avro = request(
+            "POST",
+            "/",
+            &[("content-type", "application/cloudevents+avro")],
+            b"x",
+        );
+        let unknown_format = unknown_format_finding(&avro, Some(400))
             .into_iter()
-            .flatten()
-            .map(|f| f.rule)
             .collect();
+        let mut all: Vec<String> = [
+            reply(200, &[], b""),
+            reply(200, &[], b"x"),
+            redirect,
+            unknown_format,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|f| f.rule)
+        .collect();
         all.sort();
         assert_eq!(all, RESPONSE_RULES_CHECKED);
+    }
+
+    #[test]
+    fn a_format_nobody_reads_is_refused_with_415() {
+        let delivery = |ct: &str| request("POST", "/", &[("content-type", ct)], b"Obj\x01");
+        for unknown in [
+            "application/cloudevents+avro",
+            "application/CloudEvents+protobuf; charset=utf-8",
+            "application/cloudevents-batch+avro",
+        ] {
+            let refused = |status| unknown_format_finding(&delivery(unknown), status);
+            assert!(refused(Some(415)).is_none(), "{unknown}");
+            for status in [Some(400), Some(422), None] {
+                let finding = refused(status).expect(unknown);
+                assert_eq!(
+                    (finding.rule.as_str(), finding.level),
+                    ("HOOK-RSP-7", Level::Must)
+                );
+                assert!(finding.message.contains(unknown), "{}", finding.message);
+            }
+        }
+        // JSON, and binary mode (whatever its data's type), are formats the
+        // reference reads: their refusals are about something else.
+        for read in [
+            "application/cloudevents+json",
+            "application/cloudevents-batch+json",
+            "application/avro",
+        ] {
+            assert!(
+                unknown_format_finding(&delivery(read), Some(400)).is_none(),
+                "{read}"
+            );
+        }
+        assert!(unknown_format_finding(&request("POST", "/", &[], b""), Some(400)).is_none());
     }
 
     #[test]

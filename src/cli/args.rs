@@ -176,7 +176,9 @@ const SERVE_ABOUT: &str = "\
 Serve the reference implementation as an HTTP echo target.
 
 Prints `listening on http://ADDR:PORT` on stdout once ready (with --port 0,
-the port the system chose), and runs until interrupted (Ctrl-C).
+the port the system chose), and runs until interrupted (Ctrl-C). An invalid
+event is answered 400 with the rules it breaks, an event format other than
+JSON (application/cloudevents+avro) 415.
 
 With --webhook it is a web hook delivery target instead: it grants the
 OPTIONS abuse-protection handshake and answers accepted deliveries 204.

@@ -126,12 +126,11 @@ fn decode_parts<'h, I>(
 where
     I: Iterator<Item = (&'h str, &'h [u8])>,
 {
+    if let Some(rule) = unsupported_format_rule(ct) {
+        return Err(vec![unsupported_format(ct.unwrap_or_default(), rule)]);
+    }
     match detect_mode(ct) {
         Mode::Batch => {
-            let ct = ct.unwrap_or_default();
-            if essence(ct) != MEDIA_JSON_BATCH {
-                return Err(vec![unsupported_format(ct, "HTTP-BAT-1")]);
-            }
             let (events, warnings) = json::decode_batch(body.as_slice())?;
             Ok(Decoded {
                 events,
@@ -140,10 +139,6 @@ where
             })
         }
         Mode::Structured => {
-            let ct = ct.unwrap_or_default();
-            if essence(ct) != MEDIA_JSON {
-                return Err(vec![unsupported_format(ct, "HTTP-MODE-4")]);
-            }
             let (event, warnings) = json::decode_event(body.as_slice())?;
             Ok(Decoded {
                 events: vec![event],
@@ -184,6 +179,19 @@ where
         .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v);
     (content_types.next(), content_types.next().is_some())
+}
+
+/// Returns the rule under which the reference refuses a message whose
+/// Content-Type names a CloudEvents event format other than JSON
+/// (`application/cloudevents+avro`): HTTP-MODE-4 in structured mode,
+/// HTTP-BAT-1 in batched mode; `None` for JSON and for binary mode.
+pub(crate) fn unsupported_format_rule(content_type: Option<&[u8]>) -> Option<&'static str> {
+    let ct = content_type.unwrap_or_default();
+    match detect_mode(content_type) {
+        Mode::Batch => (essence(ct) != MEDIA_JSON_BATCH).then_some("HTTP-BAT-1"),
+        Mode::Structured => (essence(ct) != MEDIA_JSON).then_some("HTTP-MODE-4"),
+        Mode::Binary => None,
+    }
 }
 
 fn unsupported_format(ct: &[u8], rule: &str) -> Violation {

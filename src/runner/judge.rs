@@ -259,6 +259,13 @@ pub fn judge(
             }
         }
     }
+    // A web hook delivery target refuses a format it does not read with 415.
+    if target.capabilities.contains(webhook::WEBHOOK)
+        && let (Echo::Rejected { reason }, Message::Http(input)) = (echo, &case.input)
+        && let Some(finding) = webhook::unknown_format_finding(input, http_status(reason))
+    {
+        result.findings.push(finding);
+    }
     finish(&mut result, options);
     note_cut(&mut result, cut);
     result
@@ -1009,6 +1016,51 @@ mod tests {
         assert_eq!(r.status, Status::Error, "{}", r.message);
         assert_eq!(http_status("HTTP 429: slow down"), Some(429));
         assert_eq!(http_status("connection reset"), None);
+    }
+
+    #[test]
+    fn a_web_hook_target_refuses_an_unknown_format_with_415() {
+        let mut case = crate::runner::testing::case(
+            "s/avro",
+            Encoding::HttpStructured,
+            Verdict::Reject,
+            &["HTTP-MODE-4"],
+            &[],
+        );
+        if let Message::Http(m) = &mut case.input {
+            m.headers = vec![(
+                "content-type".into(),
+                b"application/cloudevents+avro".to_vec(),
+            )];
+            m.body = b"Obj\x01".to_vec();
+        }
+        let refused = |status: u16| Echo::Rejected {
+            reason: format!("HTTP {status}: unsupported"),
+        };
+        let mut capabilities = crate::target::all_capabilities();
+        capabilities.insert(webhook::WEBHOOK.to_owned());
+        let web_hook = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        let judge_as = |echo: &Echo, view: &TargetView<'_>| {
+            judge(
+                &case,
+                Encoding::HttpBinary,
+                echo,
+                view,
+                JudgeOptions::default(),
+                Duration::ZERO,
+            )
+        };
+        let r = judge_as(&refused(400), &web_hook);
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert_eq!(r.findings[0].rule, "HOOK-RSP-7");
+        let r = judge_as(&refused(415), &web_hook);
+        assert_eq!(r.status, Status::Pass, "{}", r.message);
+        // Any other target refuses it with any 4xx.
+        let plain = judged(&case, &refused(400), false);
+        assert_eq!(plain.status, Status::Pass, "{}", plain.message);
     }
 
     #[test]

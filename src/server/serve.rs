@@ -1,6 +1,7 @@
 //! `cespec serve`: the reference implementation as an HTTP echo target
 //! (DESIGN.md §5). Each request is decoded with the strict reference codec;
-//! a rejected input is answered 400 with the violated rules, one per line;
+//! a rejected input is answered 400 with the violated rules, one per line
+//! (415 when its Content-Type names an event format other than JSON);
 //! an accepted one is re-encoded in the mode `X-Echo-Mode` names (binary
 //! by default) and answered 200. A batch input is always answered as a
 //! batch, whatever mode is asked, because the other modes carry one event.
@@ -10,7 +11,8 @@
 //!
 //! With `webhook` set it is a web hook delivery target instead of an echo:
 //! it grants the `OPTIONS` handshake and answers an accepted delivery 204
-//! with nothing in it (HOOK-RSP-3), an invalid one 400. It is the reference
+//! with nothing in it (HOOK-RSP-3), an invalid one 400, one in a format it
+//! does not read 415 (HOOK-RSP-7). It is the reference
 //! for `receiver:` targets that declare the `webhook` capability; an echo
 //! could not be one, since an event whose data has no content type echoes
 //! as a body without a Content-Type, which HOOK-RSP-2 rules out.
@@ -73,14 +75,15 @@ impl Handler for Echoer {
             return webhook::validate(&request).1;
         }
         // A delivery target returns nothing: processed, no payload, so 204
-        // (HOOK-RSP-3), or 400 with the violated rules.
+        // (HOOK-RSP-3), or 4xx with the violated rules.
+        let refused = refusal_status(&request);
         match codec::http::decode_owned(request) {
             Ok(_) => Reply {
                 status: 204,
                 headers: Vec::new(),
                 body: Vec::new(),
             },
-            Err(violations) => Reply::text(400, rejection(&violations)),
+            Err(violations) => Reply::text(refused, rejection(&violations)),
         }
     }
 }
@@ -98,9 +101,10 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
             _ => return Reply::text(400, "X-Echo-Mode must be binary, structured or batch\n"),
         },
     };
+    let refused = refusal_status(&request);
     let decoded = match codec::http::decode_owned(request) {
         Ok(d) => d,
-        Err(violations) => return Reply::text(400, rejection(&violations)),
+        Err(violations) => return Reply::text(refused, rejection(&violations)),
     };
     let encoding = if decoded.encoding == Encoding::HttpBatch {
         Encoding::HttpBatch
@@ -123,6 +127,20 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
             ),
         ),
         Err(e) => Reply::text(500, format!("internal error: {e}\n")),
+    }
+}
+
+/// Returns the status that refuses `request`: 415 (Unsupported Media
+/// Type, RFC 9110 §15.5.16) when its Content-Type names an event format
+/// the reference does not read, which the Web Hook spec requires of a
+/// delivery target (HOOK-RSP-7) and which tells any client what is wrong;
+/// 400 for anything else.
+fn refusal_status(request: &HttpMessage) -> u16 {
+    let content_type = request.header_values("content-type").next();
+    if codec::http::unsupported_format_rule(content_type).is_some() {
+        415
+    } else {
+        400
     }
 }
 
@@ -205,5 +223,26 @@ mod tests {
         assert_eq!(r.status, 400);
         let text = String::from_utf8(r.body).unwrap();
         assert!(text.contains("[MUST]"), "{text}");
+    }
+
+    #[test]
+    fn a_format_the_reference_does_not_read_is_refused_with_415() {
+        let avro = || {
+            HttpMessage::post(
+                vec![(
+                    "content-type".into(),
+                    b"application/cloudevents+avro".to_vec(),
+                )],
+                b"Obj\x01".to_vec(),
+            )
+        };
+        let r = echo(avro());
+        assert_eq!(r.status, 415);
+        assert!(String::from_utf8_lossy(&r.body).contains("HTTP-MODE-4"));
+        let delivery_target = Echoer { webhook: true };
+        assert_eq!(delivery_target.handle(avro(), Instant::now()).status, 415);
+        let mut broken = binary(&[]);
+        broken.headers.retain(|(n, _)| n != "ce-id");
+        assert_eq!(delivery_target.handle(broken, Instant::now()).status, 400);
     }
 }

@@ -319,7 +319,8 @@ async fn serve_binds_loopback_unless_told_otherwise() {
 
 /// `serve --webhook` is a web hook delivery target: it grants the OPTIONS
 /// handshake, and every HTTP case of the corpus passes against it as a
-/// `receiver:` target declaring `webhook`. The echo server is no such
+/// `receiver:` target declaring `webhook` (so it answers the formats it
+/// does not read 415, HOOK-RSP-7). The echo server is no such
 /// target: its binary echo of an event without data is a 200 with an empty
 /// body, which HOOK-RSP-3 rules out.
 #[tokio::test]
@@ -383,6 +384,15 @@ async fn the_webhook_reference_answers_as_a_delivery_target() {
         .collect();
     assert!(ran > 400, "{ran} results ran");
     assert!(bad.is_empty(), "{bad:#?}");
+    // Among them, the formats it does not read, refused 415 (HOOK-RSP-7).
+    let avro = results
+        .iter()
+        .filter(|r| {
+            r.case
+                .starts_with("http-structured/unsupported-format-avro")
+        })
+        .count();
+    assert_eq!(avro, 2, "the unsupported-format cases ran");
 
     let minimal = cases
         .into_iter()
