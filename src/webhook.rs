@@ -20,7 +20,8 @@
 //! response rules ([`response_findings`]): 200 or 201 with a body and a
 //! Content-Type (HOOK-RSP-2), 201 or 204 without a body, never 200 with an
 //! empty one (HOOK-RSP-3), or 202 (HOOK-RSP-4); and a redirect, which breaks
-//! the exchange of any other target, is a HOOK-RSP-1 finding ([`redirect_finding`]);
+//! the exchange of any other target, is a HOOK-RSP-1 finding, and so is a
+//! 429 without Retry-After a HOOK-RSP-6 one ([`broken_answer_finding`]);
 //! a refusal of a format it does not read is a 415 (HOOK-RSP-7,
 //! [`unknown_format_finding`]).
 //! `cespec serve --webhook` is
@@ -49,8 +50,13 @@ pub const SENDER_RULES_CHECKED: [&str; 6] = [
 pub const WEBHOOK: &str = "webhook";
 
 /// The Web Hook rules a `webhook` target's answers are held to.
-pub const RESPONSE_RULES_CHECKED: [&str; 4] =
-    ["HOOK-RSP-1", "HOOK-RSP-2", "HOOK-RSP-3", "HOOK-RSP-7"];
+pub const RESPONSE_RULES_CHECKED: [&str; 5] = [
+    "HOOK-RSP-1",
+    "HOOK-RSP-2",
+    "HOOK-RSP-3",
+    "HOOK-RSP-6",
+    "HOOK-RSP-7",
+];
 
 /// What the handshake granted: the origin and the URI it was made for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,14 +211,22 @@ pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
     findings
 }
 
-/// Judges a web hook target's answer that is not a 2xx or a 4xx: a
-/// redirect is a finding (HOOK-RSP-1: a delivery target does not answer
-/// 3xx), where for any other target it only breaks the exchange.
-pub fn redirect_finding(status: u16) -> Option<Finding> {
-    (300..400).contains(&status).then(|| {
-        must(
+/// Judges a web hook target's answer that broke the exchange (`reason`,
+/// which starts `HTTP <status>` when there was an answer): a redirect is a
+/// finding (HOOK-RSP-1: a delivery target does not answer 3xx), and so is
+/// a 429 that names no wait (HOOK-RSP-6: a throttling target includes
+/// Retry-After), where for any other target both only break the exchange.
+pub fn broken_answer_finding(status: u16, reason: &str) -> Option<Finding> {
+    if (300..400).contains(&status) {
+        return Some(must(
             "HOOK-RSP-1",
             format!("answered {status}: a web hook delivery target does not redirect"),
+        ));
+    }
+    crate::target::http::throttled_without_retry_after(reason).then(|| {
+        must(
+            "HOOK-RSP-6",
+            "answered 429 without a usable Retry-After; a throttling web hook target names how long to wait".into(),
         )
     })
 }
@@ -480,8 +494,16 @@ mod tests {
         assert_eq!(rules(&reply(201, &[], b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(206, &json, b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(205, &[], b"")), ["HOOK-RSP-3"]);
-        assert!(redirect_finding(204).is_none() && redirect_finding(503).is_none());
-        let redirect = redirect_finding(307).into_iter().collect();
+        let broken = |status: u16, body: &str| {
+            broken_answer_finding(status, &format!("HTTP {status}: {body}"))
+        };
+        assert!(broken(204, "").is_none() && broken(503, "").is_none());
+        let redirect = broken(307, "").into_iter().collect();
+        let unnamed_wait =
+            broken_answer_finding(429, "HTTP 429: throttled, no usable Retry-After: slow down")
+                .into_iter()
+                .collect();
+        assert!(broken_answer_finding(429, "HTTP 429: throttled, Retry-After 5 s: ").is_none());
         let avro = request(
             "POST",
             "/",
@@ -495,6 +517,7 @@ mod tests {
             reply(200, &[], b""),
             reply(200, &[], b"x"),
             redirect,
+            unnamed_wait,
             unknown_format,
         ]
         .into_iter()

@@ -181,10 +181,11 @@ pub fn judge(
     match (echo, case.expect.verdict) {
         (Echo::Broken { reason }, _)
             if target.capabilities.contains(webhook::WEBHOOK)
-                && let Some(redirect) = http_status(reason).and_then(webhook::redirect_finding) =>
+                && let Some(status) = http_status(reason)
+                && let Some(finding) = webhook::broken_answer_finding(status, reason) =>
         {
             note(&mut result, reason);
-            result.findings.push(redirect);
+            result.findings.push(finding);
         }
         (Echo::Broken { reason }, _) => {
             result.status = Status::Error;
@@ -1013,6 +1014,27 @@ mod tests {
             JudgeOptions::default(),
             Duration::ZERO,
         );
+        assert_eq!(r.status, Status::Error, "{}", r.message);
+        // Throttling without naming a wait is a web hook target's fault
+        // (HOOK-RSP-6); naming one, it is only an exchange that broke.
+        let throttled = |reason: &str| {
+            let echo = Echo::Broken {
+                reason: reason.into(),
+            };
+            let view = &view;
+            judge(
+                &case,
+                Encoding::HttpBinary,
+                &echo,
+                view,
+                JudgeOptions::default(),
+                Duration::ZERO,
+            )
+        };
+        let r = throttled("HTTP 429: throttled, no usable Retry-After: busy");
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert_eq!(r.findings[0].rule, "HOOK-RSP-6");
+        let r = throttled("HTTP 429: throttled, Retry-After 60 s: busy");
         assert_eq!(r.status, Status::Error, "{}", r.message);
         assert_eq!(http_status("HTTP 429: slow down"), Some(429));
         assert_eq!(http_status("connection reset"), None);

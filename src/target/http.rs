@@ -9,13 +9,20 @@
 //! This module does not judge replies: it only maps the exchange onto
 //! [`Echo`] (DESIGN.md §5).
 //!
+//! A 429 (Too Many Requests) is throttling, not a verdict on the message:
+//! the request is sent again once the wait its `Retry-After` names is over,
+//! up to [`MAX_THROTTLE_RETRIES`] times and never past the exchange's
+//! timeout (as the Web Hook spec requires of a sender, HOOK-RSP-6). A 429
+//! that outlasts that breaks the exchange instead of counting as a refusal,
+//! so that a throttling target passes no case it was never judged on.
+//!
 //! Inputs hyper refuses to write (a control byte in a header value, a bad
 //! method) and fixtures written byte for byte or sent slowly go through
 //! [`super::raw`] instead, on a fresh connection: the target sees exactly
 //! the bytes, and the harness still never waits or reads without a bound.
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -43,6 +50,12 @@ const MAX_IDLE: usize = 32;
 
 /// How much of an error body a rejection reason quotes.
 const REASON_BYTES: usize = 200;
+
+/// How many times a request answered 429 is sent again.
+pub const MAX_THROTTLE_RETRIES: u32 = 3;
+
+/// What the reason of a 429 says when the answer named no wait.
+const NO_RETRY_AFTER: &str = "throttled, no usable Retry-After";
 
 /// Settings of an HTTP target.
 #[derive(Clone, Debug)]
@@ -258,17 +271,37 @@ impl HttpTarget {
             }
         };
         let timeout = self.options.timeout;
-        let exchange = self.exchange(input, mode, request);
-        let response = match tokio::time::timeout(timeout, exchange).await {
-            Err(_) => {
-                return Echo::Broken {
-                    reason: format!("no complete response within {} ms", timeout.as_millis()),
-                };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut request = request;
+        let mut throttled = 0;
+        loop {
+            let exchange = self.exchange(input, mode, request);
+            let response = match tokio::time::timeout_at(deadline, exchange).await {
+                Err(_) => {
+                    return Echo::Broken {
+                        reason: format!("no complete response within {} ms", timeout.as_millis()),
+                    };
+                }
+                Ok(Err(reason)) => return Echo::Broken { reason },
+                Ok(Ok(r)) => r,
+            };
+            let wait = (response.status == 429 && throttled < MAX_THROTTLE_RETRIES)
+                .then(|| retry_after(&response.headers, SystemTime::now()))
+                .flatten()
+                .filter(|wait| {
+                    let now = tokio::time::Instant::now();
+                    now.checked_add(*wait).is_some_and(|done| done < deadline)
+                });
+            // The same input was written once, so it is written again.
+            match (wait, self.request(input, mode)) {
+                (Some(wait), Ok(again)) => {
+                    throttled += 1;
+                    tokio::time::sleep(wait).await;
+                    request = again;
+                }
+                _ => return classify(response),
             }
-            Ok(Err(reason)) => return Echo::Broken { reason },
-            Ok(Ok(r)) => r,
-        };
-        classify(response)
+        }
     }
 
     /// Sends `raw` after the request line and the harness's headers on a
@@ -485,6 +518,9 @@ fn classify(response: Response) -> Echo {
             headers,
             body,
         })),
+        429 => Echo::Broken {
+            reason: throttled_reason(&headers, &body),
+        },
         400..=499 => Echo::Rejected {
             reason: format!("HTTP {status}: {}", snippet(&body)),
         },
@@ -492,6 +528,35 @@ fn classify(response: Response) -> Echo {
             reason: format!("HTTP {status}: {}", snippet(&body)),
         },
     }
+}
+
+/// Returns how long a 429's `Retry-After` asks a client to wait: a number
+/// of seconds, or until an HTTP-date (no wait once it is past), RFC 9110
+/// §10.2.3. `None` when there is no such header or it reads as neither.
+pub fn retry_after(headers: &[Header], now: SystemTime) -> Option<Duration> {
+    let value = crate::wire::headers_named(headers, "retry-after").next()?;
+    let text = std::str::from_utf8(value).ok()?.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(text.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(text).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The reason of a 429 that was not, or no longer, retried: it starts
+/// `HTTP 429`, and says whether the answer named a wait.
+fn throttled_reason(headers: &[Header], body: &[u8]) -> String {
+    let named = match retry_after(headers, SystemTime::now()) {
+        Some(wait) => format!("throttled, Retry-After {} s", wait.as_secs()),
+        None => NO_RETRY_AFTER.to_owned(),
+    };
+    format!("HTTP 429: {named}: {}", snippet(body))
+}
+
+/// Whether a broken exchange's reason is a 429 that named no wait, which
+/// a Web Hook delivery target must name (HOOK-RSP-6).
+pub fn throttled_without_retry_after(reason: &str) -> bool {
+    reason.starts_with("HTTP 429: ") && reason.contains(NO_RETRY_AFTER)
 }
 
 /// Returns the first bytes of a body as one line of text.
@@ -650,12 +715,52 @@ mod tests {
             }
         );
         assert!(matches!(classify(r(503, b"")), Echo::Broken { .. }));
+        // Throttling is no verdict on the message.
+        let Echo::Broken { reason } = classify(r(429, b"slow down")) else {
+            panic!()
+        };
+        assert_eq!(
+            reason,
+            "HTTP 429: throttled, no usable Retry-After: slow down"
+        );
+        assert!(throttled_without_retry_after(&reason));
+        let named = Response {
+            status: 429,
+            headers: vec![("Retry-After".into(), b"120".to_vec())],
+            body: vec![],
+        };
+        let Echo::Broken { reason } = classify(named) else {
+            panic!()
+        };
+        assert_eq!(reason, "HTTP 429: throttled, Retry-After 120 s: ");
+        assert!(!throttled_without_retry_after(&reason));
         assert!(matches!(classify(r(301, b"")), Echo::Broken { .. }));
         let long = vec![b'x'; 300];
         let Echo::Rejected { reason } = classify(r(413, &long)) else {
             panic!()
         };
         assert_eq!(reason.len(), "HTTP 413: ".len() + 200 + "…".len());
+    }
+
+    #[test]
+    fn reads_retry_after_as_seconds_or_a_date() {
+        let now = httpdate::parse_http_date("Sat, 05 Dec 2026 16:00:00 GMT").unwrap();
+        let wait = |value: &str| retry_after(&[("retry-after".into(), value.into())], now);
+        assert_eq!(wait("5"), Some(Duration::from_secs(5)));
+        assert_eq!(wait(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            wait("Sat, 05 Dec 2026 16:00:30 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(wait("Sat, 05 Dec 2026 15:00:00 GMT"), Some(Duration::ZERO));
+        for unreadable in ["", "-1", "1.5", "soon", "99999999999999999999x"] {
+            assert_eq!(wait(unreadable), None, "{unreadable:?}");
+        }
+        assert_eq!(
+            wait("99999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(retry_after(&[], now), None);
     }
 
     #[test]

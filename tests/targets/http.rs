@@ -1,6 +1,6 @@
 //! `HttpTarget` against scripted servers that misbehave in one way each:
-//! 202 for a receiver, 500, silence, a cut response, garbage, refusal and an
-//! oversized response.
+//! 202 for a receiver, 500, silence, a cut response, garbage, refusal, an
+//! oversized response and throttling (429).
 
 use std::time::{Duration, Instant};
 
@@ -76,6 +76,89 @@ async fn receiver_only_target_is_judged_by_status() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A server that answers its first `throttled` connections with `first`
+/// (a 429) and the rest 202, counting the requests it read.
+async fn throttling(
+    throttled: usize,
+    first: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let url = scripted(throttled + 1, move |mut s| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let answer = if n < throttled {
+                first
+            } else {
+                "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            };
+            let _ = s.write_all(answer.as_bytes()).await;
+        }
+    })
+    .await;
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_429_is_sent_again_after_the_wait_it_names() {
+    use std::sync::atomic::Ordering;
+    let (url, seen) = throttling(
+        1,
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    let target = HttpTarget::receiver(&url, options(5000)).unwrap();
+    let started = Instant::now();
+    let echo = target.echo(&event("t"), Encoding::HttpBinary).await;
+    assert!(
+        matches!(&echo, Echo::Accepted(Message::Http(m)) if m.status == 202),
+        "{echo:?}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() >= Duration::from_secs(1), "did not wait");
+}
+
+#[tokio::test]
+async fn a_429_is_no_refusal_when_it_outlasts_the_timeout_or_names_no_wait() {
+    use std::sync::atomic::Ordering;
+    for (answer, says) in [
+        (
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
+            "HTTP 429: throttled, Retry-After 60 s: busy",
+        ),
+        (
+            "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
+            "HTTP 429: throttled, no usable Retry-After: busy",
+        ),
+    ] {
+        let (url, seen) = throttling(1, answer).await;
+        let target = HttpTarget::new(&url, options(2000)).unwrap();
+        let started = Instant::now();
+        let echo = target.echo(&event("t"), Encoding::HttpBinary).await;
+        assert_eq!(
+            echo,
+            Echo::Broken {
+                reason: says.into()
+            }
+        );
+        assert_eq!(seen.load(Ordering::SeqCst), 1, "sent again: {says}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{says}");
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_sent_again_a_bounded_number_of_times() {
+    use std::sync::atomic::Ordering;
+    let throttle = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    let (url, seen) = throttling(10, throttle).await;
+    let target = HttpTarget::new(&url, options(5000)).unwrap();
+    let echo = target.echo(&event("t"), Encoding::HttpBinary).await;
+    assert!(matches!(echo, Echo::Broken { .. }), "{echo:?}");
+    let retries = cespec::target::http::MAX_THROTTLE_RETRIES as usize;
+    assert_eq!(seen.load(Ordering::SeqCst), 1 + retries);
 }
 
 #[tokio::test]
