@@ -66,7 +66,7 @@ pub(crate) struct Grant {
 }
 
 /// Whether a request is a validation request (the handshake).
-pub(crate) fn is_validation(request: &HttpMessage) -> bool {
+pub fn is_validation(request: &HttpMessage) -> bool {
     request.method.eq_ignore_ascii_case("OPTIONS")
 }
 
@@ -180,6 +180,78 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
     findings
 }
 
+/// Judges a web hook target's 2xx answer to a validation request (the
+/// abuse-protection handshake), as a sender reads it: consent is the
+/// `WebHook-Allowed-Origin` and `WebHook-Allowed-Rate` headers, together
+/// (HOOK-AP-6), never the status; the origin granted is the one asked or
+/// `*` (HOOK-AP-7); the rate is `*` or a positive integer, and is there
+/// when one was asked (a MUST) or not (a SHOULD, HOOK-AP-8); `Allow` lists
+/// POST (HOOK-AP-11). An answer that grants nothing leaves the target
+/// without abuse protection for this sender (HOOK-AP-1, a SHOULD): the
+/// spec lets a target grant later by callback, which a handshake without
+/// `WebHook-Request-Callback` does not offer.
+pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Finding> {
+    let asked_origin = header_text(request, "webhook-request-origin").unwrap_or_default();
+    let asked_rate = request
+        .header_values("webhook-request-rate")
+        .next()
+        .is_some();
+    let origin = header_text(reply, "webhook-allowed-origin");
+    let rate = header_text(reply, "webhook-allowed-rate");
+    let mut findings = Vec::new();
+    match (&origin, &rate) {
+        (None, None) => findings.push(should(
+            "HOOK-AP-1",
+            format!(
+                "answered {} with neither WebHook-Allowed-Origin nor WebHook-Allowed-Rate: no consent, so a sender may not deliver",
+                reply.status
+            ),
+        )),
+        (None, Some(_)) => findings.push(must(
+            "HOOK-AP-6",
+            "granted a rate but no origin; consent is WebHook-Allowed-Origin and WebHook-Allowed-Rate together".into(),
+        )),
+        (Some(_), None) if asked_rate => findings.push(must(
+            "HOOK-AP-8",
+            "the request asked for a rate, and the grant has no WebHook-Allowed-Rate".into(),
+        )),
+        (Some(_), None) => findings.push(should(
+            "HOOK-AP-8",
+            "the grant has no WebHook-Allowed-Rate (`*` grants any rate)".into(),
+        )),
+        (Some(_), Some(_)) => {}
+    }
+    if let Some(origin) = &origin
+        && origin != "*"
+        && !origin.eq_ignore_ascii_case(&asked_origin)
+    {
+        findings.push(must(
+            "HOOK-AP-7",
+            format!("WebHook-Allowed-Origin is {origin:?}; it is the origin asked for ({asked_origin:?}) or `*`"),
+        ));
+    }
+    if let Some(rate) = &rate
+        && rate != "*"
+        && !is_positive_integer(rate)
+    {
+        findings.push(must(
+            "HOOK-AP-8",
+            format!("WebHook-Allowed-Rate is {rate:?}; it is `*` or a positive integer"),
+        ));
+    }
+    let allows_post = reply
+        .header_values("allow")
+        .flat_map(|v| v.split(|&b| b == b','))
+        .any(|method| method.trim_ascii().eq_ignore_ascii_case(b"POST"));
+    if !allows_post {
+        findings.push(should(
+            "HOOK-AP-11",
+            "the answer has no Allow header listing POST".into(),
+        ));
+    }
+    findings
+}
+
 /// Judges a web hook target's 2xx answer to a delivery it accepted:
 /// 200 and 201 carry a body with a Content-Type (HOOK-RSP-2); without a
 /// body the answer is 201, 202 or 204, and 200 with an empty body is
@@ -262,6 +334,14 @@ fn must(rule: &str, message: String) -> Finding {
     Finding {
         rule: rule.into(),
         level: Level::Must,
+        message,
+    }
+}
+
+fn should(rule: &str, message: String) -> Finding {
+    Finding {
+        rule: rule.into(),
+        level: Level::Should,
         message,
     }
 }
@@ -526,6 +606,98 @@ mod tests {
         .collect();
         all.sort();
         assert_eq!(all, RESPONSE_RULES_CHECKED);
+    }
+
+    #[test]
+    fn a_grant_is_both_consent_headers_with_the_origin_asked_and_a_rate() {
+        let asking = |rate: Option<&str>| {
+            let mut headers = vec![("WebHook-Request-Origin", "sender.example.com")];
+            headers.extend(rate.map(|r| ("WebHook-Request-Rate", r)));
+            request("OPTIONS", "/", &headers, b"")
+        };
+        let answer = |headers: &[(&str, &str)]| {
+            let mut m = request("", "", headers, b"");
+            m.status = 200;
+            m
+        };
+        let judged = |rate: Option<&str>, headers: &[(&str, &str)]| {
+            let findings = handshake_findings(&asking(rate), &answer(headers));
+            let mut found: Vec<(String, Level)> =
+                findings.into_iter().map(|f| (f.rule, f.level)).collect();
+            found.sort();
+            found
+        };
+        let allow = ("Allow", "OPTIONS, post");
+        for granted in [
+            [
+                ("WebHook-Allowed-Origin", "sender.example.com"),
+                ("WebHook-Allowed-Rate", "*"),
+            ],
+            [
+                ("webhook-allowed-origin", "*"),
+                ("webhook-allowed-rate", "60"),
+            ],
+            [
+                ("WebHook-Allowed-Origin", "Sender.Example.com"),
+                ("WebHook-Allowed-Rate", "120"),
+            ],
+        ] {
+            let mut headers = granted.to_vec();
+            headers.push(allow);
+            assert_eq!(judged(Some("120"), &headers), [], "{headers:?}");
+        }
+        let found = |rate, headers: &[(&str, &str)]| -> Vec<(String, Level)> {
+            judged(rate, &[headers, &[allow]].concat())
+        };
+        let one = |rule: &str, level| vec![(rule.to_owned(), level)];
+        // No consent at all: the target offers no abuse protection.
+        assert_eq!(found(None, &[]), one("HOOK-AP-1", Level::Should));
+        // Half a consent.
+        assert_eq!(
+            found(None, &[("WebHook-Allowed-Rate", "*")]),
+            one("HOOK-AP-6", Level::Must)
+        );
+        // A rate left out: required when one was asked, advised otherwise.
+        let origin_only = [("WebHook-Allowed-Origin", "sender.example.com")];
+        assert_eq!(
+            found(Some("120"), &origin_only),
+            one("HOOK-AP-8", Level::Must)
+        );
+        assert_eq!(found(None, &origin_only), one("HOOK-AP-8", Level::Should));
+        // Values the spec does not allow.
+        for (origin, rate, rule) in [
+            ("other.example.com", "*", "HOOK-AP-7"),
+            ("*.example.com", "*", "HOOK-AP-7"),
+            ("sender.example.com", "0", "HOOK-AP-8"),
+            ("sender.example.com", "-5", "HOOK-AP-8"),
+            ("sender.example.com", "1.5", "HOOK-AP-8"),
+        ] {
+            let headers = [
+                ("WebHook-Allowed-Origin", origin),
+                ("WebHook-Allowed-Rate", rate),
+            ];
+            assert_eq!(
+                found(None, &headers),
+                one(rule, Level::Must),
+                "{origin} {rate}"
+            );
+        }
+        // An Allow header without POST.
+        let headers = [
+            ("WebHook-Allowed-Origin", "*"),
+            ("WebHook-Allowed-Rate", "*"),
+            ("Allow", "OPTIONS, GET"),
+        ];
+        assert_eq!(judged(None, &headers), one("HOOK-AP-11", Level::Should));
+        // What the listener grants passes, so listen and serve agree.
+        let (_, grant, _) = validate(&asking(Some("30")));
+        let reply = request("", "", &[], b"");
+        let granted = HttpMessage {
+            status: grant.status,
+            headers: grant.headers,
+            ..reply
+        };
+        assert!(handshake_findings(&asking(Some("30")), &granted).is_empty());
     }
 
     #[test]

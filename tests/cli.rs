@@ -140,6 +140,21 @@ fn list_prints_case_ids_rules_and_coverage() {
     ] {
         assert!(coverage.contains(document), "{coverage}");
     }
+    // The Web Hook spec: some rules have cases, others are checked apart.
+    let webhook_line = coverage
+        .lines()
+        .find(|l| l.trim_start().starts_with("http-webhook.md "))
+        .unwrap_or_default();
+    let hit: usize = webhook_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
+    assert!(hit > 0, "{webhook_line}");
+    assert!(
+        webhook_line.contains("`listen --webhook` checks"),
+        "{webhook_line}"
+    );
 }
 
 #[test]

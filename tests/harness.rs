@@ -54,9 +54,12 @@ fn names_are_unique_and_use_double_colons() {
         );
         assert!(t.name().contains("::"), "{}", t.name());
         assert!(!t.name().contains('/'), "{}", t.name());
-        assert!(
-            !t.has_ignored_flag(),
-            "the reference supports everything: {}",
+        // The in-process reference has no web hook end: the http-webhook
+        // suite runs against `cespec serve --webhook` (tests/targets/serve.rs).
+        assert_eq!(
+            t.has_ignored_flag(),
+            t.name().starts_with("http-webhook::"),
+            "the reference supports everything but web hook cases: {}",
             t.name()
         );
     }

@@ -249,14 +249,23 @@ pub fn judge(
             if let Some(t) = result.transcript.as_mut() {
                 t.response = Some(keep_response(reply_msg, &mut cut));
             }
-            if !target.capabilities.contains(RECEIVER_ONLY) {
+            // The answer to a web hook validation request is never an event.
+            let validation = match &case.input {
+                Message::Http(request) => webhook::is_validation(request).then_some(request),
+                _ => None,
+            };
+            if !target.capabilities.contains(RECEIVER_ONLY) && validation.is_none() {
                 judge_reply(case, reply, reply_msg, &mut result);
             }
-            // A web hook delivery target's answer is held to that spec too.
+            // A web hook delivery target's answer is held to that spec too:
+            // as a grant, for a validation request, else as a delivery's.
             if target.capabilities.contains(webhook::WEBHOOK)
                 && let Message::Http(answer) = reply_msg
             {
-                result.findings.extend(webhook::response_findings(answer));
+                result.findings.extend(match validation {
+                    Some(request) => webhook::handshake_findings(request, answer),
+                    None => webhook::response_findings(answer),
+                });
             }
         }
     }
@@ -1038,6 +1047,71 @@ mod tests {
         assert_eq!(r.status, Status::Error, "{}", r.message);
         assert_eq!(http_status("HTTP 429: slow down"), Some(429));
         assert_eq!(http_status("connection reset"), None);
+    }
+
+    #[test]
+    fn a_web_hook_target_s_handshake_answer_is_judged_as_a_grant() {
+        let mut case = crate::runner::testing::case(
+            "s/handshake",
+            Encoding::HttpBinary,
+            Verdict::Accept,
+            &["HOOK-AP-6", "HOOK-AP-1"],
+            &[],
+        );
+        case.expect.events = None;
+        case.expect.refusal = Some("HOOK-AP-1".into());
+        if let Message::Http(m) = &mut case.input {
+            m.method = "OPTIONS".into();
+            m.headers = vec![(
+                "webhook-request-origin".into(),
+                b"sender.example.com".to_vec(),
+            )];
+        }
+        let answer = |headers: &[(&str, &str)]| {
+            Echo::Accepted(Message::Http(HttpMessage {
+                method: String::new(),
+                path: String::new(),
+                status: 200,
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+                    .collect(),
+                body: Vec::new(),
+            }))
+        };
+        let mut capabilities = crate::target::all_capabilities();
+        capabilities.insert(RECEIVER_ONLY.to_owned());
+        capabilities.insert(webhook::WEBHOOK.to_owned());
+        let view = TargetView {
+            name: "t",
+            capabilities: &capabilities,
+        };
+        let judged = |echo: &Echo| {
+            let options = JudgeOptions::default();
+            judge(
+                &case,
+                Encoding::HttpBinary,
+                echo,
+                &view,
+                options,
+                Duration::ZERO,
+            )
+        };
+        // A 200 with an empty body is a grant here, not a HOOK-RSP-3 breach.
+        let r = judged(&answer(&[
+            ("webhook-allowed-origin", "sender.example.com"),
+            ("webhook-allowed-rate", "*"),
+            ("allow", "POST, OPTIONS"),
+        ]));
+        assert_eq!(r.status, Status::Pass, "{}", r.message);
+        let r = judged(&answer(&[("webhook-allowed-rate", "*"), ("allow", "POST")]));
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert_eq!(r.findings[0].rule, "HOOK-AP-6");
+        let r = judged(&Echo::Rejected {
+            reason: "HTTP 405: no OPTIONS here".into(),
+        });
+        assert_eq!(r.status, Status::Warn, "{}", r.message);
+        assert_eq!(r.findings[0].rule, "HOOK-AP-1");
     }
 
     #[test]

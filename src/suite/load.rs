@@ -37,9 +37,12 @@ pub const MAX_SUITE_BYTES: u64 = 32 * 1024 * 1024;
 pub const SPECVERSION_03: &str = "specversion-0.3";
 
 /// Returns true when `name` is a capability a case may require: an
-/// encoding name, `specversion-0.3` or `raw-http`.
+/// encoding name, `specversion-0.3`, `raw-http` or `webhook`.
 pub fn is_known_capability(name: &str) -> bool {
-    name == SPECVERSION_03 || name == RAW_HTTP || name.parse::<Encoding>().is_ok()
+    name == SPECVERSION_03
+        || name == RAW_HTTP
+        || name == crate::webhook::WEBHOOK
+        || name.parse::<Encoding>().is_ok()
 }
 
 /// Returns the encoding a receiver detects for `message`: HTTP by
@@ -430,7 +433,7 @@ fn check_capability(
     let known: Vec<&str> = Encoding::ALL
         .iter()
         .map(|e| e.as_str())
-        .chain([SPECVERSION_03, RAW_HTTP])
+        .chain([SPECVERSION_03, RAW_HTTP, crate::webhook::WEBHOOK])
         .collect();
     Err(ctx.invalid(
         At::of(name.referenced, case),
