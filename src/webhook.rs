@@ -23,10 +23,11 @@
 //! the exchange of any other target, is a HOOK-RSP-1 finding, and so is a
 //! 429 without Retry-After a HOOK-RSP-6 one ([`broken_answer_finding`]);
 //! a refusal of a format it does not read is a 415 (HOOK-RSP-7,
-//! [`unknown_format_finding`]).
-//! `cespec serve --webhook` is
-//! the reference for it: it answers an accepted delivery 204, a format it
-//! does not read 415, and grants the handshake as the listener does.
+//! [`unknown_format_finding`]). Its answer to a validation request (the
+//! `http-webhook` suite) is judged as a grant ([`handshake_findings`]).
+//! `cespec serve --webhook` is the reference for it: it answers an accepted
+//! delivery 204, a format it does not read 415, and grants the handshake as
+//! the listener does.
 
 use crate::rules::Level;
 use crate::runner::Finding;

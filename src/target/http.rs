@@ -556,7 +556,10 @@ fn throttled_reason(headers: &[Header], body: &[u8]) -> String {
 /// Whether a broken exchange's reason is a 429 that named no wait, which
 /// a Web Hook delivery target must name (HOOK-RSP-6).
 pub fn throttled_without_retry_after(reason: &str) -> bool {
-    reason.starts_with("HTTP 429: ") && reason.contains(NO_RETRY_AFTER)
+    // The body quoted after it cannot pass for it.
+    reason
+        .strip_prefix("HTTP 429: ")
+        .is_some_and(|rest| rest.starts_with(NO_RETRY_AFTER))
 }
 
 /// Returns the first bytes of a body as one line of text.
@@ -734,6 +737,8 @@ mod tests {
         };
         assert_eq!(reason, "HTTP 429: throttled, Retry-After 120 s: ");
         assert!(!throttled_without_retry_after(&reason));
+        let quoting = "HTTP 429: throttled, Retry-After 5 s: throttled, no usable Retry-After";
+        assert!(!throttled_without_retry_after(quoting));
         assert!(matches!(classify(r(301, b"")), Echo::Broken { .. }));
         let long = vec![b'x'; 300];
         let Echo::Rejected { reason } = classify(r(413, &long)) else {
