@@ -10,8 +10,9 @@
 //! (HOOK-AP-3, HOOK-AP-4) and then every delivery against the sender rules
 //! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
 //! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
-//! validated origin (HOOK-DEL-4). The CloudEvents judgement of the delivery
-//! itself is `listen`'s, unchanged. A CloudEvents binary-mode event without
+//! validated origin (HOOK-DEL-4), with any token sent as §3 says
+//! (HOOK-AUTH-3 to -6, `authorization_findings`). The CloudEvents
+//! judgement of the delivery itself is `listen`'s, unchanged. A CloudEvents binary-mode event without
 //! data has neither a body nor a Content-Type; as a web hook notification
 //! it still breaks HOOK-DEL-3, which allows no notification of headers alone.
 //!
@@ -37,10 +38,14 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 6] = [
+pub const SENDER_RULES_CHECKED: [&str; 10] = [
     "HOOK-AP-2",
     "HOOK-AP-3",
     "HOOK-AP-4",
+    "HOOK-AUTH-3",
+    "HOOK-AUTH-4",
+    "HOOK-AUTH-5",
+    "HOOK-AUTH-6",
     "HOOK-DEL-2",
     "HOOK-DEL-3",
     "HOOK-DEL-4",
@@ -150,8 +155,9 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
             "the delivery is headers alone: no Content-Type and no body".into(),
         )),
     }
+    findings.extend(authorization_findings(request));
     if let Some(grant) = grant {
-        if request.path != grant.path {
+        if without_token(&request.path) != without_token(&grant.path) {
             findings.push(must(
                 "HOOK-AP-2",
                 format!(
@@ -178,6 +184,86 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
             )),
         }
     }
+    findings
+}
+
+/// Returns a request target without its `access_token` query parameters:
+/// a token sent in the query (Web Hook §3.2) is no part of the URI that
+/// was validated.
+fn without_token(target: &str) -> String {
+    let Some((path, query)) = target.split_once('?') else {
+        return target.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|parameter| !parameter.starts_with("access_token="))
+        .collect();
+    if kept.iter().all(|p| p.is_empty()) {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
+/// Judges how a delivery carries its token (Web Hook §3), when it carries
+/// one: never by a challenge-based scheme (HOOK-AUTH-3); in the query,
+/// `access_token` is a parameter of its own, joined to the others with `&`
+/// (HOOK-AUTH-4), the request says `Cache-Control: no-store` (HOOK-AUTH-5),
+/// and the query method is the fallback for when the header cannot be
+/// sent (HOOK-AUTH-6, a warning: only the sender knows whether it could).
+/// A delivery with no token is not judged: the spec requires one (HOOK-AUTH-1)
+/// but leaves the token to what sender and target agreed, and a listener
+/// that agreed to none has no grounds to refuse.
+fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(credentials) = header_text(request, "authorization") {
+        let scheme = credentials.split_whitespace().next().unwrap_or_default();
+        if ["Digest", "Negotiate", "NTLM"]
+            .iter()
+            .any(|challenged| scheme.eq_ignore_ascii_case(challenged))
+        {
+            findings.push(must(
+                "HOOK-AUTH-3",
+                format!("Authorization uses the {scheme} scheme, which needs a challenge round trip; a web hook delivery carries a token from the first request"),
+            ));
+        }
+    }
+    let query = request.path.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    let as_parameter = query
+        .split('&')
+        .any(|parameter| parameter.starts_with("access_token="));
+    // `access_token=` after some other separator than '&' (a ';', a ',');
+    // after a letter, digit or '_' it ends another parameter's name.
+    let glued = query.match_indices("access_token=").any(|(at, _)| {
+        query[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|before| before != '&' && !before.is_alphanumeric() && before != '_')
+    });
+    if !as_parameter {
+        if glued {
+            findings.push(must(
+                "HOOK-AUTH-4",
+                format!("the query {query:?} holds access_token, but not as a parameter of its own joined with '&'"),
+            ));
+        }
+        return findings;
+    }
+    let no_store = request
+        .header_values("cache-control")
+        .flat_map(|v| v.split(|&b| b == b','))
+        .any(|directive| directive.trim_ascii().eq_ignore_ascii_case(b"no-store"));
+    if !no_store {
+        findings.push(should(
+            "HOOK-AUTH-5",
+            "the token rides in the query, and the request has no Cache-Control: no-store".into(),
+        ));
+    }
+    findings.push(should(
+        "HOOK-AUTH-6",
+        "the token rides in the query (it ends up in logs); the Authorization header is for when it can be sent".into(),
+    ));
     findings
 }
 
@@ -521,11 +607,83 @@ mod tests {
             rules(&delivery_findings(&elsewhere, Some(&grant))),
             ["HOOK-AP-2", "HOOK-DEL-4"]
         );
+        // A token in the query is no part of the validated URI.
+        for path in ["/hook?access_token=t", "/hook?access_token=t&"] {
+            let with_token = request(
+                "POST",
+                path,
+                &[
+                    ("content-type", "text/plain"),
+                    ("WebHook-Request-Origin", "a.example"),
+                    ("Cache-Control", "no-store"),
+                ],
+                b"x",
+            );
+            assert_eq!(
+                rules(&delivery_findings(&with_token, Some(&grant))),
+                ["HOOK-AUTH-6"],
+                "{path}"
+            );
+        }
+        assert_eq!(without_token("/h?p=1&access_token=t&q=2"), "/h?p=1&q=2");
+        assert_eq!(without_token("/h?p=1"), "/h?p=1");
         let anonymous = request("POST", "/hook", &[("content-type", "text/plain")], b"x");
         assert_eq!(
             rules(&delivery_findings(&anonymous, Some(&grant))),
             ["HOOK-DEL-4"]
         );
+    }
+
+    #[test]
+    fn a_token_is_judged_by_how_it_travels() {
+        let delivery = |path: &str, headers: &[(&str, &str)]| {
+            let mut all = vec![("content-type", "text/plain")];
+            all.extend_from_slice(headers);
+            let findings = delivery_findings(&request("POST", path, &all, b"x"), None);
+            findings
+                .into_iter()
+                .map(|f| (f.rule, f.level))
+                .collect::<Vec<_>>()
+        };
+        let found = |rules: &[(&str, Level)]| -> Vec<(String, Level)> {
+            rules.iter().map(|(r, l)| ((*r).to_owned(), *l)).collect()
+        };
+        // No token, or one in the header: nothing to say.
+        assert_eq!(delivery("/hook", &[]), []);
+        assert_eq!(
+            delivery("/hook", &[("Authorization", "Bearer mF_9.B5f-4.1JqM")]),
+            []
+        );
+        assert_eq!(delivery("/hook", &[("Authorization", "Basic dTpw")]), []);
+        assert_eq!(delivery("/hook?p=access_token", &[]), []);
+        // A challenge-based scheme.
+        for scheme in ["Digest username=\"u\"", "negotiate abc", "NTLM abc"] {
+            assert_eq!(
+                delivery("/hook", &[("Authorization", scheme)]),
+                found(&[("HOOK-AUTH-3", Level::Must)]),
+                "{scheme}"
+            );
+        }
+        // The query method: a fallback, and not cacheable.
+        let fallback = ("HOOK-AUTH-6", Level::Should);
+        let no_store = [("Cache-Control", "private, No-Store")];
+        for path in ["/hook?access_token=t", "/hook?p=q&access_token=t&r=s#f"] {
+            assert_eq!(delivery(path, &no_store), found(&[fallback]), "{path}");
+            assert_eq!(
+                delivery(path, &[]),
+                found(&[("HOOK-AUTH-5", Level::Should), fallback]),
+                "{path}"
+            );
+        }
+        // Glued to another parameter some other way than with '&'.
+        assert_eq!(delivery("/hook?my_access_token=t", &[]), []);
+        for path in ["/hook?p=q;access_token=t", "/hook?p=q,access_token=t"] {
+            assert_eq!(
+                delivery(path, &no_store),
+                found(&[("HOOK-AUTH-4", Level::Must)]),
+                "{path}"
+            );
+        }
     }
 
     #[test]
@@ -537,12 +695,16 @@ mod tests {
             origin: "a.example".into(),
             path: "/a".into(),
         };
-        let bad_delivery = request("GET", "/b", &[], b"");
-        reported.extend(
-            delivery_findings(&bad_delivery, Some(&grant))
-                .into_iter()
-                .map(|f| f.rule),
-        );
+        let bad_delivery = request("GET", "/b", &[("Authorization", "Digest x")], b"");
+        let query_token = request("POST", "/a?access_token=t", &[], b"");
+        let glued_token = request("POST", "/a?p=q;access_token=t", &[], b"");
+        for delivery in [bad_delivery, query_token, glued_token] {
+            reported.extend(
+                delivery_findings(&delivery, Some(&grant))
+                    .into_iter()
+                    .map(|f| f.rule),
+            );
+        }
         reported.sort();
         reported.dedup();
         assert_eq!(reported, SENDER_RULES_CHECKED);

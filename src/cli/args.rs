@@ -197,7 +197,8 @@ stops after --count events or after --timeout, and reports like `cespec run`.
 
 With --webhook it is a web hook delivery target (the CloudEvents Web Hook
 spec): it answers an OPTIONS validation request by granting the origin and
-rate asked for, and judges every delivery by that spec's sender rules too.
+rate asked for, and judges every delivery by that spec's sender rules too,
+including how a token travels when one is sent.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s

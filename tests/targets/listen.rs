@@ -198,7 +198,7 @@ async fn listen_stops_at_the_timeout_and_reports_oversized_requests() {
 #[tokio::test]
 async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries() {
     let config = ListenConfig {
-        stop_after: Some(2),
+        stop_after: Some(3),
         timeout: Some(Duration::from_secs(20)),
         webhook: true,
         ..ListenConfig::default()
@@ -258,10 +258,33 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
             Echo::Accepted(_)
         ));
     }
+    // A token in the query (not in the validated URI): a fallback the
+    // sender should not need, and one a cache should not keep.
+    let Message::Http(mut with_token) = sent("3", "https://example.com/") else {
+        unreachable!()
+    };
+    with_token.headers.extend([
+        (
+            "WebHook-Request-Origin".into(),
+            b"sender.example.com".to_vec(),
+        ),
+        ("content-type".into(), b"text/plain".to_vec()),
+    ]);
+    with_token.body = b"hi".to_vec();
+    let Message::Http(mut with_token) = to_hook(with_token, "POST") else {
+        unreachable!()
+    };
+    with_token.path = "/hook?access_token=mF_9.B5f-4.1JqM".into();
+    assert!(matches!(
+        sender
+            .echo(&Message::Http(with_token), Encoding::HttpBinary)
+            .await,
+        Echo::Accepted(_)
+    ));
 
     tokio::time::timeout(Duration::from_secs(10), run)
         .await
-        .expect("listen stops after 2 events")
+        .expect("listen stops after 3 events")
         .unwrap();
     let mut results = Vec::new();
     while let Ok(event) = rx.try_recv() {
@@ -275,6 +298,7 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
             ("listen/request-1", Status::Pass),
             ("listen/request-2", Status::Pass),
             ("listen/request-3", Status::Fail),
+            ("listen/request-4", Status::Warn),
         ],
         "{results:#?}"
     );
@@ -293,5 +317,16 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         ["HOOK-DEL-3", "HOOK-DEL-4"],
         "{:?}",
         results[2].findings
+    );
+    let rules: Vec<&str> = results[3]
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        ["HOOK-AUTH-5", "HOOK-AUTH-6"],
+        "{:?}",
+        results[3].findings
     );
 }
