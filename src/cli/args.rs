@@ -122,6 +122,7 @@ Examples:
   cespec run --case 'json-format/*' --jobs 1 --timeout 2s
   cespec run --targets matrix.yaml --strict
   cespec run --target http://127.0.0.1:8080/ --released-spec
+  cespec run --target http://127.0.0.1:8080/ -H 'Authorization: Bearer T'
   cespec run --json run.json --junit run.xml --html run.html
   cespec run --targets adapters/targets.yaml --interop --html matrix.html
 
@@ -351,6 +352,13 @@ pub struct TargetArgs {
     /// what it declares; cases needing others are reported as unsupported.
     #[arg(long, value_name = "CAPS", value_delimiter = ',')]
     pub capabilities: Vec<String>,
+
+    /// A header every request to an HTTP target carries, `Name: value`
+    /// (repeatable), such as a token the target requires: `--header
+    /// 'Authorization: Bearer T'`. A case that sets the header keeps its
+    /// own; raw (byte-for-byte) requests go out without it.
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
 
     /// The target's known failures (case id -> reason, link); needs exactly
     /// one target.

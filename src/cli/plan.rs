@@ -544,6 +544,12 @@ fn targets(
             "--start needs exactly one --target (a targets file names a start command per target)",
         );
     }
+    let extra_headers = args
+        .headers
+        .iter()
+        .map(|h| cespec::target::http::extra_header(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PlanError::Usage(format!("--header: {e}")))?;
     for address in &args.target {
         let spec =
             TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
@@ -552,6 +558,7 @@ fn targets(
             capabilities: caps.clone(),
             start: args.start.clone(),
             shell: args.shell,
+            extra_headers: extra_headers.clone(),
             ..OpenOptions::default()
         };
         spec.check(&options)
@@ -587,6 +594,7 @@ fn targets(
                 timeout,
                 capabilities: caps.clone(),
                 shell: args.shell,
+                extra_headers: extra_headers.clone(),
                 ..OpenOptions::default()
             };
             let options = entry.open_options(&base);
@@ -607,8 +615,8 @@ fn targets(
         }
     }
     if planned.is_empty() {
-        if caps.is_some() || args.start.is_some() {
-            return usage("--capabilities and --start need a --target");
+        if caps.is_some() || args.start.is_some() || !extra_headers.is_empty() {
+            return usage("--capabilities, --start and --header need a --target");
         }
         planned.push(PlannedTarget {
             name: "reference".into(),
@@ -1118,6 +1126,31 @@ mod tests {
                 .starts_with("--target: target \"ftp://x\"")
         );
         assert!(usage_message(&["run", "--capabilities", "json"]).contains("need a --target"));
+        assert!(usage_message(&["run", "-H", "X-Key: k"]).contains("need a --target"));
+    }
+
+    #[test]
+    fn extra_headers_go_to_http_targets_once_checked() {
+        let target = ["run", "--target", "receiver:http://127.0.0.1:9/"];
+        let Ok(Plan::Run(run)) =
+            plan_of(&[&target[..], &["-H", "Authorization: Bearer t0k"]].concat())
+        else {
+            panic!("plans")
+        };
+        assert_eq!(
+            run.targets[0].options.extra_headers,
+            [("authorization".to_owned(), b"Bearer t0k".to_vec())]
+        );
+        let m = usage_message(&[&target[..], &["--header", "Content-Type: text/plain"]].concat());
+        assert!(
+            m.starts_with("--header: Content-Type is the case's to set"),
+            "{m}"
+        );
+        let m = usage_message(&["run", "--target", "reference", "--header", "X-Key: k"]);
+        assert!(
+            m.contains("extra headers go with http:// and receiver: targets"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //!     start: cd gateway && ./run.sh
 //!     shell: true
 //!     interop: false      # not a producer or consumer of `run --interop`
+//!     headers:            # sent with every request, as `--header` does
+//!       Authorization: Bearer mF_9.B5f-4.1JqM
 //! ```
 //!
 //! Everything is checked at load time, so a run never starts with a bad
@@ -24,6 +26,7 @@
 //! paths are resolved against the targets file's directory. Every error
 //! names the file and the line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -31,8 +34,10 @@ use serde_saphyr::Spanned;
 
 use super::Capabilities;
 use super::expectations::Expectations;
+use super::http::extra_header;
 use super::spec::{OpenOptions, TargetSpec};
 use crate::error::LoadError;
+use crate::wire::Header;
 
 /// One target of a targets file, checked.
 #[derive(Clone, Debug)]
@@ -51,14 +56,26 @@ pub struct TargetEntry {
     /// Takes part in the interop matrix (default true; false for a second
     /// front end of an implementation already in it).
     pub interop: bool,
+    /// Headers every request to this HTTP target carries, checked.
+    pub headers: Vec<Header>,
     /// The line the entry starts on.
     pub line: usize,
 }
 
 impl TargetEntry {
-    /// Returns `base` with this entry's start command, shell flag and capabilities applied.
+    /// Returns `base` with this entry's start command, shell flag,
+    /// capabilities and headers applied (an entry's header replaces a
+    /// `--header` of the same name).
     pub fn open_options(&self, base: &OpenOptions) -> OpenOptions {
+        let mut extra_headers: Vec<Header> = base
+            .extra_headers
+            .iter()
+            .filter(|(name, _)| !self.headers.iter().any(|(own, _)| own == name))
+            .cloned()
+            .collect();
+        extra_headers.extend(self.headers.iter().cloned());
         OpenOptions {
+            extra_headers,
             start: self.start.clone().or_else(|| base.start.clone()),
             shell: self.shell || base.shell,
             capabilities: self
@@ -98,6 +115,8 @@ struct EntryShape {
     expectations: Option<String>,
     #[serde(default = "yes")]
     interop: bool,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -154,6 +173,12 @@ impl TargetsFile {
             let capabilities = e
                 .capabilities
                 .map(|c| c.into_iter().collect::<Capabilities>());
+            let headers = e
+                .headers
+                .iter()
+                .map(|(n, v)| extra_header(&format!("{n}: {v}")))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| invalid(line, format!("target {name}: headers: {err}")))?;
             let entry = TargetEntry {
                 name,
                 spec,
@@ -162,6 +187,7 @@ impl TargetsFile {
                 capabilities,
                 expectations: None,
                 interop: e.interop,
+                headers,
                 line,
             };
             entry
@@ -215,6 +241,26 @@ mod tests {
         let off =
             parse("targets:\n  - name: a\n    address: reference\n    interop: false\n").unwrap();
         assert!(!off.targets[0].interop);
+        let keyed = parse(
+            "targets:\n  - name: a\n    address: receiver:http://127.0.0.1:9/\n    headers:\n      Authorization: Bearer t0k\n      X-Api-Key: k\n",
+        )
+        .unwrap();
+        let base = OpenOptions {
+            extra_headers: vec![
+                ("authorization".into(), b"Bearer other".to_vec()),
+                ("x-tenant".into(), b"7".to_vec()),
+            ],
+            ..OpenOptions::default()
+        };
+        let headers = keyed.targets[0].open_options(&base).extra_headers;
+        assert_eq!(
+            headers,
+            [
+                ("x-tenant".to_owned(), b"7".to_vec()),
+                ("authorization".to_owned(), b"Bearer t0k".to_vec()),
+                ("x-api-key".to_owned(), b"k".to_vec()),
+            ]
+        );
     }
 
     #[test]
@@ -237,6 +283,14 @@ mod tests {
                 "t.yaml: line 2",
             ),
             ("targets:\n  - name: a\n    adress: reference\n", "line 3"),
+            (
+                "targets:\n  - name: a\n    address: http://x/\n    headers:\n      Content-Type: text/plain\n",
+                "t.yaml: line 2: target a: headers: Content-Type is the case's to set",
+            ),
+            (
+                "targets:\n  - name: a\n    address: reference\n    headers:\n      X-Key: k\n",
+                "t.yaml: line 2: target a: target \"reference\": extra headers go with http:// and receiver: targets",
+            ),
             ("targets: []\n", "t.yaml: the file lists no targets"),
         ];
         for (text, want) in cases {

@@ -68,6 +68,10 @@ pub struct HttpOptions {
     pub capabilities: Option<Capabilities>,
     /// Replaces the self-description (by default the name is the address).
     pub info: Option<ImplementationInfo>,
+    /// Headers added to every request whose input lacks one of that name
+    /// (`--header`): a token or key the target requires. Not added to raw
+    /// requests, which go out byte for byte.
+    pub extra_headers: Vec<Header>,
 }
 
 /// The largest reply body a target may send by default, in every front end
@@ -83,6 +87,7 @@ impl Default for HttpOptions {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             capabilities: None,
             info: None,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -395,6 +400,22 @@ impl HttpTarget {
                 "input cannot be sent by hyper: more headers than its header map holds".to_owned()
             })?;
         }
+        for (name, value) in &self.options.extra_headers {
+            if input
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            // Checked when the plan was made (`extra_header`).
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(value),
+            ) {
+                headers.append(n, v);
+            }
+        }
         if let Some(mode) = mode {
             headers
                 .try_append(ECHO_MODE_HEADER, HeaderValue::from_static(mode))
@@ -528,6 +549,45 @@ fn classify(response: Response) -> Echo {
             reason: format!("HTTP {status}: {}", snippet(&body)),
         },
     }
+}
+
+/// Headers a case's input decides, which `--header` may not set: framing,
+/// the harness's own, and what makes the message an event.
+const NOT_EXTRA: [&str; 6] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "content-type",
+    ECHO_MODE_HEADER,
+];
+
+/// Parses a `--header` argument, `Name: value`, into a header every
+/// request of an HTTP target carries. The name is an HTTP token and not one
+/// a case decides (framing, Content-Type, `ce-*`, `X-Echo-Mode`); the value
+/// is visible ASCII, spaces and tabs (no line breaks).
+pub fn extra_header(text: &str) -> Result<Header, String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
+    let (name, value) = (name.trim(), value.trim());
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("{name:?} is not a header name"))?;
+    let lower = name.to_ascii_lowercase();
+    if NOT_EXTRA.contains(&lower.as_str()) || lower.starts_with("ce-") {
+        return Err(format!(
+            "{name} is the case's to set (framing, Content-Type, ce- attributes, X-Echo-Mode)"
+        ));
+    }
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
+        return Err(format!(
+            "the value of {name} holds a control or non-ASCII byte"
+        ));
+    }
+    Ok((lower, value.as_bytes().to_vec()))
 }
 
 /// Returns how long a 429's `Retry-After` asks a client to wait: a number
@@ -745,6 +805,31 @@ mod tests {
             panic!()
         };
         assert_eq!(reason.len(), "HTTP 413: ".len() + 200 + "…".len());
+    }
+
+    #[test]
+    fn extra_headers_are_checked_before_anything_is_sent() {
+        assert_eq!(
+            extra_header("Authorization: Bearer mF_9.B5f-4.1JqM"),
+            Ok(("authorization".into(), b"Bearer mF_9.B5f-4.1JqM".to_vec()))
+        );
+        assert_eq!(
+            extra_header("x-api-key:k:with:colons"),
+            Ok(("x-api-key".into(), b"k:with:colons".to_vec()))
+        );
+        for bad in [
+            "no colon",
+            "bad name: x",
+            ": empty name",
+            "Content-Type: text/plain",
+            "ce-id: 1",
+            "X-Echo-Mode: binary",
+            "Host: example.com",
+            "X-Key: caf\u{e9}",
+            "X-Key: a\u{1}b",
+        ] {
+            assert!(extra_header(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct OpenOptions {
     pub start: Option<String>,
     /// Run `cmd:` lines and `start` commands with `sh -c`.
     pub shell: bool,
+    /// Headers every request of an HTTP target carries (`--header`), each
+    /// checked by [`super::http::extra_header`].
+    pub extra_headers: Vec<crate::wire::Header>,
 }
 
 impl Default for OpenOptions {
@@ -71,6 +74,7 @@ impl Default for OpenOptions {
             capabilities: None,
             start: None,
             shell: false,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -134,6 +138,14 @@ impl TargetSpec {
             address: self.to_string(),
             message,
         };
+        if !options.extra_headers.is_empty()
+            && !matches!(self, Self::Http { .. } | Self::Receiver { .. })
+        {
+            return Err(bad(format!(
+                "extra headers go with http:// and receiver: targets, not {}",
+                self.kind()
+            )));
+        }
         if let Some(start) = &options.start {
             if !matches!(self, Self::Http { .. } | Self::Receiver { .. }) {
                 return Err(bad(format!(
@@ -161,6 +173,7 @@ impl TargetSpec {
             max_response_bytes: options.max_response_bytes,
             capabilities: options.capabilities.clone(),
             info: None,
+            extra_headers: options.extra_headers.clone(),
         };
         match self {
             Self::Reference => {

@@ -162,6 +162,48 @@ async fn a_429_is_sent_again_a_bounded_number_of_times() {
 }
 
 #[tokio::test]
+async fn extra_headers_ride_on_every_request_unless_the_case_sets_its_own() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for _ in 0..2 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let request = read_request(&mut stream).await;
+            let _ = tx.send(String::from_utf8_lossy(&request).to_ascii_lowercase());
+            let _ = stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let options = HttpOptions {
+        extra_headers: vec![("authorization".into(), b"Bearer t0k".to_vec())],
+        ..options(5000)
+    };
+    let target = HttpTarget::receiver(&url, options).unwrap();
+    assert!(matches!(
+        target.echo(&event("a"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    let sent = rx.recv().await.unwrap();
+    assert!(sent.contains("\r\nauthorization: bearer t0k\r\n"), "{sent}");
+    let Message::Http(mut own) = event("b") else {
+        unreachable!()
+    };
+    own.headers
+        .push(("Authorization".into(), b"Bearer mine".to_vec()));
+    assert!(matches!(
+        target.echo(&Message::Http(own), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    let sent = rx.recv().await.unwrap();
+    assert!(sent.contains("authorization: bearer mine"), "{sent}");
+    assert!(!sent.contains("t0k"), "{sent}");
+}
+
+#[tokio::test]
 async fn a_5xx_is_broken() {
     let url = scripted(1, |mut s| async move {
         let _ = s
