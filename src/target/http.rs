@@ -12,9 +12,10 @@
 //! A 429 (Too Many Requests) is throttling, not a verdict on the message:
 //! the request is sent again once the wait its `Retry-After` names is over,
 //! up to [`MAX_THROTTLE_RETRIES`] times and never past the exchange's
-//! timeout (as the Web Hook spec requires of a sender, HOOK-RSP-6). A 429
-//! that outlasts that breaks the exchange instead of counting as a refusal,
-//! so that a throttling target passes no case it was never judged on.
+//! timeout, and no other request goes to the target before then either (as
+//! the Web Hook spec requires of a sender, HOOK-RSP-6). A 429 that outlasts
+//! that breaks the exchange instead of counting as a refusal, so that a
+//! throttling target passes no case it was never judged on.
 //!
 //! Inputs hyper refuses to write (a control byte in a header value, a bad
 //! method) and fixtures written byte for byte or sent slowly go through
@@ -201,6 +202,9 @@ pub struct HttpTarget {
     receiver: bool,
     options: HttpOptions,
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    /// Until when the target asked, with a 429, to be sent nothing: every
+    /// exchange waits it out, not only the one that was told.
+    quiet_until: Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A finished exchange: status, headers and body of the response.
@@ -219,7 +223,44 @@ impl HttpTarget {
             receiver: false,
             options,
             idle: Mutex::new(Vec::new()),
+            quiet_until: Mutex::new(None),
         })
+    }
+
+    /// Waits until the quiet a 429 asked for is over; `Err` with the
+    /// reason when it lasts past `deadline`.
+    async fn keep_quiet(&self, deadline: tokio::time::Instant) -> Result<(), Echo> {
+        let until = *self
+            .quiet_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match until {
+            Some(until) if until >= deadline => Err(Echo::Broken {
+                reason: format!(
+                    "throttled: the target asked, with a 429, to be sent nothing for another {} ms, past this exchange's timeout",
+                    until
+                        .saturating_duration_since(tokio::time::Instant::now())
+                        .as_millis()
+                ),
+            }),
+            Some(until) => {
+                tokio::time::sleep_until(until).await;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a 429's wait for every exchange with the target.
+    fn hold_off(&self, wait: Duration) {
+        let Some(until) = tokio::time::Instant::now().checked_add(wait) else {
+            return;
+        };
+        let mut quiet = self
+            .quiet_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *quiet = Some(quiet.map_or(until, |before| before.max(until)));
     }
 
     /// Returns a receiver-only target for `url`: inputs are posted as they
@@ -280,6 +321,9 @@ impl HttpTarget {
         let mut request = request;
         let mut throttled = 0;
         loop {
+            if let Err(broken) = self.keep_quiet(deadline).await {
+                return broken;
+            }
             let exchange = self.exchange(input, mode, request);
             let response = match tokio::time::timeout_at(deadline, exchange).await {
                 Err(_) => {
@@ -290,9 +334,14 @@ impl HttpTarget {
                 Ok(Err(reason)) => return Echo::Broken { reason },
                 Ok(Ok(r)) => r,
             };
-            let wait = (response.status == 429 && throttled < MAX_THROTTLE_RETRIES)
+            let named = (response.status == 429)
                 .then(|| retry_after(&response.headers, SystemTime::now()))
-                .flatten()
+                .flatten();
+            if let Some(wait) = named {
+                self.hold_off(wait);
+            }
+            let wait = named
+                .filter(|_| throttled < MAX_THROTTLE_RETRIES)
                 .filter(|wait| {
                     let now = tokio::time::Instant::now();
                     now.checked_add(*wait).is_some_and(|done| done < deadline)
@@ -324,6 +373,10 @@ impl HttpTarget {
             mode,
         );
         let timeout = self.options.timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        if let Err(broken) = self.keep_quiet(deadline).await {
+            return broken;
+        }
         let exchange = raw::exchange(
             &self.url.host,
             self.url.port,
@@ -331,7 +384,7 @@ impl HttpTarget {
             raw,
             self.options.max_response_bytes,
         );
-        match tokio::time::timeout(timeout, exchange).await {
+        match tokio::time::timeout_at(deadline, exchange).await {
             Err(_) => Echo::Broken {
                 reason: format!("no complete response within {} ms", timeout.as_millis()),
             },

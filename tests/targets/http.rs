@@ -150,6 +150,47 @@ async fn a_429_is_no_refusal_when_it_outlasts_the_timeout_or_names_no_wait() {
 }
 
 #[tokio::test]
+async fn a_429_holds_every_request_to_the_target_not_only_its_own() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for n in 0..3 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            read_request(&mut stream).await;
+            let _ = tx.send(Instant::now());
+            let answer: &[u8] = if n == 0 {
+                b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            } else {
+                b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            };
+            let _ = stream.write_all(answer).await;
+        }
+    });
+    let target = std::sync::Arc::new(HttpTarget::receiver(&url, options(5000)).unwrap());
+    let first = {
+        let target = target.clone();
+        tokio::spawn(async move { target.echo(&event("a"), Encoding::HttpBinary).await })
+    };
+    let throttled_at = rx.recv().await.unwrap();
+    // The 429 is on its way; a second echo starts while the first waits.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = target.echo(&event("b"), Encoding::HttpBinary).await;
+    assert!(matches!(second, Echo::Accepted(_)), "{second:?}");
+    assert!(matches!(first.await.unwrap(), Echo::Accepted(_)));
+    for _ in 0..2 {
+        let arrived = rx.recv().await.unwrap();
+        assert!(
+            arrived.duration_since(throttled_at) >= Duration::from_millis(950),
+            "a request came {:?} after the 429",
+            arrived.duration_since(throttled_at)
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_429_is_sent_again_a_bounded_number_of_times() {
     use std::sync::atomic::Ordering;
     let throttle = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
