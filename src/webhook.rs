@@ -11,10 +11,13 @@
 //! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
 //! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
 //! validated origin (HOOK-DEL-4), with any token sent as §3 says
-//! (HOOK-AUTH-3 to -6, `authorization_findings`). The CloudEvents
-//! judgement of the delivery itself is `listen`'s, unchanged. A CloudEvents binary-mode event without
-//! data has neither a body nor a Content-Type; as a web hook notification
-//! it still breaks HOOK-DEL-3, which allows no notification of headers alone.
+//! (HOOK-AUTH-3 to -6, `authorization_findings`), and no more often than
+//! the rate granted (HOOK-AP-14, `Grant`'s count of the last minute;
+//! `--grant-rate` caps what is granted). The CloudEvents judgement of the
+//! delivery itself is `listen`'s, unchanged. A CloudEvents binary-mode
+//! event without data has neither a body nor a Content-Type; as a web hook
+//! notification it still breaks HOOK-DEL-3, which allows no notification of
+//! headers alone.
 //!
 //! The receiver's end is any HTTP target that declares the `webhook`
 //! capability: every 2xx it gives to an accepted delivery is held to the
@@ -38,7 +41,8 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 10] = [
+pub const SENDER_RULES_CHECKED: [&str; 11] = [
+    "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
     "HOOK-AP-4",
@@ -64,11 +68,44 @@ pub const RESPONSE_RULES_CHECKED: [&str; 5] = [
     "HOOK-RSP-7",
 ];
 
-/// What the handshake granted: the origin and the URI it was made for.
+/// What the handshake granted: the origin and the URI it was made for,
+/// the rate (`None` for `*`), and when the deliveries of the last minute
+/// came, to hold the sender to that rate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Grant {
     pub origin: String,
     pub path: String,
+    pub rate: Option<u32>,
+    pub recent: std::collections::VecDeque<std::time::Instant>,
+}
+
+/// The window a granted rate counts deliveries in: rates are per minute.
+const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Grant {
+    /// Notes a delivery that came at `at`; a finding when it is more than
+    /// the granted rate allows within a minute (HOOK-AP-14: a sender keeps
+    /// to the rate it was granted, or meets throttling).
+    pub(crate) fn note_delivery(&mut self, at: std::time::Instant) -> Option<Finding> {
+        let rate = self.rate?;
+        while self
+            .recent
+            .front()
+            .is_some_and(|first| at.saturating_duration_since(*first) >= RATE_WINDOW)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(at);
+        let count = self.recent.len();
+        (count > rate as usize).then(|| {
+            should(
+                "HOOK-AP-14",
+                format!(
+                    "{count} deliveries within a minute; the handshake granted {rate} a minute"
+                ),
+            )
+        })
+    }
 }
 
 /// Whether a request is a validation request (the handshake).
@@ -77,8 +114,12 @@ pub fn is_validation(request: &HttpMessage) -> bool {
 }
 
 /// Judges a validation request; returns its findings, the reply (a grant,
-/// or 400 when no origin is named) and the grant.
-pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Grant>) {
+/// or 400 when no origin is named) and the grant. The rate granted is the
+/// one asked for, `*` when none was, and never more than `limit` a minute.
+pub(crate) fn validate(
+    request: &HttpMessage,
+    limit: Option<u32>,
+) -> (Vec<Finding>, Reply, Option<Grant>) {
     let mut findings = Vec::new();
     let origin = header_text(request, "webhook-request-origin");
     match &origin {
@@ -110,9 +151,15 @@ pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Gr
         reply.headers.push(allow);
         return (findings, reply, None);
     };
-    let granted_rate = rate
+    // A rate too big for a u32 is no limit worth keeping.
+    let asked = rate
         .filter(|r| is_positive_integer(r))
-        .unwrap_or_else(|| "*".to_owned());
+        .map(|r| r.parse::<u32>().unwrap_or(u32::MAX));
+    let granted = match (asked, limit) {
+        (Some(asked), Some(limit)) => Some(asked.min(limit)),
+        (asked, limit) => asked.or(limit),
+    };
+    let granted_rate = granted.map_or_else(|| "*".to_owned(), |r| r.to_string());
     let reply = Reply {
         status: 200,
         headers: vec![
@@ -128,6 +175,8 @@ pub(crate) fn validate(request: &HttpMessage) -> (Vec<Finding>, Reply, Option<Gr
     let grant = Grant {
         origin,
         path: request.path.clone(),
+        rate: granted,
+        recent: std::collections::VecDeque::new(),
     };
     (findings, reply, Some(grant))
 }
@@ -492,7 +541,7 @@ mod tests {
             b"",
         );
         assert!(is_validation(&asked));
-        let (findings, reply, grant) = validate(&asked);
+        let (findings, reply, grant) = validate(&asked, None);
         assert!(findings.is_empty(), "{findings:?}");
         assert_eq!(reply.status, 200);
         let header = |name: &str| {
@@ -512,12 +561,14 @@ mod tests {
             grant,
             Some(Grant {
                 origin: "eventemitter.example.com".into(),
-                path: "/hook".into()
+                path: "/hook".into(),
+                rate: Some(120),
+                recent: Default::default(),
             })
         );
 
         let no_rate = request("OPTIONS", "/", &[("WebHook-Request-Origin", "a.b")], b"");
-        let (_, reply, _) = validate(&no_rate);
+        let (_, reply, _) = validate(&no_rate, None);
         assert!(
             reply
                 .headers
@@ -538,7 +589,7 @@ mod tests {
                 .map(|o| ("WebHook-Request-Origin", o))
                 .into_iter()
                 .collect();
-            let (findings, reply, grant) = validate(&request("OPTIONS", "/", &headers, b""));
+            let (findings, reply, grant) = validate(&request("OPTIONS", "/", &headers, b""), None);
             assert_eq!(rules(&findings), ["HOOK-AP-3"], "{origin:?}");
             // A named origin is granted, even a malformed one; none is refused.
             assert_eq!(reply.status, if origin.is_some() { 200 } else { 400 });
@@ -547,17 +598,73 @@ mod tests {
             assert_eq!(consents("webhook-allowed-origin"), origin.is_some());
             assert_eq!(consents("webhook-allowed-rate"), origin.is_some());
         }
-        let (findings, _, _) = validate(&request(
-            "OPTIONS",
-            "/",
-            &[
-                ("WebHook-Request-Origin", "a.example"),
-                ("WebHook-Request-Rate", "0"),
-            ],
-            b"",
-        ));
+        let (findings, _, _) = validate(
+            &request(
+                "OPTIONS",
+                "/",
+                &[
+                    ("WebHook-Request-Origin", "a.example"),
+                    ("WebHook-Request-Rate", "0"),
+                ],
+                b"",
+            ),
+            None,
+        );
         assert_eq!(rules(&findings), ["HOOK-AP-4"]);
         assert_eq!(findings[0].level, Level::May);
+    }
+
+    #[test]
+    fn the_rate_granted_is_the_one_asked_for_within_the_limit() {
+        let granted = |asked: Option<&str>, limit: Option<u32>| {
+            let mut headers = vec![("WebHook-Request-Origin", "a.example")];
+            headers.extend(asked.map(|r| ("WebHook-Request-Rate", r)));
+            let (_, reply, grant) = validate(&request("OPTIONS", "/", &headers, b""), limit);
+            let header = reply
+                .headers
+                .iter()
+                .find(|(n, _)| n == "webhook-allowed-rate")
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+            (header.unwrap_or_default(), grant.unwrap().rate)
+        };
+        assert_eq!(granted(None, None), ("*".into(), None));
+        assert_eq!(granted(Some("120"), None), ("120".into(), Some(120)));
+        assert_eq!(granted(Some("120"), Some(2)), ("2".into(), Some(2)));
+        assert_eq!(granted(Some("1"), Some(2)), ("1".into(), Some(1)));
+        assert_eq!(granted(None, Some(2)), ("2".into(), Some(2)));
+        assert_eq!(granted(Some("0"), Some(2)), ("2".into(), Some(2)));
+        assert_eq!(
+            granted(Some("99999999999"), None),
+            (u32::MAX.to_string(), Some(u32::MAX))
+        );
+    }
+
+    #[test]
+    fn a_sender_over_its_granted_rate_is_warned() {
+        let start = std::time::Instant::now();
+        let mut grant = Grant {
+            origin: "a.example".into(),
+            path: "/".into(),
+            rate: Some(2),
+            recent: Default::default(),
+        };
+        let at = |seconds: u64| start + std::time::Duration::from_secs(seconds);
+        assert!(grant.note_delivery(at(0)).is_none());
+        assert!(grant.note_delivery(at(10)).is_none());
+        let over = grant
+            .note_delivery(at(20))
+            .expect("a third within a minute");
+        assert_eq!(
+            (over.rule.as_str(), over.level),
+            ("HOOK-AP-14", Level::Should)
+        );
+        // A minute after the first two, the window has room again.
+        assert!(grant.note_delivery(at(71)).is_none());
+        let mut any_rate = Grant {
+            rate: None,
+            ..grant
+        };
+        assert!((0..100).all(|_| any_rate.note_delivery(at(80)).is_none()));
     }
 
     #[test]
@@ -565,6 +672,8 @@ mod tests {
         let grant = Grant {
             origin: "a.example".into(),
             path: "/hook".into(),
+            rate: None,
+            recent: Default::default(),
         };
         let good = request(
             "POST",
@@ -690,14 +799,30 @@ mod tests {
     fn the_rules_coverage_names_are_the_rules_these_checks_report() {
         let mut reported: Vec<String> = Vec::new();
         let bad_validation = request("OPTIONS", "/a", &[("WebHook-Request-Rate", "x")], b"");
-        reported.extend(validate(&bad_validation).0.into_iter().map(|f| f.rule));
+        reported.extend(
+            validate(&bad_validation, None)
+                .0
+                .into_iter()
+                .map(|f| f.rule),
+        );
         let grant = Grant {
             origin: "a.example".into(),
             path: "/a".into(),
+            rate: None,
+            recent: Default::default(),
         };
         let bad_delivery = request("GET", "/b", &[("Authorization", "Digest x")], b"");
         let query_token = request("POST", "/a?access_token=t", &[], b"");
         let glued_token = request("POST", "/a?p=q;access_token=t", &[], b"");
+        let mut limited = grant.clone();
+        limited.rate = Some(1);
+        let now = std::time::Instant::now();
+        reported.extend(
+            [now, now]
+                .into_iter()
+                .filter_map(|at| limited.note_delivery(at))
+                .map(|f| f.rule),
+        );
         for delivery in [bad_delivery, query_token, glued_token] {
             reported.extend(
                 delivery_findings(&delivery, Some(&grant))
@@ -853,7 +978,7 @@ mod tests {
         ];
         assert_eq!(judged(None, &headers), one("HOOK-AP-11", Level::Should));
         // What the listener grants passes, so listen and serve agree.
-        let (_, grant, _) = validate(&asking(Some("30")));
+        let (_, grant, _) = validate(&asking(Some("30")), None);
         let reply = request("", "", &[], b"");
         let granted = HttpMessage {
             status: grant.status,

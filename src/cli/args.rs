@@ -3,7 +3,7 @@
 //! validated plan before anything runs.
 
 use std::net::IpAddr;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 
 use cespec::exit_codes;
@@ -198,14 +198,16 @@ stops after --count events or after --timeout, and reports like `cespec run`.
 
 With --webhook it is a web hook delivery target (the CloudEvents Web Hook
 spec): it answers an OPTIONS validation request by granting the origin and
-rate asked for, and judges every delivery by that spec's sender rules too,
-including how a token travels when one is sent.
+rate asked for (at most --grant-rate a minute), and judges every delivery by
+that spec's sender rules too, including how a token travels when one is
+sent and whether the sender keeps to the rate it was granted.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
   cespec listen --expect expected.yaml --match-by type
   cespec listen --port 0 --count 10 --junit sender.xml
-  cespec listen --webhook --port 9000 --count 5";
+  cespec listen --webhook --port 9000 --count 5
+  cespec listen --webhook --port 9000 --count 20 --grant-rate 6";
 
 const PROP_ABOUT: &str = "\
 Property-test round trips through a target, or its rejection of mutated messages.
@@ -566,6 +568,12 @@ pub struct ListenArgs {
     /// repeating the validated WebHook-Request-Origin.
     #[arg(long)]
     pub webhook: bool,
+
+    /// With --webhook: grant at most N requests a minute in the handshake
+    /// (by default, what the sender asks for, or any rate), and warn when
+    /// the sender goes over what it was granted.
+    #[arg(long, value_name = "N", requires = "webhook")]
+    pub grant_rate: Option<NonZeroU32>,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

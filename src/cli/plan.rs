@@ -709,6 +709,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             },
             target: "sender".into(),
             webhook: args.webhook,
+            grant_rate: args.grant_rate.map(std::num::NonZeroU32::get),
         },
         display,
         catalog: catalog()?,

@@ -60,6 +60,9 @@ pub struct ListenConfig {
     /// Act as a web hook delivery target: answer the `OPTIONS` handshake
     /// and judge deliveries by the Web Hook spec too (`--webhook`).
     pub webhook: bool,
+    /// In web hook mode, the most requests a minute the handshake grants
+    /// (`--grant-rate`); a sender that sends more is warned (HOOK-AP-14).
+    pub grant_rate: Option<u32>,
 }
 
 impl Default for ListenConfig {
@@ -73,6 +76,7 @@ impl Default for ListenConfig {
             judging: JudgeOptions::default(),
             target: "sender".into(),
             webhook: false,
+            grant_rate: None,
         }
     }
 }
@@ -103,6 +107,8 @@ struct Shared {
     results: mpsc::UnboundedSender<Captured>,
     /// `Some` in web hook mode: what the last handshake granted, if any.
     webhook: Option<Mutex<Option<Grant>>>,
+    /// The most a handshake grants, in requests a minute.
+    grant_rate: Option<u32>,
 }
 
 /// Binds the listener; it accepts requests from now on, and they queue
@@ -118,6 +124,7 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         stopped: AtomicBool::new(false),
         results: tx,
         webhook: config.webhook.then(|| Mutex::new(None)),
+        grant_rate: config.grant_rate,
     });
     let server = RunningServer::bind(
         config.addr,
@@ -244,7 +251,7 @@ impl Handler for Capture {
         let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let (reply, mut result, events) = match &self.0.webhook {
             Some(granted) if webhook::is_validation(&request) => {
-                let (findings, reply, grant) = webhook::validate(&request);
+                let (findings, reply, grant) = webhook::validate(&request, self.0.grant_rate);
                 let message = match (&grant, findings.len()) {
                     (Some(g), 0) => format!("web hook validation request: granted {}", g.origin),
                     (_, k) => format!("web hook validation request: {k} finding(s)"),
@@ -257,8 +264,11 @@ impl Handler for Capture {
                 (reply, self.judged(n, findings, message), 0)
             }
             Some(granted) => {
-                let grant = granted.lock().ok().and_then(|g| g.clone());
-                let findings = webhook::delivery_findings(&request, grant.as_ref());
+                let mut findings = Vec::new();
+                if let Ok(mut slot) = granted.lock() {
+                    findings = webhook::delivery_findings(&request, slot.as_ref());
+                    findings.extend(slot.as_mut().and_then(|g| g.note_delivery(received)));
+                }
                 self.judge(&request, n, findings)
             }
             None => self.judge(&request, n, Vec::new()),
@@ -512,6 +522,7 @@ mod tests {
             stopped: AtomicBool::new(false),
             results: tx,
             webhook: None,
+            grant_rate: None,
         }))
     }
 

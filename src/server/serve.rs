@@ -72,7 +72,7 @@ impl Handler for Echoer {
             return echo(request);
         }
         if webhook::is_validation(&request) {
-            return webhook::validate(&request).1;
+            return webhook::validate(&request, None).1;
         }
         // A delivery target returns nothing: processed, no payload, so 204
         // (HOOK-RSP-3), or 4xx with the violated rules.

@@ -193,14 +193,15 @@ async fn listen_stops_at_the_timeout_and_reports_oversized_requests() {
 }
 
 /// A web hook sender: the OPTIONS handshake, then deliveries; the
-/// listener grants the origin and judges the deliveries by the Web Hook
-/// spec as well as by CloudEvents.
+/// listener grants the origin and two requests a minute, and judges the
+/// deliveries by the Web Hook spec as well as by CloudEvents.
 #[tokio::test]
 async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries() {
     let config = ListenConfig {
         stop_after: Some(3),
         timeout: Some(Duration::from_secs(20)),
         webhook: true,
+        grant_rate: Some(2),
         ..ListenConfig::default()
     };
     let (sender, mut rx, run) = started(config).await;
@@ -236,7 +237,8 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         header("webhook-allowed-origin").as_deref(),
         Some("sender.example.com")
     );
-    assert_eq!(header("webhook-allowed-rate").as_deref(), Some("*"));
+    // No rate asked: the listener grants its limit.
+    assert_eq!(header("webhook-allowed-rate").as_deref(), Some("2"));
 
     let Message::Http(mut delivery) = sent("1", "https://example.com/") else {
         unreachable!()
@@ -323,9 +325,10 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         .iter()
         .map(|f| f.rule.as_str())
         .collect();
+    // The third delivery within a minute, of two granted.
     assert_eq!(
         rules,
-        ["HOOK-AUTH-5", "HOOK-AUTH-6"],
+        ["HOOK-AUTH-5", "HOOK-AUTH-6", "HOOK-AP-14"],
         "{:?}",
         results[3].findings
     );
