@@ -78,6 +78,31 @@ async fn receiver_only_target_is_judged_by_status() {
     }
 }
 
+/// A server that answers one request per connection with `answers`, in
+/// order, and reports each request (when it came, and its bytes lowered).
+async fn recording(
+    answers: Vec<&'static [u8]>,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(Instant, String)>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for answer in answers {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let request = read_request(&mut stream).await;
+            let seen = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            let _ = tx.send((Instant::now(), seen));
+            let _ = stream.write_all(answer).await;
+        }
+    });
+    (url, rx)
+}
+
 /// A server that answers its first `throttled` connections with `first`
 /// (a 429) and the rest 202, counting the requests it read.
 async fn throttling(
@@ -151,37 +176,27 @@ async fn a_429_is_no_refusal_when_it_outlasts_the_timeout_or_names_no_wait() {
 
 #[tokio::test]
 async fn a_429_holds_every_request_to_the_target_not_only_its_own() {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        for n in 0..3 {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            read_request(&mut stream).await;
-            let _ = tx.send(Instant::now());
-            let answer: &[u8] = if n == 0 {
-                b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            } else {
-                b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            };
-            let _ = stream.write_all(answer).await;
-        }
-    });
+    let accepted: &[u8] =
+        b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    let (url, mut rx) = recording(vec![
+        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        accepted,
+        accepted,
+    ])
+    .await;
     let target = std::sync::Arc::new(HttpTarget::receiver(&url, options(5000)).unwrap());
     let first = {
         let target = target.clone();
         tokio::spawn(async move { target.echo(&event("a"), Encoding::HttpBinary).await })
     };
-    let throttled_at = rx.recv().await.unwrap();
+    let (throttled_at, _) = rx.recv().await.unwrap();
     // The 429 is on its way; a second echo starts while the first waits.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let second = target.echo(&event("b"), Encoding::HttpBinary).await;
     assert!(matches!(second, Echo::Accepted(_)), "{second:?}");
     assert!(matches!(first.await.unwrap(), Echo::Accepted(_)));
     for _ in 0..2 {
-        let arrived = rx.recv().await.unwrap();
+        let (arrived, _) = rx.recv().await.unwrap();
         assert!(
             arrived.duration_since(throttled_at) >= Duration::from_millis(950),
             "a request came {:?} after the 429",
@@ -204,21 +219,8 @@ async fn a_429_is_sent_again_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn extra_headers_ride_on_every_request_unless_the_case_sets_its_own() {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        for _ in 0..2 {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let request = read_request(&mut stream).await;
-            let _ = tx.send(String::from_utf8_lossy(&request).to_ascii_lowercase());
-            let _ = stream
-                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
-                .await;
-        }
-    });
+    let no_content: &[u8] = b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+    let (url, mut rx) = recording(vec![no_content, no_content]).await;
     let options = HttpOptions {
         extra_headers: vec![("authorization".into(), b"Bearer t0k".to_vec())],
         ..options(5000)
@@ -228,7 +230,7 @@ async fn extra_headers_ride_on_every_request_unless_the_case_sets_its_own() {
         target.echo(&event("a"), Encoding::HttpBinary).await,
         Echo::Accepted(_)
     ));
-    let sent = rx.recv().await.unwrap();
+    let (_, sent) = rx.recv().await.unwrap();
     assert!(sent.contains("\r\nauthorization: bearer t0k\r\n"), "{sent}");
     let Message::Http(mut own) = event("b") else {
         unreachable!()
@@ -239,7 +241,7 @@ async fn extra_headers_ride_on_every_request_unless_the_case_sets_its_own() {
         target.echo(&Message::Http(own), Encoding::HttpBinary).await,
         Echo::Accepted(_)
     ));
-    let sent = rx.recv().await.unwrap();
+    let (_, sent) = rx.recv().await.unwrap();
     assert!(sent.contains("authorization: bearer mine"), "{sent}");
     assert!(!sent.contains("t0k"), "{sent}");
 }

@@ -309,27 +309,12 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         "{}",
         results[0].message
     );
-    let rules: Vec<&str> = results[2]
-        .findings
-        .iter()
-        .map(|f| f.rule.as_str())
-        .collect();
-    assert_eq!(
-        rules,
-        ["HOOK-DEL-3", "HOOK-DEL-4"],
-        "{:?}",
-        results[2].findings
-    );
-    let rules: Vec<&str> = results[3]
-        .findings
-        .iter()
-        .map(|f| f.rule.as_str())
-        .collect();
+    let rules_of =
+        |r: &CaseResult| -> Vec<String> { r.findings.iter().map(|f| f.rule.clone()).collect() };
+    assert_eq!(rules_of(&results[2]), ["HOOK-DEL-3", "HOOK-DEL-4"]);
     // The third delivery within a minute, of two granted.
     assert_eq!(
-        rules,
-        ["HOOK-AUTH-5", "HOOK-AUTH-6", "HOOK-AP-14"],
-        "{:?}",
-        results[3].findings
+        rules_of(&results[3]),
+        ["HOOK-AUTH-5", "HOOK-AUTH-6", "HOOK-AP-14"]
     );
 }
