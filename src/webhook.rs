@@ -299,11 +299,7 @@ fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
         }
         return findings;
     }
-    let no_store = request
-        .header_values("cache-control")
-        .flat_map(|v| v.split(|&b| b == b','))
-        .any(|directive| directive.trim_ascii().eq_ignore_ascii_case(b"no-store"));
-    if !no_store {
+    if !lists(request, "cache-control", b"no-store") {
         findings.push(should(
             "HOOK-AUTH-5",
             "the token rides in the query, and the request has no Cache-Control: no-store".into(),
@@ -375,11 +371,7 @@ pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Fin
             format!("WebHook-Allowed-Rate is {rate:?}; it is `*` or a positive integer"),
         ));
     }
-    let allows_post = reply
-        .header_values("allow")
-        .flat_map(|v| v.split(|&b| b == b','))
-        .any(|method| method.trim_ascii().eq_ignore_ascii_case(b"POST"));
-    if !allows_post {
+    if !lists(reply, "allow", b"POST") {
         findings.push(should(
             "HOOK-AP-11",
             "the answer has no Allow header listing POST".into(),
@@ -480,6 +472,16 @@ fn should(rule: &str, message: String) -> Finding {
         level: Level::Should,
         message,
     }
+}
+
+/// Whether the comma-separated values of header `name` hold `item`
+/// (ASCII case ignored), as `Allow` lists methods and `Cache-Control`
+/// directives.
+fn lists(message: &HttpMessage, name: &str, item: &[u8]) -> bool {
+    message
+        .header_values(name)
+        .flat_map(|v| v.split(|&b| b == b','))
+        .any(|listed| listed.trim_ascii().eq_ignore_ascii_case(item))
 }
 
 /// The first value of a header, trimmed, when it is text.
