@@ -13,7 +13,10 @@
 //! validated origin (HOOK-DEL-4), with any token sent as §3 says
 //! (HOOK-AUTH-3 to -6, `authorization_findings`), and no more often than
 //! the rate granted (HOOK-AP-14, `Grant`'s count of the last minute;
-//! `--grant-rate` caps what is granted). The CloudEvents judgement of the
+//! `--grant-rate` caps what is granted); with `--throttle-every` the
+//! listener also answers some deliveries 429 and fails a sender that comes
+//! back before the Retry-After is over (HOOK-RSP-6,
+//! `early_delivery_finding`). The CloudEvents judgement of the
 //! delivery itself is `listen`'s, unchanged. A CloudEvents binary-mode
 //! event without data has neither a body nor a Content-Type; as a web hook
 //! notification it still breaks HOOK-DEL-3, which allows no notification of
@@ -41,7 +44,7 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 11] = [
+pub const SENDER_RULES_CHECKED: [&str; 12] = [
     "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
@@ -53,6 +56,7 @@ pub const SENDER_RULES_CHECKED: [&str; 11] = [
     "HOOK-DEL-2",
     "HOOK-DEL-3",
     "HOOK-DEL-4",
+    "HOOK-RSP-6",
 ];
 
 /// The capability an HTTP target declares to be judged as a web hook
@@ -234,6 +238,19 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
         }
     }
     findings
+}
+
+/// The finding for a delivery sent `early` before the quiet a 429 asked
+/// for (`Retry-After: wait_secs`) was over: a sender observes Retry-After
+/// and sends nothing until then (HOOK-RSP-6).
+pub(crate) fn early_delivery_finding(early: std::time::Duration, wait_secs: u64) -> Finding {
+    must(
+        "HOOK-RSP-6",
+        format!(
+            "sent {} ms before the quiet a 429 asked for (Retry-After: {wait_secs}) was over",
+            early.as_millis()
+        ),
+    )
 }
 
 /// Returns a request target without its `access_token` query parameters:
@@ -825,6 +842,7 @@ mod tests {
                 .filter_map(|at| limited.note_delivery(at))
                 .map(|f| f.rule),
         );
+        reported.push(early_delivery_finding(std::time::Duration::from_millis(5), 2).rule);
         for delivery in [bad_delivery, query_token, glued_token] {
             reported.extend(
                 delivery_findings(&delivery, Some(&grant))

@@ -200,14 +200,17 @@ With --webhook it is a web hook delivery target (the CloudEvents Web Hook
 spec): it answers an OPTIONS validation request by granting the origin and
 rate asked for (at most --grant-rate a minute), and judges every delivery by
 that spec's sender rules too, including how a token travels when one is
-sent and whether the sender keeps to the rate it was granted.
+sent and whether the sender keeps to the rate it was granted. With
+--throttle-every it also throttles the sender on purpose and checks that it
+waits out each Retry-After.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
   cespec listen --expect expected.yaml --match-by type
   cespec listen --port 0 --count 10 --junit sender.xml
   cespec listen --webhook --port 9000 --count 5
-  cespec listen --webhook --port 9000 --count 20 --grant-rate 6";
+  cespec listen --webhook --port 9000 --count 20 --grant-rate 6
+  cespec listen --webhook --port 9000 --count 20 --throttle-every 5 --retry-after 3";
 
 const PROP_ABOUT: &str = "\
 Property-test round trips through a target, or its rejection of mutated messages.
@@ -574,6 +577,21 @@ pub struct ListenArgs {
     /// the sender goes over what it was granted.
     #[arg(long, value_name = "N", requires = "webhook")]
     pub grant_rate: Option<NonZeroU32>,
+
+    /// With --webhook: answer every Nth delivery (N at least 2) with 429
+    /// and a Retry-After of --retry-after seconds, and fail a sender that
+    /// sends again before the wait is over (it must observe Retry-After).
+    #[arg(long, value_name = "N", requires = "webhook")]
+    pub throttle_every: Option<usize>,
+
+    /// The Retry-After of --throttle-every, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 2,
+        requires = "throttle_every"
+    )]
+    pub retry_after: u32,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

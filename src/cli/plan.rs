@@ -692,6 +692,15 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
         .map(|path| ExpectedEvents::load(path, match_by))
         .transpose()
         .map_err(load_error)?;
+    let throttle = match args.throttle_every {
+        None => None,
+        Some(0 | 1) => {
+            return usage(
+                "--throttle-every: N is at least 2 (1 would answer every delivery 429, none would get through)",
+            );
+        }
+        Some(every) => Some((every, args.retry_after)),
+    };
     Ok(ListenCommand {
         config: ListenConfig {
             addr: server.addr,
@@ -710,6 +719,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             target: "sender".into(),
             webhook: args.webhook,
             grant_rate: args.grant_rate.map(std::num::NonZeroU32::get),
+            throttle,
         },
         display,
         catalog: catalog()?,
@@ -1128,6 +1138,13 @@ mod tests {
         );
         assert!(usage_message(&["run", "--capabilities", "json"]).contains("need a --target"));
         assert!(usage_message(&["run", "-H", "X-Key: k"]).contains("need a --target"));
+        let m = usage_message(&["listen", "--webhook", "--throttle-every", "1"]);
+        assert!(m.starts_with("--throttle-every: N is at least 2"), "{m}");
+        let Ok(Plan::Listen(listen)) = plan_of(&["listen", "--webhook", "--throttle-every", "3"])
+        else {
+            panic!("plans")
+        };
+        assert_eq!(listen.config.throttle, Some((3, 2)));
     }
 
     #[test]

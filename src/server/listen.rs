@@ -63,6 +63,11 @@ pub struct ListenConfig {
     /// In web hook mode, the most requests a minute the handshake grants
     /// (`--grant-rate`); a sender that sends more is warned (HOOK-AP-14).
     pub grant_rate: Option<u32>,
+    /// In web hook mode, answer every Nth delivery 429 with a Retry-After
+    /// of this many seconds, and fail a sender that comes back sooner
+    /// (HOOK-RSP-6; `--throttle-every N`, `--retry-after S`). N is at
+    /// least 2, or no delivery would ever get through.
+    pub throttle: Option<(usize, u32)>,
 }
 
 impl Default for ListenConfig {
@@ -77,6 +82,7 @@ impl Default for ListenConfig {
             target: "sender".into(),
             webhook: false,
             grant_rate: None,
+            throttle: None,
         }
     }
 }
@@ -109,6 +115,16 @@ struct Shared {
     webhook: Option<Mutex<Option<Grant>>>,
     /// The most a handshake grants, in requests a minute.
     grant_rate: Option<u32>,
+    /// `--throttle-every`: its N and Retry-After, the deliveries counted
+    /// and until when the sender was asked to keep quiet.
+    throttle: Option<Throttle>,
+}
+
+/// Deliberate throttling of a web hook sender (`--throttle-every`).
+struct Throttle {
+    every: usize,
+    wait_secs: u32,
+    state: Mutex<(usize, Option<Instant>)>,
 }
 
 /// Binds the listener; it accepts requests from now on, and they queue
@@ -125,6 +141,14 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         results: tx,
         webhook: config.webhook.then(|| Mutex::new(None)),
         grant_rate: config.grant_rate,
+        throttle: config
+            .throttle
+            .filter(|_| config.webhook)
+            .map(|(every, wait_secs)| Throttle {
+                every: every.max(2),
+                wait_secs,
+                state: Mutex::new((0, None)),
+            }),
     });
     let server = RunningServer::bind(
         config.addr,
@@ -263,6 +287,7 @@ impl Handler for Capture {
                 }
                 (reply, self.judged(n, findings, message), 0)
             }
+            Some(_) if let Some(throttled) = self.throttled(n, received) => throttled,
             Some(granted) => {
                 let mut findings = Vec::new();
                 if let Ok(mut slot) = granted.lock() {
@@ -401,6 +426,50 @@ impl Capture {
     }
 
     /// Returns a result whose status and level follow from `findings`.
+    /// With `--throttle-every`, answers a delivery 429 instead of taking
+    /// it: every Nth one, and any that comes while the sender was asked to
+    /// keep quiet (a HOOK-RSP-6 failure). Such a delivery counts no event
+    /// and is not matched: the event is judged when it comes again.
+    fn throttled(&self, n: usize, received: Instant) -> Option<(Reply, CaseResult, usize)> {
+        let throttle = self.0.throttle.as_ref()?;
+        let mut state = throttle
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (count, quiet_until) = &mut *state;
+        let wait = Duration::from_secs(u64::from(throttle.wait_secs));
+        let answer = |left: Duration| {
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            Reply {
+                status: 429,
+                headers: vec![("retry-after".to_owned(), secs.to_string().into_bytes())],
+                body: b"throttled on purpose (cespec listen --throttle-every)\n".to_vec(),
+            }
+        };
+        if let Some(until) = *quiet_until
+            && received < until
+        {
+            let early = until - received;
+            let finding = webhook::early_delivery_finding(early, u64::from(throttle.wait_secs));
+            let message = "answered 429 again: the sender came back before Retry-After ran out";
+            return Some((
+                answer(early),
+                self.judged(n, vec![finding], message.into()),
+                0,
+            ));
+        }
+        *count += 1;
+        if *count % throttle.every != 0 {
+            return None;
+        }
+        *quiet_until = received.checked_add(wait);
+        let message = format!(
+            "answered 429 on purpose (every {} deliveries), Retry-After: {}; the event is judged when it comes again",
+            throttle.every, throttle.wait_secs
+        );
+        Some((answer(wait), self.judged(n, Vec::new(), message), 0))
+    }
+
     fn judged(&self, n: usize, findings: Vec<Finding>, message: String) -> CaseResult {
         let status = findings
             .iter()
@@ -523,6 +592,7 @@ mod tests {
             results: tx,
             webhook: None,
             grant_rate: None,
+            throttle: None,
         }))
     }
 

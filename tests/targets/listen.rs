@@ -318,3 +318,81 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
         ["HOOK-AUTH-5", "HOOK-AUTH-6", "HOOK-AP-14"]
     );
 }
+
+/// `listen --webhook --throttle-every 2 --retry-after 1`: a sender that
+/// waits out the 429 (cespec's own HTTP target) gets its event through; one
+/// that comes back early fails HOOK-RSP-6, and neither throttled delivery
+/// counts as an event.
+#[tokio::test]
+async fn listen_throttles_a_web_hook_sender_and_holds_it_to_retry_after() {
+    let config = ListenConfig {
+        stop_after: Some(2),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        throttle: Some((2, 1)),
+        ..ListenConfig::default()
+    };
+    let (sender, mut rx, run) = started(config).await;
+    let delivery = |id: &str| {
+        let Message::Http(mut m) = sent(id, "https://example.com/") else {
+            unreachable!()
+        };
+        m.headers
+            .push(("content-type".into(), b"text/plain".to_vec()));
+        m.body = b"hi".to_vec();
+        Message::Http(m)
+    };
+    let impatient = HttpTarget::receiver(
+        sender.address(),
+        HttpOptions {
+            timeout: Duration::from_millis(500),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+
+    assert!(matches!(
+        sender.echo(&delivery("1"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    let sender = std::sync::Arc::new(sender);
+    let patient = {
+        let sender = sender.clone();
+        let second = delivery("2");
+        tokio::spawn(async move { sender.echo(&second, Encoding::HttpBinary).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let early = impatient.echo(&delivery("3"), Encoding::HttpBinary).await;
+    assert!(
+        matches!(&early, Echo::Broken { reason } if reason.starts_with("HTTP 429")),
+        "{early:?}"
+    );
+    assert!(matches!(patient.await.unwrap(), Echo::Accepted(_)));
+
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen stops after 2 events")
+        .unwrap();
+    let mut results = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let RunEvent::Finished(r) = event {
+            results.push(*r);
+        }
+    }
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Fail),
+            ("listen/request-4", Status::Pass),
+        ],
+        "{results:#?}"
+    );
+    assert!(
+        results[1].message.contains("429 on purpose"),
+        "{}",
+        results[1].message
+    );
+    assert_eq!(results[2].findings[0].rule, "HOOK-RSP-6");
+}
