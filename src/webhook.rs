@@ -13,14 +13,16 @@
 //! validated origin (HOOK-DEL-4), with any token sent as §3 says
 //! (HOOK-AUTH-3 to -6, `authorization_findings`), and no more often than
 //! the rate granted (HOOK-AP-14, `Grant`'s count of the last minute;
-//! `--grant-rate` caps what is granted); with `--throttle-every` the
-//! listener also answers some deliveries 429 and fails a sender that comes
-//! back before the Retry-After is over (HOOK-RSP-6,
-//! `early_delivery_finding`). The CloudEvents judgement of the
-//! delivery itself is `listen`'s, unchanged. A CloudEvents binary-mode
-//! event without data has neither a body nor a Content-Type; as a web hook
-//! notification it still breaks HOOK-DEL-3, which allows no notification of
-//! headers alone.
+//! `--grant-rate` caps what is granted). With `--throttle-every`,
+//! `--redirect-every` and `--retire-after` the listener also answers some
+//! deliveries 429, 307 or 410 on purpose, and a sender that comes back
+//! before a Retry-After is over, follows a redirect or keeps delivering
+//! after a 410 breaks HOOK-RSP-6, -1 or -5 (`early_delivery_finding`,
+//! `followed_redirect_finding`, `after_gone_finding`). The CloudEvents
+//! judgement of the delivery itself is `listen`'s, unchanged. A CloudEvents
+//! binary-mode event without data has neither a body nor a Content-Type; as
+//! a web hook notification it still breaks HOOK-DEL-3, which allows no
+//! notification of headers alone.
 //!
 //! The receiver's end is any HTTP target that declares the `webhook`
 //! capability: every 2xx it gives to an accepted delivery is held to the
@@ -44,7 +46,7 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 12] = [
+pub const SENDER_RULES_CHECKED: [&str; 14] = [
     "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
@@ -56,6 +58,8 @@ pub const SENDER_RULES_CHECKED: [&str; 12] = [
     "HOOK-DEL-2",
     "HOOK-DEL-3",
     "HOOK-DEL-4",
+    "HOOK-RSP-1",
+    "HOOK-RSP-5",
     "HOOK-RSP-6",
 ];
 
@@ -250,6 +254,31 @@ pub(crate) fn early_delivery_finding(early: std::time::Duration, wait_secs: u64)
             "sent {} ms before the quiet a 429 asked for (Retry-After: {wait_secs}) was over",
             early.as_millis()
         ),
+    )
+}
+
+/// Where `listen --webhook --redirect-every` points its redirects; a web
+/// hook sender never follows one (HOOK-RSP-1), so a request here is a
+/// finding.
+pub(crate) const REDIRECTED_PATH: &str = "/.cespec-redirected";
+
+/// The finding for a request to [`REDIRECTED_PATH`]: the sender followed a
+/// redirect, which a web hook sender never does (HOOK-RSP-1).
+pub(crate) fn followed_redirect_finding() -> Finding {
+    must(
+        "HOOK-RSP-1",
+        format!(
+            "followed a redirect to {REDIRECTED_PATH}; a web hook sender does not follow 3xx answers"
+        ),
+    )
+}
+
+/// The finding for a delivery after the target answered 410 Gone: a
+/// sender refrains from sending further notifications (HOOK-RSP-5).
+pub(crate) fn after_gone_finding() -> Finding {
+    should(
+        "HOOK-RSP-5",
+        "delivered again after a 410 Gone; a retired target gets no further notifications".into(),
     )
 }
 
@@ -843,6 +872,8 @@ mod tests {
                 .map(|f| f.rule),
         );
         reported.push(early_delivery_finding(std::time::Duration::from_millis(5), 2).rule);
+        reported.push(followed_redirect_finding().rule);
+        reported.push(after_gone_finding().rule);
         for delivery in [bad_delivery, query_token, glued_token] {
             reported.extend(
                 delivery_findings(&delivery, Some(&grant))

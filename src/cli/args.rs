@@ -201,8 +201,9 @@ spec): it answers an OPTIONS validation request by granting the origin and
 rate asked for (at most --grant-rate a minute), and judges every delivery by
 that spec's sender rules too, including how a token travels when one is
 sent and whether the sender keeps to the rate it was granted. With
---throttle-every it also throttles the sender on purpose and checks that it
-waits out each Retry-After.
+--throttle-every, --redirect-every and --retire-after it also answers some
+deliveries 429, 307 or 410 on purpose and checks that the sender waits out
+each Retry-After, never follows a redirect and stops after a 410.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
@@ -592,6 +593,16 @@ pub struct ListenArgs {
         requires = "throttle_every"
     )]
     pub retry_after: u32,
+
+    /// With --webhook: answer every Nth delivery (N at least 2) with a 307
+    /// redirect, and fail a sender that follows it.
+    #[arg(long, value_name = "N", requires = "webhook")]
+    pub redirect_every: Option<usize>,
+
+    /// With --webhook: take N deliveries, then answer 410 Gone, and warn at
+    /// every delivery after the first 410 (end the run with --timeout).
+    #[arg(long, value_name = "N", requires = "webhook")]
+    pub retire_after: Option<usize>,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

@@ -701,6 +701,12 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
         }
         Some(every) => Some((every, args.retry_after)),
     };
+    if matches!(args.redirect_every, Some(0 | 1)) {
+        return usage(
+            "--redirect-every: N is at least 2 (1 would redirect every delivery, none would get through)",
+        );
+    }
+    let redirect_every = args.redirect_every;
     Ok(ListenCommand {
         config: ListenConfig {
             addr: server.addr,
@@ -720,6 +726,8 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             webhook: args.webhook,
             grant_rate: args.grant_rate.map(std::num::NonZeroU32::get),
             throttle,
+            redirect_every,
+            retire_after: args.retire_after,
         },
         display,
         catalog: catalog()?,
@@ -1145,6 +1153,8 @@ mod tests {
             panic!("plans")
         };
         assert_eq!(listen.config.throttle, Some((3, 2)));
+        let m = usage_message(&["listen", "--webhook", "--redirect-every", "1"]);
+        assert!(m.starts_with("--redirect-every: N is at least 2"), "{m}");
     }
 
     #[test]

@@ -68,6 +68,13 @@ pub struct ListenConfig {
     /// (HOOK-RSP-6; `--throttle-every N`, `--retry-after S`). N is at
     /// least 2, or no delivery would ever get through.
     pub throttle: Option<(usize, u32)>,
+    /// In web hook mode, answer every Nth delivery 307 to a path a sender
+    /// must not follow to (HOOK-RSP-1; `--redirect-every N`, N at least 2).
+    pub redirect_every: Option<usize>,
+    /// In web hook mode, take N deliveries and answer 410 Gone from then
+    /// on, warning at each delivery after the first 410 (HOOK-RSP-5;
+    /// `--retire-after N`).
+    pub retire_after: Option<usize>,
 }
 
 impl Default for ListenConfig {
@@ -83,6 +90,8 @@ impl Default for ListenConfig {
             webhook: false,
             grant_rate: None,
             throttle: None,
+            redirect_every: None,
+            retire_after: None,
         }
     }
 }
@@ -118,6 +127,11 @@ struct Shared {
     /// `--throttle-every`: its N and Retry-After, the deliveries counted
     /// and until when the sender was asked to keep quiet.
     throttle: Option<Throttle>,
+    /// `--redirect-every`: its N and the deliveries counted.
+    redirect: Option<(usize, Mutex<usize>)>,
+    /// `--retire-after`: its N, the deliveries taken, and whether a 410
+    /// was sent.
+    retire: Option<(usize, Mutex<(usize, bool)>)>,
 }
 
 /// Deliberate throttling of a web hook sender (`--throttle-every`).
@@ -149,6 +163,14 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
                 wait_secs,
                 state: Mutex::new((0, None)),
             }),
+        redirect: config
+            .redirect_every
+            .filter(|_| config.webhook)
+            .map(|every| (every.max(2), Mutex::new(0))),
+        retire: config
+            .retire_after
+            .filter(|_| config.webhook)
+            .map(|after| (after, Mutex::new((0, false)))),
     });
     let server = RunningServer::bind(
         config.addr,
@@ -264,6 +286,14 @@ async fn forward(events: &mpsc::Sender<RunEvent>, tally: &mut Tally, result: Cas
         .is_ok()
 }
 
+/// Locks `mutex`, whether or not a panic poisoned it (the state behind it
+/// is counters, right either way).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The request handler.
 struct Capture(Arc<Shared>);
 
@@ -287,14 +317,18 @@ impl Handler for Capture {
                 }
                 (reply, self.judged(n, findings, message), 0)
             }
-            Some(_) if let Some(throttled) = self.throttled(n, received) => throttled,
+            Some(_) if let Some(answered) = self.deliberate(&request, n, received) => answered,
             Some(granted) => {
                 let mut findings = Vec::new();
                 if let Ok(mut slot) = granted.lock() {
                     findings = webhook::delivery_findings(&request, slot.as_ref());
                     findings.extend(slot.as_mut().and_then(|g| g.note_delivery(received)));
                 }
-                self.judge(&request, n, findings)
+                let judged = self.judge(&request, n, findings);
+                if let Some((_, taken)) = &self.0.retire {
+                    lock(taken).0 += 1;
+                }
+                judged
             }
             None => self.judge(&request, n, Vec::new()),
         };
@@ -426,16 +460,67 @@ impl Capture {
     }
 
     /// Returns a result whose status and level follow from `findings`.
+    /// Answers a web hook delivery the way `--redirect-every`,
+    /// `--retire-after` and `--throttle-every` ask, instead of taking it;
+    /// `None` to take it. A delivery answered so counts no event and is not
+    /// matched against expected events.
+    fn deliberate(
+        &self,
+        request: &HttpMessage,
+        n: usize,
+        received: Instant,
+    ) -> Option<(Reply, CaseResult, usize)> {
+        let refusal = |status: u16, text: &str| Reply::text(status, format!("{text}\n"));
+        if self.0.redirect.is_some() && request.path.starts_with(webhook::REDIRECTED_PATH) {
+            let finding = webhook::followed_redirect_finding();
+            let message = "a request where a deliberate redirect pointed";
+            let reply = refusal(400, "a web hook sender does not follow redirects");
+            return Some((reply, self.judged(n, vec![finding], message.into()), 0));
+        }
+        if let Some((after, state)) = &self.0.retire {
+            let mut state = lock(state);
+            let (taken, gone_sent) = &mut *state;
+            if *taken >= *after {
+                let findings: Vec<Finding> = gone_sent
+                    .then(webhook::after_gone_finding)
+                    .into_iter()
+                    .collect();
+                *gone_sent = true;
+                let message = format!("answered 410 Gone on purpose (retired after {after})");
+                let reply = refusal(410, "retired (cespec listen --retire-after)");
+                return Some((reply, self.judged(n, findings, message), 0));
+            }
+        }
+        if let Some(throttled) = self.throttled(n, received) {
+            return Some(throttled);
+        }
+        let (every, count) = self.0.redirect.as_ref()?;
+        let mut count = lock(count);
+        *count += 1;
+        if *count % every != 0 {
+            return None;
+        }
+        let mut reply = refusal(
+            307,
+            "redirected on purpose (cespec listen --redirect-every)",
+        );
+        reply.headers.push((
+            "location".to_owned(),
+            webhook::REDIRECTED_PATH.as_bytes().to_vec(),
+        ));
+        let message = format!(
+            "answered 307 on purpose (every {every} deliveries); the event is judged when it comes again"
+        );
+        Some((reply, self.judged(n, Vec::new(), message), 0))
+    }
+
     /// With `--throttle-every`, answers a delivery 429 instead of taking
     /// it: every Nth one, and any that comes while the sender was asked to
     /// keep quiet (a HOOK-RSP-6 failure). Such a delivery counts no event
     /// and is not matched: the event is judged when it comes again.
     fn throttled(&self, n: usize, received: Instant) -> Option<(Reply, CaseResult, usize)> {
         let throttle = self.0.throttle.as_ref()?;
-        let mut state = throttle
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = lock(&throttle.state);
         let (count, quiet_until) = &mut *state;
         let wait = Duration::from_secs(u64::from(throttle.wait_secs));
         let answer = |left: Duration| {
@@ -593,6 +678,8 @@ mod tests {
             webhook: None,
             grant_rate: None,
             throttle: None,
+            redirect: None,
+            retire: None,
         }))
     }
 

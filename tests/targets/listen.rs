@@ -319,6 +319,124 @@ async fn listen_as_a_web_hook_target_grants_the_handshake_and_judges_deliveries(
     );
 }
 
+/// A web hook delivery of event `id`: a body and its Content-Type.
+fn delivery(id: &str) -> Message {
+    let Message::Http(mut m) = sent(id, "https://example.com/") else {
+        unreachable!()
+    };
+    m.headers
+        .push(("content-type".into(), b"text/plain".to_vec()));
+    m.body = b"hi".to_vec();
+    Message::Http(m)
+}
+
+/// Waits for a listener to end and returns its results.
+async fn ended(mut rx: mpsc::Receiver<RunEvent>, run: JoinHandle<Tally>) -> Vec<CaseResult> {
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen ends")
+        .unwrap();
+    let mut results = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let RunEvent::Finished(r) = event {
+            results.push(*r);
+        }
+    }
+    results
+}
+
+/// `listen --webhook --redirect-every 2`: cespec's own HTTP target does not
+/// follow the 307 (a redirect breaks its exchange); a sender that does
+/// fails HOOK-RSP-1.
+#[tokio::test]
+async fn listen_redirects_a_web_hook_sender_and_fails_one_that_follows() {
+    let config = ListenConfig {
+        stop_after: Some(2),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        redirect_every: Some(2),
+        ..ListenConfig::default()
+    };
+    let (sender, rx, run) = started(config).await;
+    for (id, redirected) in [("1", false), ("2", true)] {
+        let echo = sender.echo(&delivery(id), Encoding::HttpBinary).await;
+        match echo {
+            Echo::Broken { reason } if redirected => {
+                assert!(reason.starts_with("HTTP 307"), "{reason}")
+            }
+            Echo::Accepted(_) if !redirected => {}
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    // A sender that follows the Location it was given.
+    let Message::Http(mut followed) = delivery("2") else {
+        unreachable!()
+    };
+    followed.path = "/.cespec-redirected".into();
+    let echo = sender
+        .echo(&Message::Http(followed), Encoding::HttpBinary)
+        .await;
+    assert!(matches!(echo, Echo::Rejected { .. }), "{echo:?}");
+    assert!(matches!(
+        sender.echo(&delivery("3"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    let results = ended(rx, run).await;
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Fail),
+            ("listen/request-4", Status::Pass),
+        ],
+        "{results:#?}"
+    );
+    assert!(
+        results[1].message.contains("307 on purpose"),
+        "{}",
+        results[1].message
+    );
+    assert_eq!(results[2].findings[0].rule, "HOOK-RSP-1");
+}
+
+/// `listen --webhook --retire-after 1`: the second delivery meets 410
+/// Gone, which the sender could not know of; a third is a HOOK-RSP-5
+/// warning. Deliveries answered 410 count no event, so the run ends at its
+/// timeout.
+#[tokio::test]
+async fn listen_retires_and_warns_a_web_hook_sender_that_keeps_sending() {
+    let config = ListenConfig {
+        timeout: Some(Duration::from_secs(2)),
+        webhook: true,
+        retire_after: Some(1),
+        ..ListenConfig::default()
+    };
+    let (sender, rx, run) = started(config).await;
+    assert!(matches!(
+        sender.echo(&delivery("1"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    for id in ["2", "3"] {
+        let echo = sender.echo(&delivery(id), Encoding::HttpBinary).await;
+        assert!(
+            matches!(&echo, Echo::Rejected { reason } if reason.starts_with("HTTP 410")),
+            "{id}: {echo:?}"
+        );
+    }
+    let results = ended(rx, run).await;
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Warn),
+        ],
+        "{results:#?}"
+    );
+    assert_eq!(results[2].findings[0].rule, "HOOK-RSP-5");
+}
+
 /// `listen --webhook --throttle-every 2 --retry-after 1`: a sender that
 /// waits out the 429 (cespec's own HTTP target) gets its event through; one
 /// that comes back early fails HOOK-RSP-6, and neither throttled delivery
@@ -332,16 +450,7 @@ async fn listen_throttles_a_web_hook_sender_and_holds_it_to_retry_after() {
         throttle: Some((2, 1)),
         ..ListenConfig::default()
     };
-    let (sender, mut rx, run) = started(config).await;
-    let delivery = |id: &str| {
-        let Message::Http(mut m) = sent(id, "https://example.com/") else {
-            unreachable!()
-        };
-        m.headers
-            .push(("content-type".into(), b"text/plain".to_vec()));
-        m.body = b"hi".to_vec();
-        Message::Http(m)
-    };
+    let (sender, rx, run) = started(config).await;
     let impatient = HttpTarget::receiver(
         sender.address(),
         HttpOptions {
@@ -369,16 +478,7 @@ async fn listen_throttles_a_web_hook_sender_and_holds_it_to_retry_after() {
     );
     assert!(matches!(patient.await.unwrap(), Echo::Accepted(_)));
 
-    tokio::time::timeout(Duration::from_secs(10), run)
-        .await
-        .expect("listen stops after 2 events")
-        .unwrap();
-    let mut results = Vec::new();
-    while let Ok(event) = rx.try_recv() {
-        if let RunEvent::Finished(r) = event {
-            results.push(*r);
-        }
-    }
+    let results = ended(rx, run).await;
     assert_eq!(
         summary(&results),
         [
