@@ -194,6 +194,14 @@ pub(crate) fn unsupported_format_rule(content_type: Option<&[u8]>) -> Option<&'s
     }
 }
 
+/// Whether a decode refused a message only because its Content-Type names
+/// an event format the reference does not read: the one violation
+/// [`unsupported_format_rule`] leads to, so that a server can answer 415
+/// without looking at the headers again.
+pub(crate) fn refused_for_format(violations: &[Violation]) -> bool {
+    matches!(violations, [v] if v.refuse && matches!(v.rule.as_str(), "HTTP-MODE-4" | "HTTP-BAT-1"))
+}
+
 fn unsupported_format(ct: &[u8], rule: &str) -> Violation {
     let mut v = Violation::new(
         rule,

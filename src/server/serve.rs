@@ -76,14 +76,13 @@ impl Handler for Echoer {
         }
         // A delivery target returns nothing: processed, no payload, so 204
         // (HOOK-RSP-3), or 4xx with the violated rules.
-        let refused = refusal_status(&request);
         match codec::http::decode_owned(request) {
             Ok(_) => Reply {
                 status: 204,
                 headers: Vec::new(),
                 body: Vec::new(),
             },
-            Err(violations) => Reply::text(refused, rejection(&violations)),
+            Err(violations) => refusal(&violations),
         }
     }
 }
@@ -101,10 +100,9 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
             _ => return Reply::text(400, "X-Echo-Mode must be binary, structured or batch\n"),
         },
     };
-    let refused = refusal_status(&request);
     let decoded = match codec::http::decode_owned(request) {
         Ok(d) => d,
-        Err(violations) => return Reply::text(refused, rejection(&violations)),
+        Err(violations) => return refusal(&violations),
     };
     let encoding = if decoded.encoding == Encoding::HttpBatch {
         Encoding::HttpBatch
@@ -130,18 +128,19 @@ pub(crate) fn echo(request: HttpMessage) -> Reply {
     }
 }
 
-/// Returns the status that refuses `request`: 415 (Unsupported Media
-/// Type, RFC 9110 §15.5.16) when its Content-Type names an event format
-/// the reference does not read, which the Web Hook spec requires of a
-/// delivery target (HOOK-RSP-7) and which tells any client what is wrong;
-/// 400 for anything else.
-fn refusal_status(request: &HttpMessage) -> u16 {
-    let content_type = request.header_values("content-type").next();
-    if codec::http::unsupported_format_rule(content_type).is_some() {
+/// Returns the answer that refuses a request the reference decoder
+/// refused with `violations`: 415 (Unsupported Media Type, RFC 9110
+/// §15.5.16) when its Content-Type names an event format the reference
+/// does not read, which the Web Hook spec requires of a delivery target
+/// (HOOK-RSP-7) and which tells any client what is wrong; 400 for anything
+/// else. The violations say which, so an accepted request costs nothing.
+fn refusal(violations: &[Violation]) -> Reply {
+    let status = if codec::http::refused_for_format(violations) {
         415
     } else {
         400
-    }
+    };
+    Reply::text(status, rejection(violations))
 }
 
 /// Returns the rejection text: the violations that reject first, one per line.

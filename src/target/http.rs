@@ -230,10 +230,7 @@ impl HttpTarget {
     /// Waits until the quiet a 429 asked for is over; `Err` with the
     /// reason when it lasts past `deadline`.
     async fn keep_quiet(&self, deadline: tokio::time::Instant) -> Result<(), Echo> {
-        let until = *self
-            .quiet_until
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let until = *self.quiet();
         match until {
             Some(until) if until >= deadline => Err(Echo::Broken {
                 reason: format!(
@@ -256,11 +253,15 @@ impl HttpTarget {
         let Some(until) = tokio::time::Instant::now().checked_add(wait) else {
             return;
         };
-        let mut quiet = self
-            .quiet_until
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut quiet = self.quiet();
         *quiet = Some(quiet.map_or(until, |before| before.max(until)));
+    }
+
+    /// The quiet a 429 asked for; a panic elsewhere cannot spoil an instant.
+    fn quiet(&self) -> std::sync::MutexGuard<'_, Option<tokio::time::Instant>> {
+        self.quiet_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Returns a receiver-only target for `url`: inputs are posted as they
@@ -430,15 +431,8 @@ impl HttpTarget {
         let host = HeaderValue::from_str(&self.url.authority)
             .map_err(|_| format!("bad host {:?}", self.url.authority))?;
         headers.append(hyper::header::HOST, host);
-        const SKIPPED: [&str; 5] = [
-            "host",
-            "content-length",
-            "transfer-encoding",
-            "connection",
-            ECHO_MODE_HEADER,
-        ];
         for (name, value) in &input.headers {
-            if SKIPPED.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+            if HARNESS_WRITES.iter().any(|s| name.eq_ignore_ascii_case(s)) {
                 continue;
             }
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -604,14 +598,13 @@ fn classify(response: Response) -> Echo {
     }
 }
 
-/// Headers a case's input decides, which `--header` may not set: framing,
-/// the harness's own, and what makes the message an event.
-const NOT_EXTRA: [&str; 6] = [
+/// Headers the harness writes itself (framing, and the reply mode it asks
+/// for), whatever an input holds.
+const HARNESS_WRITES: [&str; 5] = [
     "host",
     "content-length",
     "transfer-encoding",
     "connection",
-    "content-type",
     ECHO_MODE_HEADER,
 ];
 
@@ -627,7 +620,11 @@ pub fn extra_header(text: &str) -> Result<Header, String> {
     HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| format!("{name:?} is not a header name"))?;
     let lower = name.to_ascii_lowercase();
-    if NOT_EXTRA.contains(&lower.as_str()) || lower.starts_with("ce-") {
+    // Those the harness writes, and what makes the message an event.
+    if HARNESS_WRITES.contains(&lower.as_str())
+        || lower == "content-type"
+        || lower.starts_with("ce-")
+    {
         return Err(format!(
             "{name} is the case's to set (framing, Content-Type, ce- attributes, X-Echo-Mode)"
         ));
