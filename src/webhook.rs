@@ -11,7 +11,9 @@
 //! a target can see: a POST (HOOK-DEL-2), with a Content-Type and a body
 //! (HOOK-DEL-3), to the URI that was validated (HOOK-AP-2), repeating the
 //! validated origin (HOOK-DEL-4), with any token sent as §3 says
-//! (HOOK-AUTH-3 to -6, `authorization_findings`), and no more often than
+//! (HOOK-AUTH-3 to -6, `authorization_findings`) and, with `--token`, the
+//! token agreed, as a Bearer token in the header or in the query (HOOK-AUTH-1,
+//! -2, [`presented_token`]; 401 otherwise), and no more often than
 //! the rate granted (HOOK-AP-14, `Grant`'s count of the last minute;
 //! `--grant-rate` caps what is granted). With `--throttle-every`,
 //! `--redirect-every` and `--retire-after` the listener also answers some
@@ -34,6 +36,10 @@
 //! a refusal of a format it does not read is a 415 (HOOK-RSP-7,
 //! [`unknown_format_finding`]). Its answer to a validation request (the
 //! `http-webhook` suite) is judged as a grant ([`handshake_findings`]).
+//! Given the target's token (`run --token`), the suite's token cases send
+//! one delivery with it in the header and one with it in the query, which
+//! the target must both take (HOOK-AUTH-1), answering the second privately
+//! (HOOK-AUTH-5, in [`response_findings`]).
 //! `cespec serve --webhook` is the reference for it: it answers an accepted
 //! delivery 204, a format it does not read 415, and grants the handshake as
 //! the listener does.
@@ -46,11 +52,13 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 14] = [
+pub const SENDER_RULES_CHECKED: [&str; 16] = [
     "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
     "HOOK-AP-4",
+    "HOOK-AUTH-1",
+    "HOOK-AUTH-2",
     "HOOK-AUTH-3",
     "HOOK-AUTH-4",
     "HOOK-AUTH-5",
@@ -66,6 +74,17 @@ pub const SENDER_RULES_CHECKED: [&str; 14] = [
 /// The capability an HTTP target declares to be judged as a web hook
 /// delivery target.
 pub const WEBHOOK: &str = "webhook";
+
+/// The capability a target has when cespec holds an access token for it
+/// (`run --token`); the `http-webhook` token cases need it. It is not
+/// declared: the token gives it.
+pub const TOKEN: &str = "token";
+
+/// Where, in an HTTP input's path, the access token given with `--token`
+/// goes, percent-encoded: `?access_token={token}` sends it the query way
+/// (Web Hook §3.2), and that request carries no Authorization header.
+/// Reports show the path as the case wrote it, never the token.
+pub const TOKEN_PLACEHOLDER: &str = "{token}";
 
 /// The Web Hook rules a `webhook` target's answers are held to.
 pub const RESPONSE_RULES_CHECKED: [&str; 5] = [
@@ -306,9 +325,10 @@ fn without_token(target: &str) -> String {
 /// (HOOK-AUTH-4), the request says `Cache-Control: no-store` (HOOK-AUTH-5),
 /// and the query method is the fallback for when the header cannot be
 /// sent (HOOK-AUTH-6, a warning: only the sender knows whether it could).
-/// A delivery with no token is not judged: the spec requires one (HOOK-AUTH-1)
-/// but leaves the token to what sender and target agreed, and a listener
-/// that agreed to none has no grounds to refuse.
+/// A delivery with no token is not judged here: the spec requires one
+/// (HOOK-AUTH-1) but leaves the token to what sender and target agreed,
+/// so only a listener given one (`--token`, [`presented_token`]) has
+/// grounds to refuse.
 fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(credentials) = header_text(request, "authorization") {
@@ -323,11 +343,8 @@ fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
             ));
         }
     }
-    let query = request.path.split_once('?').map_or("", |(_, q)| q);
-    let query = query.split_once('#').map_or(query, |(q, _)| q);
-    let as_parameter = query
-        .split('&')
-        .any(|parameter| parameter.starts_with("access_token="));
+    let query = query_of(&request.path);
+    let as_parameter = token_in_query(&request.path);
     // `access_token=` after some other separator than '&' (a ';', a ',');
     // after a letter, digit or '_' it ends another parameter's name.
     let glued = query.match_indices("access_token=").any(|(at, _)| {
@@ -356,6 +373,76 @@ fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
         "the token rides in the query (it ends up in logs); the Authorization header is for when it can be sent".into(),
     ));
     findings
+}
+
+/// How a delivery presents the access token its target holds (`listen
+/// --webhook --token`, `serve --webhook --token`).
+#[derive(Debug)]
+pub(crate) enum Presented {
+    /// `Authorization: Bearer` and the token (Web Hook §3.1).
+    InHeader,
+    /// An `access_token` query parameter holding the token (§3.2); the
+    /// answer should then be private (HOOK-AUTH-5).
+    InQuery,
+    /// Neither: the delivery is not authorized, and this finding says why.
+    Refused(Finding),
+}
+
+/// Returns how `request` presents `token`: in the Authorization header
+/// with the Bearer scheme (ASCII case ignored, RFC 7235 §2.1), or as the
+/// `access_token` query parameter (its `%` escapes decoded; a `+` stays a
+/// plus, since no bearer token holds a space). No token at all breaks
+/// HOOK-AUTH-1 (a delivery authorizes itself one of the two ways), and
+/// so does another token than the one agreed: that delivery is not
+/// authorized either. The agreed token under another scheme than Bearer
+/// breaks HOOK-AUTH-2.
+pub(crate) fn presented_token(request: &HttpMessage, token: &str) -> Presented {
+    let credentials = header_text(request, "authorization");
+    let (scheme, sent) = credentials
+        .as_deref()
+        .and_then(|c| c.split_once(' '))
+        .map_or(("", ""), |(scheme, rest)| (scheme, rest.trim()));
+    if sent == token {
+        if scheme.eq_ignore_ascii_case("Bearer") {
+            return Presented::InHeader;
+        }
+        return Presented::Refused(must(
+            "HOOK-AUTH-2",
+            format!(
+                "the token rides in Authorization under the {scheme:?} scheme; a bearer token goes with `Bearer`"
+            ),
+        ));
+    }
+    let in_query = query_of(&request.path)
+        .split('&')
+        .filter_map(|parameter| parameter.strip_prefix("access_token="))
+        .any(|value| percent_encoding::percent_decode_str(value).eq(token.bytes()));
+    if in_query {
+        return Presented::InQuery;
+    }
+    let message = if credentials.is_none() && !token_in_query(&request.path) {
+        "no access token, neither in the Authorization header nor in the access_token query parameter"
+    } else {
+        "the access token is not the one given with --token, so the delivery is not authorized"
+    };
+    Presented::Refused(must("HOOK-AUTH-1", message.to_owned()))
+}
+
+/// The answer to a delivery that is not authorized (RFC 6750 §3): 401
+/// with a Bearer challenge, which names `invalid_token` when a token was
+/// sent and nothing when none was.
+pub(crate) fn unauthorized(request: &HttpMessage, why: &Finding) -> Reply {
+    let sent = request.header("authorization").is_some() || token_in_query(&request.path);
+    let challenge: &[u8] = if sent {
+        b"Bearer realm=\"cespec\", error=\"invalid_token\""
+    } else {
+        b"Bearer realm=\"cespec\""
+    };
+    let mut reply = Reply::text(401, format!("{}: {}\n", why.rule, why.message));
+    reply
+        .headers
+        .push(("www-authenticate".to_owned(), challenge.to_vec()));
+    reply
 }
 
 /// Judges a web hook target's 2xx answer to a validation request (the
@@ -426,12 +513,13 @@ pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Fin
     findings
 }
 
-/// Judges a web hook target's 2xx answer to a delivery it accepted:
-/// 200 and 201 carry a body with a Content-Type (HOOK-RSP-2); without a
-/// body the answer is 201, 202 or 204, and 200 with an empty body is
-/// exactly what HOOK-RSP-3 rules out; any other 2xx is none of the answers
-/// the spec defines.
-pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
+/// Judges a web hook target's 2xx answer to a delivery (`request`) it
+/// accepted: 200 and 201 carry a body with a Content-Type (HOOK-RSP-2);
+/// without a body the answer is 201, 202 or 204, and 200 with an empty
+/// body is exactly what HOOK-RSP-3 rules out; any other 2xx is none of the
+/// answers the spec defines. The answer to a delivery whose token came in
+/// the query says `Cache-Control: private` (HOOK-AUTH-5).
+pub fn response_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Finding> {
     let typed = reply.header_values("content-type").next().is_some();
     let has_body = !reply.body.is_empty();
     let mut findings = Vec::new();
@@ -453,6 +541,15 @@ pub fn response_findings(reply: &HttpMessage) -> Vec<Finding> {
             "HOOK-RSP-3",
             format!("answered {status}; without a body a web hook target answers 201, 202 or 204"),
         )),
+    }
+    if token_in_query(&request.path) && !lists(reply, "cache-control", b"private") {
+        findings.push(should(
+            "HOOK-AUTH-5",
+            format!(
+                "answered {} to a delivery whose token came in the query, without Cache-Control: private",
+                reply.status
+            ),
+        ));
     }
     findings
 }
@@ -522,12 +619,27 @@ fn should(rule: &str, message: String) -> Finding {
 
 /// Whether the comma-separated values of header `name` hold `item`
 /// (ASCII case ignored), as `Allow` lists methods and `Cache-Control`
-/// directives.
+/// directives; a directive's argument (`private="Set-Cookie"`) aside.
 fn lists(message: &HttpMessage, name: &str, item: &[u8]) -> bool {
     message
         .header_values(name)
         .flat_map(|v| v.split(|&b| b == b','))
+        .map(|listed| listed.split(|&b| b == b'=').next().unwrap_or_default())
         .any(|listed| listed.trim_ascii().eq_ignore_ascii_case(item))
+}
+
+/// The query of a request target (after `?`, before any `#`).
+fn query_of(target: &str) -> &str {
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    query.split_once('#').map_or(query, |(q, _)| q)
+}
+
+/// Whether a request target carries a token the query way: an
+/// `access_token` parameter of its own (Web Hook §3.2).
+fn token_in_query(target: &str) -> bool {
+    query_of(target)
+        .split('&')
+        .any(|parameter| parameter.starts_with("access_token="))
 }
 
 /// The first value of a header, trimmed, when it is text.
@@ -844,6 +956,49 @@ mod tests {
     }
 
     #[test]
+    fn an_agreed_token_is_presented_as_a_bearer_token_or_in_the_query() {
+        let presented = |path: &str, headers: &[(&str, &str)]| match presented_token(
+            &request("POST", path, headers, b"{}"),
+            "mF_9.B5f+4==",
+        ) {
+            Presented::InHeader => "header".to_owned(),
+            Presented::InQuery => "query".to_owned(),
+            Presented::Refused(why) => why.rule,
+        };
+        assert_eq!(
+            presented("/h", &[("Authorization", "Bearer mF_9.B5f+4==")]),
+            "header"
+        );
+        assert_eq!(
+            presented("/h", &[("Authorization", "BEARER  mF_9.B5f+4== ")]),
+            "header"
+        );
+        assert_eq!(
+            presented("/h?access_token=mF_9.B5f%2B4%3D%3D", &[]),
+            "query"
+        );
+        assert_eq!(
+            presented("/h?x=1&access_token=mF_9.B5f+4==#f", &[]),
+            "query"
+        );
+        // The token under another scheme, no token, another token.
+        assert_eq!(
+            presented("/h", &[("Authorization", "MAC mF_9.B5f+4==")]),
+            "HOOK-AUTH-2"
+        );
+        assert_eq!(presented("/h", &[]), "HOOK-AUTH-1");
+        assert_eq!(
+            presented("/h", &[("Authorization", "Bearer other")]),
+            "HOOK-AUTH-1"
+        );
+        assert_eq!(presented("/h?access_token=mF_9", &[]), "HOOK-AUTH-1");
+        assert_eq!(
+            presented("/h?my_access_token=mF_9.B5f+4==", &[]),
+            "HOOK-AUTH-1"
+        );
+    }
+
+    #[test]
     fn the_rules_coverage_names_are_the_rules_these_checks_report() {
         let mut reported: Vec<String> = Vec::new();
         let bad_validation = request("OPTIONS", "/a", &[("WebHook-Request-Rate", "x")], b"");
@@ -874,12 +1029,19 @@ mod tests {
         reported.push(early_delivery_finding(std::time::Duration::from_millis(5), 2).rule);
         reported.push(followed_redirect_finding().rule);
         reported.push(after_gone_finding().rule);
-        for delivery in [bad_delivery, query_token, glued_token] {
+        for delivery in [&bad_delivery, &query_token, &glued_token] {
             reported.extend(
-                delivery_findings(&delivery, Some(&grant))
+                delivery_findings(delivery, Some(&grant))
                     .into_iter()
                     .map(|f| f.rule),
             );
+            if let Presented::Refused(why) = presented_token(delivery, "agreed") {
+                reported.push(why.rule);
+            }
+        }
+        let wrong_scheme = request("POST", "/a", &[("Authorization", "Token agreed")], b"");
+        if let Presented::Refused(why) = presented_token(&wrong_scheme, "agreed") {
+            reported.push(why.rule);
         }
         reported.sort();
         reported.dedup();
@@ -895,7 +1057,7 @@ mod tests {
         let reply = |status: u16, headers: &[(&str, &str)], body: &[u8]| {
             let mut m = request("", "", headers, body);
             m.status = status;
-            response_findings(&m)
+            response_findings(&request("POST", "/hook", &[], b"{}"), &m)
         };
         let json = [("content-type", "application/json")];
         for ok in [
@@ -913,6 +1075,17 @@ mod tests {
         assert_eq!(rules(&reply(201, &[], b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(206, &json, b"x")), ["HOOK-RSP-2"]);
         assert_eq!(rules(&reply(205, &[], b"")), ["HOOK-RSP-3"]);
+        // A token that came in the query asks for a private answer.
+        let to_query_token = |cache_control: &str| {
+            let delivery = request("POST", "/hook?access_token=t&p=q", &[], b"{}");
+            let mut answer = request("", "", &[("Cache-Control", cache_control)], b"");
+            answer.status = 204;
+            let findings = response_findings(&delivery, &answer);
+            findings.iter().map(|f| f.rule.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(to_query_token("no-cache"), ["HOOK-AUTH-5"]);
+        assert!(to_query_token("no-cache, PRIVATE").is_empty());
+        assert!(to_query_token("private=\"Set-Cookie\"").is_empty());
         let broken = |status: u16, body: &str| {
             broken_answer_finding(status, &format!("HTTP {status}: {body}"))
         };

@@ -319,6 +319,70 @@ fn a_receiver_target_is_judged_by_status_on_accept_and_reject_cases() {
     );
 }
 
+/// `cespec serve --webhook --token T` and `cespec run --token T`, two real
+/// processes: the whole http-webhook suite runs and passes, the token
+/// cases included; without --token they are skipped and say how to run
+/// them, and the token appears in no report file.
+#[test]
+fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
+    let token = "mF_9.B5f-4.1JqM";
+    let (_server, _stdout, line) = start_until(
+        cespec(&["serve", "--webhook", "--port", "0", "--token", token]),
+        "listening on",
+    );
+    let target = format!("receiver:http://127.0.0.1:{}/hook", port_of(&line));
+    let caps = "http-binary,http-structured,http-batch,webhook";
+    let json = dir("webhook-token").join("run.json");
+    let ran = run(&[
+        "run",
+        "-v",
+        "--target",
+        &target,
+        "--capabilities",
+        caps,
+        "--suite",
+        "http-webhook",
+        "--token",
+        token,
+        "--json",
+        path(&json),
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    let lines = result_lines(&ran.stdout);
+    for case in ["handshake-grant", "token-in-header", "token-in-query"] {
+        let ok = format!("http-webhook/{case} ... ok");
+        assert!(
+            lines.iter().any(|l| l.contains(&ok)),
+            "{case}: {}",
+            ran.both()
+        );
+    }
+    let report = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        report.contains("access_token={token}"),
+        "the case's own path"
+    );
+    assert!(!report.contains(token), "the token leaked into the report");
+
+    let ran = run(&[
+        "run",
+        "--target",
+        &target,
+        "--capabilities",
+        caps,
+        "--suite",
+        "http-webhook",
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    assert!(
+        ran.stdout.contains(
+            "token-in-query ... skipped (unsupported: needs token; a token comes with --token)"
+        ),
+        "{}",
+        ran.both()
+    );
+}
+
 /// Asserts that `ran` reports only errors (skips aside) and exits 5.
 fn assert_all_errors(ran: &Ran, limit: Duration) {
     assert_eq!(ran.code(), 5, "{}", ran.both());

@@ -411,6 +411,12 @@ fn errors_name_file_line_column_and_case() {
         ),
         (
             &one(
+                "  - id: a\n    title: t\n    rules: [HOOK-AUTH-1]\n    input: {http: {path: '?access_token={token}', body: x}}\n    expect: {outcome: reject}\n",
+            ),
+            "suites/t.yaml:7:12: case 'a': input: the path holds {token}, so the case requires `token`",
+        ),
+        (
+            &one(
                 "  - id: a\n    title: t\n    rules: [CORE-GEN-1]\n    event: {id: '1', source: /s, type: t}\n    encodings: [json, xml]\n    expect: {outcome: reject}\n",
             ),
             "suites/t.yaml:8:23: case 'a': encodings: unknown encoding \"xml\"",

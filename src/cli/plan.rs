@@ -290,9 +290,14 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
             },
             color: display(ProgressArg::None).color,
         }),
-        Command::Serve(ServeArgs { server, webhook }) => Plan::Serve(ServeCommand {
+        Command::Serve(ServeArgs {
+            server,
+            webhook,
+            token,
+        }) => Plan::Serve(ServeCommand {
             config: ServeConfig {
                 webhook,
+                token: checked_token(token)?,
                 ..serve_config(&server)?
             },
         }),
@@ -498,6 +503,9 @@ fn capabilities(
         return Ok(None);
     }
     for name in names {
+        if name == cespec::webhook::TOKEN {
+            return usage(format!("--capabilities: {TOKEN_IS_GIVEN}"));
+        }
         if !is_known_capability(name, known) {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
             return usage(format!(
@@ -508,6 +516,9 @@ fn capabilities(
     }
     Ok(Some(names.iter().cloned().collect()))
 }
+
+/// Why a target cannot declare the `token` capability.
+const TOKEN_IS_GIVEN: &str = "`token` is not declared: a target has it when --token (or `token:` in a targets file) gives one";
 
 /// Returns true when a target may declare `name`: a known capability, or an
 /// `adapter:<feature>` name, which marks something the adapter supplies
@@ -550,6 +561,12 @@ fn targets(
         .map(|h| cespec::target::http::extra_header(h))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| PlanError::Usage(format!("--header: {e}")))?;
+    let token = args
+        .token
+        .as_deref()
+        .map(cespec::target::http::bearer_token)
+        .transpose()
+        .map_err(|e| PlanError::Usage(format!("--token: {e}")))?;
     for address in &args.target {
         let spec =
             TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
@@ -559,6 +576,7 @@ fn targets(
             start: args.start.clone(),
             shell: args.shell,
             extra_headers: extra_headers.clone(),
+            token: token.clone(),
             ..OpenOptions::default()
         };
         spec.check(&options)
@@ -590,11 +608,20 @@ fn targets(
             {
                 return Err(invalid(format!("unknown capability {unknown:?}")));
             }
+            if entry
+                .capabilities
+                .iter()
+                .flatten()
+                .any(|c| c == cespec::webhook::TOKEN)
+            {
+                return Err(invalid(TOKEN_IS_GIVEN.to_owned()));
+            }
             let base = OpenOptions {
                 timeout,
                 capabilities: caps.clone(),
                 shell: args.shell,
                 extra_headers: extra_headers.clone(),
+                token: token.clone(),
                 ..OpenOptions::default()
             };
             let options = entry.open_options(&base);
@@ -615,8 +642,8 @@ fn targets(
         }
     }
     if planned.is_empty() {
-        if caps.is_some() || args.start.is_some() || !extra_headers.is_empty() {
-            return usage("--capabilities, --start and --header need a --target");
+        if caps.is_some() || args.start.is_some() || !extra_headers.is_empty() || token.is_some() {
+            return usage("--capabilities, --start, --header and --token need a --target");
         }
         planned.push(PlannedTarget {
             name: "reference".into(),
@@ -663,6 +690,16 @@ fn list(args: ListArgs, verbose: bool) -> Result<ListCommand, PlanError> {
         verbose,
         catalog,
     })
+}
+
+/// Checks the `--token` of `serve` or `listen` (`run --token` is checked
+/// with the target options).
+fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
+    token
+        .as_deref()
+        .map(cespec::target::http::bearer_token)
+        .transpose()
+        .map_err(|e| PlanError::Usage(format!("--token: {e}")))
 }
 
 fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
@@ -725,6 +762,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             target: "sender".into(),
             webhook: args.webhook,
             grant_rate: args.grant_rate.map(std::num::NonZeroU32::get),
+            token: checked_token(args.token)?,
             throttle,
             redirect_every,
             retire_after: args.retire_after,
@@ -1179,6 +1217,45 @@ mod tests {
             m.contains("extra headers go with http:// and receiver: targets"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn a_token_goes_to_one_http_target_once_checked() {
+        let target = ["run", "--target", "receiver:http://127.0.0.1:9/"];
+        let Ok(Plan::Run(run)) = plan_of(&[&target[..], &["--token", "mF_9.B5f-4.1JqM"]].concat())
+        else {
+            panic!("plans")
+        };
+        assert_eq!(
+            run.targets[0].options.token.as_deref(),
+            Some("mF_9.B5f-4.1JqM")
+        );
+        for (args, says) in [
+            (
+                &["--token", "a b"][..],
+                "--token: \"a b\" is not a bearer token",
+            ),
+            (
+                &["--token", "t", "-H", "Authorization: Bearer t"][..],
+                "both a token and an Authorization header",
+            ),
+            (
+                &["--capabilities", "webhook,token"][..],
+                "`token` is not declared",
+            ),
+        ] {
+            let m = usage_message(&[&target[..], args].concat());
+            assert!(m.contains(says), "{args:?}: {m}");
+        }
+        let m = usage_message(&["run", "--target", "reference", "--token", "t"]);
+        assert!(
+            m.contains("a token goes with http:// and receiver: targets"),
+            "{m}"
+        );
+        let m = usage_message(&["run", "--token", "t"]);
+        assert!(m.contains("--token need a --target"), "{m}");
+        let m = usage_message(&["serve", "--webhook", "--token", "t t"]);
+        assert!(m.starts_with("--token: "), "{m}");
     }
 
     #[test]

@@ -295,12 +295,20 @@ impl Driver {
             let seq = self.next;
             let unit = &self.units[seq];
             let immediate = match &unit.work {
-                Work::Unsupported(missing) => Some(self.bare(
-                    seq,
-                    None,
-                    Status::Skip,
-                    format!("unsupported: needs {}", missing.join(", ")),
-                )),
+                Work::Unsupported(missing) => {
+                    // A token is given, not declared: say how.
+                    let how = if missing.iter().any(|m| m == crate::webhook::TOKEN) {
+                        "; a token comes with --token"
+                    } else {
+                        ""
+                    };
+                    Some(self.bare(
+                        seq,
+                        None,
+                        Status::Skip,
+                        format!("unsupported: needs {}{how}", missing.join(", ")),
+                    ))
+                }
                 Work::Unavailable => {
                     let reason = self.targets[unit.target].target.as_ref().err();
                     let message =

@@ -260,11 +260,11 @@ pub fn judge(
             // A web hook delivery target's answer is held to that spec too:
             // as a grant, for a validation request, else as a delivery's.
             if target.capabilities.contains(webhook::WEBHOOK)
-                && let Message::Http(answer) = reply_msg
+                && let (Message::Http(request), Message::Http(answer)) = (&case.input, reply_msg)
             {
                 result.findings.extend(match validation {
-                    Some(request) => webhook::handshake_findings(request, answer),
-                    None => webhook::response_findings(answer),
+                    Some(_) => webhook::handshake_findings(request, answer),
+                    None => webhook::response_findings(request, answer),
                 });
             }
         }

@@ -63,6 +63,10 @@ pub struct ListenConfig {
     /// In web hook mode, the most requests a minute the handshake grants
     /// (`--grant-rate`); a sender that sends more is warned (HOOK-AP-14).
     pub grant_rate: Option<u32>,
+    /// In web hook mode, the access token every delivery must present
+    /// (`--token`): one that does not fails HOOK-AUTH-1 (or -2, for the
+    /// token under another scheme than Bearer) and is answered 401.
+    pub token: Option<String>,
     /// In web hook mode, answer every Nth delivery 429 with a Retry-After
     /// of this many seconds, and fail a sender that comes back sooner
     /// (HOOK-RSP-6; `--throttle-every N`, `--retry-after S`). N is at
@@ -89,6 +93,7 @@ impl Default for ListenConfig {
             target: "sender".into(),
             webhook: false,
             grant_rate: None,
+            token: None,
             throttle: None,
             redirect_every: None,
             retire_after: None,
@@ -124,6 +129,8 @@ struct Shared {
     webhook: Option<Mutex<Option<Grant>>>,
     /// The most a handshake grants, in requests a minute.
     grant_rate: Option<u32>,
+    /// The access token deliveries must present.
+    token: Option<String>,
     /// `--throttle-every`: its N and Retry-After, the deliveries counted
     /// and until when the sender was asked to keep quiet.
     throttle: Option<Throttle>,
@@ -155,6 +162,7 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         results: tx,
         webhook: config.webhook.then(|| Mutex::new(None)),
         grant_rate: config.grant_rate,
+        token: config.token.filter(|_| config.webhook),
         throttle: config
             .throttle
             .filter(|_| config.webhook)
@@ -317,6 +325,7 @@ impl Handler for Capture {
                 }
                 (reply, self.judged(n, findings, message), 0)
             }
+            Some(_) if let Some(refused) = self.unauthorized(&request, n) => refused,
             Some(_) if let Some(answered) = self.deliberate(&request, n, received) => answered,
             Some(granted) => {
                 let mut findings = Vec::new();
@@ -459,7 +468,21 @@ impl Capture {
         )
     }
 
-    /// Returns a result whose status and level follow from `findings`.
+    /// With `--token`, answers a delivery that does not present the token
+    /// 401 instead of taking it; `None` to go on. The event is not judged
+    /// (the delivery was not authorized), but the delivery counts as one,
+    /// as an invalid request does: a sender is not expected to send it
+    /// again unchanged.
+    fn unauthorized(&self, request: &HttpMessage, n: usize) -> Option<(Reply, CaseResult, usize)> {
+        let token = self.0.token.as_deref()?;
+        let webhook::Presented::Refused(why) = webhook::presented_token(request, token) else {
+            return None;
+        };
+        let reply = webhook::unauthorized(request, &why);
+        let message = format!("answered 401, not authorized: {}", why.message);
+        Some((reply, self.judged(n, vec![why], message), 1))
+    }
+
     /// Answers a web hook delivery the way `--redirect-every`,
     /// `--retire-after` and `--throttle-every` ask, instead of taking it;
     /// `None` to take it. A delivery answered so counts no event and is not
@@ -555,6 +578,7 @@ impl Capture {
         Some((answer(wait), self.judged(n, Vec::new(), message), 0))
     }
 
+    /// Returns a result whose status and level follow from `findings`.
     fn judged(&self, n: usize, findings: Vec<Finding>, message: String) -> CaseResult {
         let status = findings
             .iter()
@@ -677,6 +701,7 @@ mod tests {
             results: tx,
             webhook: None,
             grant_rate: None,
+            token: None,
             throttle: None,
             redirect: None,
             retire: None,

@@ -12,7 +12,9 @@
 //! With `webhook` set it is a web hook delivery target instead of an echo:
 //! it grants the `OPTIONS` handshake and answers an accepted delivery 204
 //! with nothing in it (HOOK-RSP-3), an invalid one 400, one in a format it
-//! does not read 415 (HOOK-RSP-7). It is the reference
+//! does not read 415 (HOOK-RSP-7); with a `token`, a delivery that does
+//! not present it 401, one that presents it in the query with
+//! `Cache-Control: private` (HOOK-AUTH-1, -5). It is the reference
 //! for `receiver:` targets that declare the `webhook` capability; an echo
 //! could not be one, since an event whose data has no content type echoes
 //! as a body without a Content-Type, which HOOK-RSP-2 rules out.
@@ -41,6 +43,9 @@ pub struct ServeConfig {
     /// Be a web hook delivery target instead of an echo ([`crate::webhook`]):
     /// grant the `OPTIONS` handshake, answer an accepted delivery 204.
     pub webhook: bool,
+    /// In web hook mode, the access token every delivery must present
+    /// (HOOK-AUTH-1); one without it is answered 401.
+    pub token: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -49,6 +54,7 @@ impl Default for ServeConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
             webhook: false,
+            token: None,
         }
     }
 }
@@ -57,6 +63,7 @@ impl Default for ServeConfig {
 pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
     let echoer = Echoer {
         webhook: config.webhook,
+        token: config.token,
     };
     RunningServer::bind(config.addr, config.limits, Arc::new(echoer)).await
 }
@@ -64,6 +71,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
 /// The reference implementation behind the echo server.
 struct Echoer {
     webhook: bool,
+    token: Option<String>,
 }
 
 impl Handler for Echoer {
@@ -74,12 +82,25 @@ impl Handler for Echoer {
         if webhook::is_validation(&request) {
             return webhook::validate(&request, None).1;
         }
+        // Either way of presenting the token will do (HOOK-AUTH-1); no
+        // shared cache is to keep an answer to a URL holding one (-5).
+        let private = match &self.token {
+            None => false,
+            Some(token) => match webhook::presented_token(&request, token) {
+                webhook::Presented::InHeader => false,
+                webhook::Presented::InQuery => true,
+                webhook::Presented::Refused(why) => return webhook::unauthorized(&request, &why),
+            },
+        };
         // A delivery target returns nothing: processed, no payload, so 204
         // (HOOK-RSP-3), or 4xx with the violated rules.
         match codec::http::decode_owned(request) {
             Ok(_) => Reply {
                 status: 204,
-                headers: Vec::new(),
+                headers: private
+                    .then(|| ("cache-control".to_owned(), b"private".to_vec()))
+                    .into_iter()
+                    .collect(),
                 body: Vec::new(),
             },
             Err(violations) => refusal(&violations),
@@ -238,10 +259,71 @@ mod tests {
         let r = echo(avro());
         assert_eq!(r.status, 415);
         assert!(String::from_utf8_lossy(&r.body).contains("HTTP-MODE-4"));
-        let delivery_target = Echoer { webhook: true };
+        let delivery_target = Echoer {
+            webhook: true,
+            token: None,
+        };
         assert_eq!(delivery_target.handle(avro(), Instant::now()).status, 415);
         let mut broken = binary(&[]);
         broken.headers.retain(|(n, _)| n != "ce-id");
         assert_eq!(delivery_target.handle(broken, Instant::now()).status, 400);
+    }
+
+    #[test]
+    fn a_delivery_target_with_a_token_takes_it_either_way() {
+        let target = Echoer {
+            webhook: true,
+            token: Some("t0k+/=".into()),
+        };
+        let deliver = |path: &str, headers: &[(&str, &str)]| {
+            let mut request = binary(headers);
+            request.path = path.into();
+            let reply = target.handle(request, Instant::now());
+            let header = |name: &str| {
+                reply
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            };
+            (
+                reply.status,
+                header("cache-control"),
+                header("www-authenticate"),
+            )
+        };
+        assert_eq!(
+            deliver("/hook", &[("Authorization", "bearer t0k+/=")]),
+            (204, None, None)
+        );
+        // In the query, escaped or not, and answered privately.
+        for path in [
+            "/hook?access_token=t0k%2B%2F%3D",
+            "/hook?p=q&access_token=t0k+/=",
+        ] {
+            assert_eq!(
+                deliver(path, &[]),
+                (204, Some("private".into()), None),
+                "{path}"
+            );
+        }
+        let challenge = Some("Bearer realm=\"cespec\"".to_owned());
+        assert_eq!(deliver("/hook", &[]), (401, None, challenge));
+        let invalid = Some("Bearer realm=\"cespec\", error=\"invalid_token\"".to_owned());
+        for (path, headers) in [
+            ("/hook", &[("Authorization", "Bearer other")][..]),
+            ("/hook", &[("Authorization", "Basic t0k+/=")][..]),
+            ("/hook?access_token=other", &[][..]),
+        ] {
+            assert_eq!(
+                deliver(path, headers),
+                (401, None, invalid.clone()),
+                "{headers:?}"
+            );
+        }
+        // The handshake needs no token (it is no delivery).
+        let mut options = binary(&[("WebHook-Request-Origin", "sender.example.com")]);
+        options.method = "OPTIONS".into();
+        assert_eq!(target.handle(options, Instant::now()).status, 200);
     }
 }

@@ -42,6 +42,7 @@ pub fn is_known_capability(name: &str) -> bool {
     name == SPECVERSION_03
         || name == RAW_HTTP
         || name == crate::webhook::WEBHOOK
+        || name == crate::webhook::TOKEN
         || name.parse::<Encoding>().is_ok()
 }
 
@@ -433,7 +434,12 @@ fn check_capability(
     let known: Vec<&str> = Encoding::ALL
         .iter()
         .map(|e| e.as_str())
-        .chain([SPECVERSION_03, RAW_HTTP, crate::webhook::WEBHOOK])
+        .chain([
+            SPECVERSION_03,
+            RAW_HTTP,
+            crate::webhook::WEBHOOK,
+            crate::webhook::TOKEN,
+        ])
         .collect();
     Err(ctx.invalid(
         At::of(name.referenced, case),
@@ -586,6 +592,20 @@ fn build_case(
                 .value
                 .to_case_input(ctx.resolve, &mut ctx.budget.borrow_mut())
                 .map_err(|e| ctx.invalid(at(input.referenced), format!("input: {e}")))?;
+            // The token goes only to a target that has one to give.
+            if let Message::Http(m) = &message
+                && m.path.contains(crate::webhook::TOKEN_PLACEHOLDER)
+                && !common.requires.contains(crate::webhook::TOKEN)
+            {
+                return Err(ctx.invalid(
+                    at(input.referenced),
+                    format!(
+                        "input: the path holds {}, so the case requires `{}`",
+                        crate::webhook::TOKEN_PLACEHOLDER,
+                        crate::webhook::TOKEN
+                    ),
+                ));
+            }
             let encoding = input_encoding(&message);
             let events = concrete_expected(ctx, expect, encoding, name)?;
             let reply = replies(ctx, expect, &[encoding], name)?;

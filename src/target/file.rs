@@ -17,7 +17,11 @@
 //!     shell: true
 //!     interop: false      # not a producer or consumer of `run --interop`
 //!     headers:            # sent with every request, as `--header` does
-//!       Authorization: Bearer mF_9.B5f-4.1JqM
+//!       X-Api-Key: k3y
+//!   - name: hook
+//!     address: receiver:http://127.0.0.1:9001/hook
+//!     capabilities: [http-binary, http-structured, webhook]
+//!     token: mF_9.B5f-4.1JqM  # as `--token` does
 //! ```
 //!
 //! Everything is checked at load time, so a run never starts with a bad
@@ -34,7 +38,7 @@ use serde_saphyr::Spanned;
 
 use super::Capabilities;
 use super::expectations::Expectations;
-use super::http::extra_header;
+use super::http::{bearer_token, extra_header};
 use super::spec::{OpenOptions, TargetSpec};
 use crate::error::LoadError;
 use crate::wire::Header;
@@ -58,14 +62,16 @@ pub struct TargetEntry {
     pub interop: bool,
     /// Headers every request to this HTTP target carries, checked.
     pub headers: Vec<Header>,
+    /// The access token of this HTTP target, checked.
+    pub token: Option<String>,
     /// The line the entry starts on.
     pub line: usize,
 }
 
 impl TargetEntry {
     /// Returns `base` with this entry's start command, shell flag,
-    /// capabilities and headers applied (an entry's header replaces a
-    /// `--header` of the same name).
+    /// capabilities, headers and token applied (an entry's header replaces
+    /// a `--header` of the same name, its token `--token`).
     pub fn open_options(&self, base: &OpenOptions) -> OpenOptions {
         let mut extra_headers: Vec<Header> = base
             .extra_headers
@@ -76,6 +82,7 @@ impl TargetEntry {
         extra_headers.extend(self.headers.iter().cloned());
         OpenOptions {
             extra_headers,
+            token: self.token.clone().or_else(|| base.token.clone()),
             start: self.start.clone().or_else(|| base.start.clone()),
             shell: self.shell || base.shell,
             capabilities: self
@@ -117,6 +124,8 @@ struct EntryShape {
     interop: bool,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    #[serde(default)]
+    token: Option<String>,
 }
 
 fn yes() -> bool {
@@ -179,6 +188,12 @@ impl TargetsFile {
                 .map(|(n, v)| extra_header(&format!("{n}: {v}")))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|err| invalid(line, format!("target {name}: headers: {err}")))?;
+            let token = e
+                .token
+                .as_deref()
+                .map(bearer_token)
+                .transpose()
+                .map_err(|err| invalid(line, format!("target {name}: token: {err}")))?;
             let entry = TargetEntry {
                 name,
                 spec,
@@ -188,6 +203,7 @@ impl TargetsFile {
                 expectations: None,
                 interop: e.interop,
                 headers,
+                token,
                 line,
             };
             entry
@@ -261,6 +277,19 @@ mod tests {
                 ("x-api-key".to_owned(), b"k".to_vec()),
             ]
         );
+        // An entry's token, else --token's.
+        let hook = parse(
+            "targets:\n  - name: a\n    address: receiver:http://127.0.0.1:9/\n    token: t0k==\n  - name: b\n    address: http://127.0.0.1:9/\n",
+        )
+        .unwrap();
+        let base = OpenOptions {
+            token: Some("given".into()),
+            ..OpenOptions::default()
+        };
+        let tokens: Vec<_> = (hook.targets.iter())
+            .map(|t| t.open_options(&base).token)
+            .collect();
+        assert_eq!(tokens, [Some("t0k==".into()), Some("given".into())]);
     }
 
     #[test]
@@ -290,6 +319,14 @@ mod tests {
             (
                 "targets:\n  - name: a\n    address: reference\n    headers:\n      X-Key: k\n",
                 "t.yaml: line 2: target a: target \"reference\": extra headers go with http:// and receiver: targets",
+            ),
+            (
+                "targets:\n  - name: a\n    address: http://x/\n    token: two words\n",
+                "t.yaml: line 2: target a: token: \"two words\" is not a bearer token",
+            ),
+            (
+                "targets:\n  - name: a\n    address: cmd:./x\n    token: t\n",
+                "t.yaml: line 2: target a: target \"cmd:./x\": a token goes with http:// and receiver: targets",
             ),
             ("targets: []\n", "t.yaml: the file lists no targets"),
         ];

@@ -70,9 +70,14 @@ pub struct HttpOptions {
     /// Replaces the self-description (by default the name is the address).
     pub info: Option<ImplementationInfo>,
     /// Headers added to every request whose input lacks one of that name
-    /// (`--header`): a token or key the target requires. Not added to raw
-    /// requests, which go out byte for byte.
+    /// (`--header`): a token or key the target requires. A raw request
+    /// gets them in the head cespec writes before its bytes.
     pub extra_headers: Vec<Header>,
+    /// The target's access token (`--token`, checked by [`bearer_token`]):
+    /// sent as `Authorization: Bearer` with every request, in place of the
+    /// input's own Authorization header, or in the query where the input's
+    /// path holds [`crate::webhook::TOKEN_PLACEHOLDER`].
+    pub token: Option<String>,
 }
 
 /// The largest reply body a target may send by default, in every front end
@@ -89,6 +94,7 @@ impl Default for HttpOptions {
             capabilities: None,
             info: None,
             extra_headers: Vec::new(),
+            token: None,
         }
     }
 }
@@ -182,6 +188,10 @@ impl HttpUrl {
     pub fn join(&self, input: &str) -> String {
         if input.is_empty() || input == "/" {
             self.path.clone()
+        } else if let Some(query) = input.strip_prefix('?') {
+            // The input's query parameters join the URL's own.
+            let sep = if self.path.contains('?') { '&' } else { '?' };
+            format!("{}{sep}{query}", self.path)
         } else if self.path == "/" {
             input.to_owned()
         } else {
@@ -367,11 +377,13 @@ impl HttpTarget {
         raw: &RawHttp,
         mode: Option<&'static str>,
     ) -> Echo {
+        let (target, token_in_query) = self.request_target(&input.path);
         let head = raw::head(
             &input.method,
-            &self.url.join(&input.path),
+            &target,
             &self.url.authority,
             mode,
+            &self.added_headers(input, token_in_query, true),
         );
         let timeout = self.options.timeout;
         let deadline = tokio::time::Instant::now() + timeout;
@@ -419,9 +431,8 @@ impl HttpTarget {
         };
         let method = hyper::Method::from_bytes(method.as_bytes())
             .map_err(|_| format!("input cannot be sent over HTTP/1.1: bad method {method:?}"))?;
-        let mut builder = hyper::Request::builder()
-            .method(method)
-            .uri(self.url.join(&input.path));
+        let (target, token_in_query) = self.request_target(&input.path);
+        let mut builder = hyper::Request::builder().method(method).uri(target);
         let headers = builder.headers_mut().ok_or_else(|| {
             format!(
                 "input cannot be sent over HTTP/1.1: bad path {:?}",
@@ -431,8 +442,11 @@ impl HttpTarget {
         let host = HeaderValue::from_str(&self.url.authority)
             .map_err(|_| format!("bad host {:?}", self.url.authority))?;
         headers.append(hyper::header::HOST, host);
+        let replaced = self.replaces_authorization(token_in_query);
         for (name, value) in &input.headers {
-            if HARNESS_WRITES.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+            if HARNESS_WRITES.iter().any(|s| name.eq_ignore_ascii_case(s))
+                || (replaced && name.eq_ignore_ascii_case("authorization"))
+            {
                 continue;
             }
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -447,18 +461,11 @@ impl HttpTarget {
                 "input cannot be sent by hyper: more headers than its header map holds".to_owned()
             })?;
         }
-        for (name, value) in &self.options.extra_headers {
-            if input
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                continue;
-            }
-            // Checked when the plan was made (`extra_header`).
+        for (name, value) in self.added_headers(input, token_in_query, false) {
+            // Checked when the plan was made (`extra_header`, `bearer_token`).
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(value),
+                HeaderValue::from_bytes(&value),
             ) {
                 headers.append(n, v);
             }
@@ -640,6 +647,23 @@ pub fn extra_header(text: &str) -> Result<Header, String> {
     Ok((lower, value.as_bytes().to_vec()))
 }
 
+/// Checks a `--token` argument: an OAuth 2.0 bearer token as RFC 6750
+/// §2.1 writes one (`b64token`: letters, digits, `-._~+/`, then any `=`),
+/// the shape Web Hook §3 leans on; it goes into a header as it is.
+pub fn bearer_token(text: &str) -> Result<String, String> {
+    let body = text.trim_end_matches('=');
+    let shaped = !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+    if !shaped {
+        return Err(format!(
+            "{text:?} is not a bearer token (RFC 6750: letters, digits and -._~+/, then any '=')"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// Returns how long a 429's `Retry-After` asks a client to wait: a number
 /// of seconds, or until an HTTP-date (no wait once it is past), RFC 9110
 /// §10.2.3. `None` when there is no such header or it reads as neither.
@@ -698,6 +722,71 @@ fn describe(context: &str, error: &dyn std::error::Error) -> String {
     text
 }
 
+impl HttpTarget {
+    /// Returns the request target for an input whose path is `path` (see
+    /// [`HttpUrl::join`]), with the access token, percent-encoded, in place
+    /// of [`crate::webhook::TOKEN_PLACEHOLDER`]; and whether it was put
+    /// there. Without a token the placeholder stays (such a case needs the
+    /// `token` capability, which only a token gives).
+    fn request_target(&self, path: &str) -> (String, bool) {
+        let target = self.url.join(path);
+        match &self.options.token {
+            Some(token) if target.contains(crate::webhook::TOKEN_PLACEHOLDER) => {
+                let encoded = percent_encoding::utf8_percent_encode(token, QUERY_VALUE).to_string();
+                (
+                    target.replace(crate::webhook::TOKEN_PLACEHOLDER, &encoded),
+                    true,
+                )
+            }
+            _ => (target, false),
+        }
+    }
+
+    /// Returns the headers cespec adds to `input` for this target: the
+    /// token, as `Authorization: Bearer`, or, when it went in the query,
+    /// the `Cache-Control: no-store` its sender should add (Web Hook §3.2;
+    /// one way per request); then the `--header`s. Each is left out when
+    /// the input has a header of that name, except the token's
+    /// Authorization outside `raw` bytes: it replaces the input's own
+    /// ([`Self::replaces_authorization`]), since no case can know the
+    /// token a target requires.
+    fn added_headers(&self, input: &HttpMessage, token_in_query: bool, raw: bool) -> Vec<Header> {
+        let input_has = |name: &str| {
+            input
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let token = self.options.token.as_ref().and_then(|token| {
+            if token_in_query {
+                let asked = ("cache-control".to_owned(), b"no-store".to_vec());
+                (!input_has(&asked.0)).then_some(asked)
+            } else {
+                let bearer = format!("Bearer {token}").into_bytes();
+                (!raw || !input_has("authorization")).then(|| ("authorization".to_owned(), bearer))
+            }
+        });
+        let extra = (self.options.extra_headers.iter())
+            .filter(|(name, _)| !input_has(name))
+            .cloned();
+        token.into_iter().chain(extra).collect()
+    }
+
+    /// Whether the token's Authorization header replaces an input's own.
+    fn replaces_authorization(&self, token_in_query: bool) -> bool {
+        self.options.token.is_some() && !token_in_query
+    }
+}
+
+/// What a token's characters become in a query value: everything but the
+/// unreserved characters of RFC 3986 is percent-encoded (a `+` would read
+/// as a space to a form decoder, a `=` or `&` as punctuation).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 impl Target for HttpTarget {
     fn info(&self) -> ImplementationInfo {
         self.options
@@ -717,6 +806,9 @@ impl Target for HttpTarget {
             .unwrap_or_else(default_capabilities);
         if self.receiver {
             caps.insert(RECEIVER_ONLY.to_owned());
+        }
+        if self.options.token.is_some() {
+            caps.insert(crate::webhook::TOKEN.to_owned());
         }
         caps
     }
@@ -808,6 +900,95 @@ mod tests {
         assert_eq!(base.join(""), "/echo/");
         assert_eq!(base.join("/a"), "/echo/a");
         assert_eq!(base.join("a"), "/echo/a");
+        // A query alone keeps the URL's path and joins its query.
+        let hook = HttpUrl::parse("http://h/hook").unwrap();
+        let keyed = HttpUrl::parse("http://h/hook?tenant=7").unwrap();
+        assert_eq!(root.join("?access_token=t"), "/?access_token=t");
+        assert_eq!(hook.join("?access_token=t"), "/hook?access_token=t");
+        assert_eq!(
+            keyed.join("?access_token=t"),
+            "/hook?tenant=7&access_token=t"
+        );
+    }
+
+    #[test]
+    fn a_token_goes_in_the_header_or_where_the_path_asks() {
+        let target = |token: Option<&str>| {
+            let options = HttpOptions {
+                token: token.map(str::to_owned),
+                ..HttpOptions::default()
+            };
+            HttpTarget::new("http://127.0.0.1:9/hook", options).unwrap()
+        };
+        let input = |path: &str, headers: &[(&str, &str)]| HttpMessage {
+            method: "POST".into(),
+            path: path.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+                .collect(),
+            ..HttpMessage::default()
+        };
+        let sent = |target: &HttpTarget, input: &HttpMessage| {
+            let request = target.request(input, None).unwrap();
+            let header = |name: &str| {
+                request
+                    .headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            (
+                request.uri().to_string(),
+                header("authorization"),
+                header("cache-control"),
+            )
+        };
+        let keyed = target(Some("mF_9.B5f-4.1JqM+/=="));
+        assert_eq!(
+            sent(&keyed, &input("/", &[])),
+            (
+                "/hook".into(),
+                Some("Bearer mF_9.B5f-4.1JqM+/==".into()),
+                None
+            )
+        );
+        // The query way: percent-encoded, no header, no-store asked.
+        assert_eq!(
+            sent(&keyed, &input("?access_token={token}&p=q", &[])),
+            (
+                "/hook?access_token=mF_9.B5f-4.1JqM%2B%2F%3D%3D&p=q".into(),
+                None,
+                Some("no-store".into())
+            )
+        );
+        // The token replaces a case's own Authorization (it cannot know
+        // the token); a case's own Cache-Control stays.
+        assert_eq!(
+            sent(&keyed, &input("/", &[("Authorization", "Basic dTpw")])).1,
+            Some("Bearer mF_9.B5f-4.1JqM+/==".into())
+        );
+        assert_eq!(
+            sent(
+                &keyed,
+                &input("?access_token={token}", &[("Cache-Control", "no-cache")])
+            )
+            .2,
+            Some("no-cache".into())
+        );
+        assert!(keyed.capabilities().contains(crate::webhook::TOKEN));
+        let plain = target(None);
+        assert_eq!(sent(&plain, &input("/", &[])).1, None);
+        assert!(!plain.capabilities().contains(crate::webhook::TOKEN));
+    }
+
+    #[test]
+    fn tokens_are_bearer_tokens() {
+        for good in ["t0k", "mF_9.B5f-4.1JqM", "YWJj+/==", "a~b"] {
+            assert_eq!(bearer_token(good).as_deref(), Ok(good));
+        }
+        for bad in ["", "=", "a b", "a=b", "Bearer t", "t\n", "tök", "a,b"] {
+            assert!(bearer_token(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::Instant;
 
 use crate::http1::{MAX_HEAD_BYTES, Progress, ResponseReader};
-use crate::wire::{HttpMessage, Pace, RawHttp};
+use crate::wire::{Header, HttpMessage, Pace, RawHttp};
 
 /// How much is read from the socket at a time.
 const READ_CHUNK: usize = 64 << 10;
@@ -41,15 +41,29 @@ pub enum RawError {
     Broken(String),
 }
 
-/// Returns the request line and the harness's own headers: `Host` and,
-/// for an echo, `X-Echo-Mode`. The raw bytes follow them.
-pub fn head(method: &str, target: &str, authority: &str, mode: Option<&str>) -> Vec<u8> {
+/// Returns the request line and the harness's own headers: `Host`, for an
+/// echo `X-Echo-Mode`, and what the target is given for every request
+/// (`added`: its token and `--header`s, checked to be header-safe). The
+/// raw bytes follow them.
+pub fn head(
+    method: &str,
+    target: &str,
+    authority: &str,
+    mode: Option<&str>,
+    added: &[Header],
+) -> Vec<u8> {
     let method = if method.is_empty() { "POST" } else { method };
-    let mut out = format!("{method} {target} HTTP/1.1\r\nhost: {authority}\r\n");
+    let mut out = format!("{method} {target} HTTP/1.1\r\nhost: {authority}\r\n").into_bytes();
     if let Some(mode) = mode {
-        out.push_str(&format!("{}: {mode}\r\n", super::http::ECHO_MODE_HEADER));
+        out.extend_from_slice(format!("{}: {mode}\r\n", super::http::ECHO_MODE_HEADER).as_bytes());
     }
-    out.into_bytes()
+    for (name, value) in added {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }
 
 /// Connects to `host:port`, writes `head` and then `raw.bytes` as `raw`
@@ -228,7 +242,8 @@ mod tests {
 
     #[tokio::test]
     async fn writes_exactly_the_bytes_and_reads_the_answer() {
-        let head = head("POST", "/e", "127.0.0.1:1", Some("binary"));
+        let key = [("x-api-key".to_owned(), b"k".to_vec())];
+        let head = head("POST", "/e", "127.0.0.1:1", Some("binary"), &key);
         let body = b"ce-id: a\rb\r\ncontent-length: 1\r\n\r\nxyz";
         let (port, task) = server(
             b"HTTP/1.1 400 Bad\r\ncontent-length: 2\r\n\r\nno",
@@ -241,9 +256,9 @@ mod tests {
         assert_eq!((m.status, m.body.as_slice()), (400, &b"no"[..]));
         let got = task.await.unwrap();
         assert_eq!(got, [head.as_slice(), body].concat());
-        assert!(
-            got.starts_with(b"POST /e HTTP/1.1\r\nhost: 127.0.0.1:1\r\nx-echo-mode: binary\r\n")
-        );
+        assert!(got.starts_with(
+            b"POST /e HTTP/1.1\r\nhost: 127.0.0.1:1\r\nx-echo-mode: binary\r\nx-api-key: k\r\n"
+        ));
     }
 
     #[tokio::test]

@@ -63,6 +63,9 @@ pub struct OpenOptions {
     /// Headers every request of an HTTP target carries (`--header`), each
     /// checked by [`super::http::extra_header`].
     pub extra_headers: Vec<crate::wire::Header>,
+    /// The access token of an HTTP target (`--token`), checked by
+    /// [`super::http::bearer_token`].
+    pub token: Option<String>,
 }
 
 impl Default for OpenOptions {
@@ -75,6 +78,7 @@ impl Default for OpenOptions {
             start: None,
             shell: false,
             extra_headers: Vec::new(),
+            token: None,
         }
     }
 }
@@ -146,6 +150,24 @@ impl TargetSpec {
                 self.kind()
             )));
         }
+        if options.token.is_some() {
+            if !matches!(self, Self::Http { .. } | Self::Receiver { .. }) {
+                return Err(bad(format!(
+                    "a token goes with http:// and receiver: targets, not {}",
+                    self.kind()
+                )));
+            }
+            if options
+                .extra_headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            {
+                return Err(bad(
+                    "both a token and an Authorization header: the token is sent as `Authorization: Bearer`, give it once"
+                        .into(),
+                ));
+            }
+        }
         if let Some(start) = &options.start {
             if !matches!(self, Self::Http { .. } | Self::Receiver { .. }) {
                 return Err(bad(format!(
@@ -174,6 +196,7 @@ impl TargetSpec {
             capabilities: options.capabilities.clone(),
             info: None,
             extra_headers: options.extra_headers.clone(),
+            token: options.token.clone(),
         };
         match self {
             Self::Reference => {

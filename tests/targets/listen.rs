@@ -496,3 +496,77 @@ async fn listen_throttles_a_web_hook_sender_and_holds_it_to_retry_after() {
     );
     assert_eq!(results[2].findings[0].rule, "HOOK-RSP-6");
 }
+
+/// `listen --webhook --token T`: a delivery presenting T in the header, or
+/// in the query (a warning under HOOK-AUTH-6 only), is taken; one without
+/// it fails HOOK-AUTH-1, one with T under another scheme than Bearer fails
+/// HOOK-AUTH-2, and both are answered 401 and count as an event each.
+#[tokio::test]
+async fn listen_holds_a_web_hook_sender_to_the_token_it_was_given() {
+    const TOKEN: &str = "mF_9.B5f-4.1JqM+/==";
+    let config = ListenConfig {
+        stop_after: Some(4),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        token: Some(TOKEN.into()),
+        ..ListenConfig::default()
+    };
+    let (plain, rx, run) = started(config).await;
+    let keyed = HttpTarget::receiver(
+        plain.address(),
+        HttpOptions {
+            timeout: Duration::from_secs(5),
+            token: Some(TOKEN.into()),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        keyed.echo(&delivery("1"), Encoding::HttpBinary).await,
+        Echo::Accepted(_)
+    ));
+    let Message::Http(mut in_query) = delivery("2") else {
+        unreachable!()
+    };
+    in_query.path = "?access_token={token}".into();
+    assert!(matches!(
+        keyed
+            .echo(&Message::Http(in_query), Encoding::HttpBinary)
+            .await,
+        Echo::Accepted(_)
+    ));
+    let Message::Http(mut other_scheme) = delivery("4") else {
+        unreachable!()
+    };
+    other_scheme.headers.push((
+        "authorization".into(),
+        format!("Token {TOKEN}").into_bytes(),
+    ));
+    for unauthorized in [delivery("3"), Message::Http(other_scheme)] {
+        let echo = plain.echo(&unauthorized, Encoding::HttpBinary).await;
+        assert!(
+            matches!(&echo, Echo::Rejected { reason } if reason.starts_with("HTTP 401")),
+            "{echo:?}"
+        );
+    }
+    let results = ended(rx, run).await;
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Warn),
+            ("listen/request-3", Status::Fail),
+            ("listen/request-4", Status::Fail),
+        ],
+        "{results:#?}"
+    );
+    let rules = |r: &CaseResult| {
+        r.findings
+            .iter()
+            .map(|f| f.rule.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rules(&results[1]), ["HOOK-AUTH-6"]);
+    assert_eq!(rules(&results[2]), ["HOOK-AUTH-1"]);
+    assert_eq!(rules(&results[3]), ["HOOK-AUTH-2"]);
+}

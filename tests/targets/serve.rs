@@ -317,16 +317,36 @@ async fn serve_binds_loopback_unless_told_otherwise() {
     server.shutdown().await;
 }
 
+/// The access token of the web hook tests, with characters a query must
+/// escape.
+const TOKEN: &str = "mF_9.B5f-4.1JqM+/==";
+
+/// A `receiver:` target declaring `webhook`, given `token`.
+fn webhook_receiver(url: &str, token: Option<&str>) -> Arc<dyn Target> {
+    let capabilities = ["http-binary", "http-structured", "http-batch", "webhook"]
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let options = cespec::target::http::HttpOptions {
+        capabilities: Some(capabilities),
+        token: token.map(str::to_owned),
+        ..options(15_000)
+    };
+    Arc::new(HttpTarget::receiver(url, options).unwrap())
+}
+
 /// `serve --webhook` is a web hook delivery target: it grants the OPTIONS
 /// handshake, and every HTTP case of the corpus passes against it as a
 /// `receiver:` target declaring `webhook` (so it answers the formats it
-/// does not read 415, HOOK-RSP-7). The echo server is no such
-/// target: its binary echo of an event without data is a 200 with an empty
-/// body, which HOOK-RSP-3 rules out.
+/// does not read 415, HOOK-RSP-7), here with a token it requires, which
+/// every request carries (raw ones too) and the token cases send both
+/// ways. The echo server is no such target: its binary echo of an event
+/// without data is a 200 with an empty body, which HOOK-RSP-3 rules out.
 #[tokio::test]
 async fn the_webhook_reference_answers_as_a_delivery_target() {
     let config = ServeConfig {
         webhook: true,
+        token: Some(TOKEN.into()),
         ..ServeConfig::default()
     };
     let server = serve::start(config).await.unwrap();
@@ -358,24 +378,14 @@ async fn the_webhook_reference_answers_as_a_delivery_target() {
         granted.headers
     );
 
-    let receiver = |url: &str| -> Arc<dyn Target> {
-        let capabilities = ["http-binary", "http-structured", "http-batch", "webhook"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect();
-        let options = cespec::target::http::HttpOptions {
-            capabilities: Some(capabilities),
-            ..options(15_000)
-        };
-        Arc::new(HttpTarget::receiver(url, options).unwrap())
-    };
     let catalog = Catalog::embedded().unwrap();
     let cases: Vec<_> = corpus::load_embedded(catalog)
         .unwrap()
         .into_iter()
         .flat_map(|s| s.cases)
         .collect();
-    let results = super::hostile::run(cases.clone(), "webhook", receiver(&server.url())).await;
+    let target = webhook_receiver(&server.url(), Some(TOKEN));
+    let results = super::hostile::run(cases.clone(), "webhook", target).await;
     let ran = results.iter().filter(|r| r.status != Status::Skip).count();
     let bad: Vec<_> = results
         .iter()
@@ -393,12 +403,18 @@ async fn the_webhook_reference_answers_as_a_delivery_target() {
         })
         .count();
     assert_eq!(avro, 2, "the unsupported-format cases ran");
+    let token_cases = results
+        .iter()
+        .filter(|r| r.case.starts_with("http-webhook/token-in-"))
+        .count();
+    assert_eq!(token_cases, 2, "the token cases ran");
 
     let minimal = cases
         .into_iter()
         .filter(|c| c.id == "http-binary/minimal")
         .collect();
-    let results = super::hostile::run(minimal, "echo", receiver(&echo_server.url())).await;
+    let target = webhook_receiver(&echo_server.url(), None);
+    let results = super::hostile::run(minimal, "echo", target).await;
     let [result] = results.as_slice() else {
         panic!("{results:?}")
     };
@@ -406,4 +422,84 @@ async fn the_webhook_reference_answers_as_a_delivery_target() {
     assert_eq!(result.findings[0].rule, "HOOK-RSP-3");
     server.shutdown().await;
     echo_server.shutdown().await;
+}
+
+/// The token cases fail a target that refuses the token (here: another
+/// than it was given) under HOOK-AUTH-1, and warn under HOOK-AUTH-5 when
+/// a target takes a token in the query but answers without
+/// `Cache-Control: private` (here: `serve --webhook` requiring no token,
+/// which has no token to keep private).
+#[tokio::test]
+async fn the_token_cases_fail_a_target_that_refuses_a_way_or_answers_publicly() {
+    let catalog = Catalog::embedded().unwrap();
+    let token_cases: Vec<_> = corpus::load_embedded(catalog)
+        .unwrap()
+        .into_iter()
+        .flat_map(|s| s.cases)
+        .filter(|c| c.id.starts_with("http-webhook/token-in-"))
+        .collect();
+    assert_eq!(token_cases.len(), 2);
+    let verdicts = |results: Vec<cespec::runner::CaseResult>| {
+        let mut verdicts: Vec<_> = results
+            .into_iter()
+            .map(|r| {
+                let rules: Vec<_> = r.findings.into_iter().map(|f| f.rule).collect();
+                (r.case, r.status, rules)
+            })
+            .collect();
+        verdicts.sort_by(|a, b| a.0.cmp(&b.0));
+        verdicts
+    };
+
+    let strict = serve::start(ServeConfig {
+        webhook: true,
+        token: Some(TOKEN.into()),
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let wrong = webhook_receiver(&strict.url(), Some("another-token"));
+    let results = super::hostile::run(token_cases.clone(), "wrong", wrong).await;
+    let auth_1 = vec!["HOOK-AUTH-1".to_owned()];
+    assert_eq!(
+        verdicts(results),
+        [
+            (
+                "http-webhook/token-in-header".to_owned(),
+                Status::Fail,
+                auth_1.clone()
+            ),
+            (
+                "http-webhook/token-in-query".to_owned(),
+                Status::Fail,
+                auth_1
+            ),
+        ]
+    );
+
+    let open = serve::start(ServeConfig {
+        webhook: true,
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let target = webhook_receiver(&open.url(), Some(TOKEN));
+    let results = super::hostile::run(token_cases, "open", target).await;
+    assert_eq!(
+        verdicts(results),
+        [
+            (
+                "http-webhook/token-in-header".to_owned(),
+                Status::Pass,
+                vec![]
+            ),
+            (
+                "http-webhook/token-in-query".to_owned(),
+                Status::Warn,
+                vec!["HOOK-AUTH-5".to_owned()]
+            ),
+        ]
+    );
+    strict.shutdown().await;
+    open.shutdown().await;
 }
