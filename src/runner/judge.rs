@@ -224,7 +224,10 @@ pub fn judge(
                         &mut result,
                         &level_rule(case, true),
                         case.level,
-                        format!("rejected a message the spec lets through: {reason}"),
+                        format!(
+                            "rejected a message the spec lets through: {reason}{}",
+                            credentials_hint(reason)
+                        ),
                     );
                 }
             }
@@ -279,6 +282,18 @@ pub fn judge(
     finish(&mut result, options);
     note_cut(&mut result, cut);
     result
+}
+
+/// A hint for a refusal that asks for credentials (401 or 403): every
+/// valid case fails alike when a target requires a token it was not
+/// given, and the cause is in cespec's options, not in the cases.
+fn credentials_hint(reason: &str) -> &'static str {
+    match http_status(reason) {
+        Some(401 | 403) => {
+            " (does the target need a token? give it with --token, or a key with --header)"
+        }
+        _ => "",
+    }
 }
 
 /// The status code of an HTTP target's refusal or broken answer, whose
@@ -837,6 +852,19 @@ mod tests {
         let plain = judged(&refusable(None), &refused, false);
         assert_eq!(plain.status, Status::Fail, "{}", plain.message);
         assert_eq!(plain.findings[0].rule, "HTTP-BIN-1");
+        assert!(!plain.findings[0].message.contains("--token"));
+        // A refusal for want of credentials says how to give them.
+        let unauthorized = Echo::Rejected {
+            reason: "HTTP 401: no token".into(),
+        };
+        let locked = judged(&refusable(None), &unauthorized, false);
+        assert!(
+            locked.findings[0]
+                .message
+                .ends_with("give it with --token, or a key with --header)"),
+            "{:?}",
+            locked.findings
+        );
 
         for strict in [false, true] {
             let allowed = judged(&refusable(Some("CORE-SIZE-5")), &refused, strict);
