@@ -333,20 +333,17 @@ fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
     let target = format!("receiver:http://127.0.0.1:{}/hook", port_of(&line));
     let caps = "http-binary,http-structured,http-batch,webhook";
     let json = dir("webhook-token").join("run.json");
-    let ran = run(&[
+    let suite = [
         "run",
-        "-v",
         "--target",
         &target,
         "--capabilities",
         caps,
         "--suite",
         "http-webhook",
-        "--token",
-        token,
-        "--json",
-        path(&json),
-    ]);
+    ];
+    let with_token = ["-v", "--token", token, "--json", path(&json)];
+    let ran = run(&[&suite[..], &with_token[..]].concat());
     assert_eq!(ran.code(), 0, "{}", ran.both());
     let lines = result_lines(&ran.stdout);
     for case in ["handshake-grant", "token-in-header", "token-in-query"] {
@@ -364,15 +361,7 @@ fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
     );
     assert!(!report.contains(token), "the token leaked into the report");
 
-    let ran = run(&[
-        "run",
-        "--target",
-        &target,
-        "--capabilities",
-        caps,
-        "--suite",
-        "http-webhook",
-    ]);
+    let ran = run(&suite);
     assert_eq!(ran.code(), 0, "{}", ran.both());
     assert!(
         ran.stdout.contains(

@@ -89,6 +89,16 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// Returns the first header named `name` (ASCII case ignored) as text,
+    /// if it is UTF-8.
+    #[cfg(test)]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
     /// Returns a plain-text reply.
     pub fn text(status: u16, text: impl Into<String>) -> Self {
         Self {

@@ -279,13 +279,7 @@ mod tests {
             let mut request = binary(headers);
             request.path = path.into();
             let reply = target.handle(request, Instant::now());
-            let header = |name: &str| {
-                reply
-                    .headers
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-            };
+            let header = |name: &str| reply.header(name).map(str::to_owned);
             (
                 reply.status,
                 header("cache-control"),
