@@ -51,6 +51,10 @@ pub enum TargetError {
     /// A started server did not accept connections in time, or exited first.
     #[error("{command:?} did not become ready: {message}")]
     NotReady { command: String, message: String },
+    /// Nothing accepts connections at an HTTP target's address (and no
+    /// start command was given to start it).
+    #[error("nothing accepts connections at {address}: {message}")]
+    Unreachable { address: String, message: String },
     /// The in-process server could not be started.
     #[error(transparent)]
     Server(#[from] ServerError),

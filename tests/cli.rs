@@ -294,6 +294,21 @@ fn an_unreachable_target_exits_5() {
         "{}",
         stdout(&out)
     );
+    // Said once, before any case, and no hostile case is blamed for it.
+    assert!(
+        stdout(&out).contains("could not be used: nothing accepts connections at 127.0.0.1:9"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cespec(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9/",
+        "--suite",
+        "hostile-framing",
+    ]);
+    assert_eq!(code(&out), 5, "{}{}", stdout(&out), stderr(&out));
+    assert!(!stdout(&out).contains("FAILED"), "{}", stdout(&out));
 }
 
 #[test]

@@ -186,10 +186,13 @@ fn units(cases: &[Case], slots: &[TargetSlot]) -> Vec<Unit> {
                 case: c,
                 work,
             };
-            if !missing.is_empty() {
-                units.push(unit(Work::Unsupported(missing)));
-            } else if slot.target.is_err() {
+            // A target that could not be opened is an error for every case,
+            // even one it might not support: a run of only such cases must
+            // not end as if all were skipped.
+            if slot.target.is_err() {
                 units.push(unit(Work::Unavailable));
+            } else if !missing.is_empty() {
+                units.push(unit(Work::Unsupported(missing)));
             } else {
                 units.extend(
                     judge::replies(case, caps)

@@ -214,7 +214,12 @@ impl TargetSpec {
             Self::ReferenceHttp => Ok(Box::new(ReferenceHttp::start(http).await?)),
             Self::Http { url } | Self::Receiver { url } => {
                 let started = match &options.start {
-                    None => None,
+                    // Unreachable now, every exchange would break alike:
+                    // say so once, as for a program that does not start.
+                    None => {
+                        probe(url, options.timeout).await?;
+                        None
+                    }
                     Some(command) => {
                         let parsed = HttpUrl::parse(url)?;
                         let start = StartOptions {
@@ -315,6 +320,25 @@ impl Target for Narrowed {
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         self.inner.shutdown()
+    }
+}
+
+/// Connects once to an HTTP target's address, within `timeout`: a target
+/// nothing listens at is unavailable from the start.
+async fn probe(url: &str, timeout: Duration) -> Result<(), TargetError> {
+    let parsed = HttpUrl::parse(url)?;
+    let unreachable = |message: String| TargetError::Unreachable {
+        address: parsed.authority.clone(),
+        message,
+    };
+    let connect = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port));
+    match tokio::time::timeout(timeout, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable(format!(
+            "no connection within {} ms",
+            timeout.as_millis()
+        ))),
     }
 }
 
