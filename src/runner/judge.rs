@@ -24,7 +24,7 @@ use crate::event::equivalence::{self, Difference};
 use crate::rules::{Level, is_wip, level_of};
 use crate::suite::input::InputSpec;
 use crate::suite::{Case, ReplyExpectation, Verdict};
-use crate::target::{Capabilities, Echo};
+use crate::target::{CANNOT_CONNECT, Capabilities, Echo};
 use crate::webhook;
 use crate::wire::{
     Header, HttpMessage, JsonDocument, KafkaRecord, Message, RawHttp, headers_named,
@@ -336,6 +336,13 @@ fn survive(
     cut: &mut Vec<String>,
 ) {
     match echo {
+        // Nothing was sent (the target went down before this case): an
+        // error, as for any case, not this input's doing.
+        Echo::Broken { reason } if reason.starts_with(CANNOT_CONNECT) => {
+            result.status = Status::Error;
+            result.message = reason.clone();
+            note(result, reason);
+        }
         Echo::Broken { reason } => {
             result.status = Status::Fail;
             result.message = format!("not robust: {reason}");

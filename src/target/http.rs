@@ -33,7 +33,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::raw::{self, RawError};
-use super::{BoxFuture, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target};
+use super::{BoxFuture, CANNOT_CONNECT, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
 use crate::http1::fields;
@@ -524,7 +524,7 @@ impl HttpTarget {
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, String> {
         let stream = TcpStream::connect((self.url.host.as_str(), self.url.port))
             .await
-            .map_err(|e| format!("cannot connect to {}: {e}", self.url.authority))?;
+            .map_err(|e| format!("{CANNOT_CONNECT}{}: {e}", self.url.authority))?;
         // Small request-response exchanges: do not wait for Nagle.
         let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::Builder::new()

@@ -32,6 +32,10 @@ use crate::wire::{Message, RawHttp};
 /// or rejects bytes no server would parse.
 pub const RAW_HTTP: &str = "raw-http";
 
+/// How the reason of a broken exchange starts when no connection could be
+/// made, so nothing was sent: the input cannot have caused it.
+pub const CANNOT_CONNECT: &str = "cannot connect to ";
+
 /// What an implementation says about itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

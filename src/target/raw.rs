@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::Instant;
 
+use super::CANNOT_CONNECT;
 use crate::http1::{MAX_HEAD_BYTES, Progress, ResponseReader};
 use crate::wire::{Header, HttpMessage, Pace, RawHttp};
 
@@ -77,7 +78,7 @@ pub async fn exchange(
 ) -> Result<HttpMessage, RawError> {
     let stream = TcpStream::connect((host, port))
         .await
-        .map_err(|e| RawError::Broken(format!("cannot connect to {host}:{port}: {e}")))?;
+        .map_err(|e| RawError::Broken(format!("{CANNOT_CONNECT}{host}:{port}: {e}")))?;
     let _ = stream.set_nodelay(true);
     let (mut reader_half, writer_half) = stream.into_split();
     let write = write(writer_half, head, &raw.bytes, raw.pace, raw.shutdown);

@@ -539,6 +539,24 @@ async fn garbage_fails_with_the_reason() {
     }
 }
 
+/// A target that is already down when a hostile case comes (nothing
+/// accepts the connection, so nothing is sent) is an error, as for any
+/// case, not a failure of that case's input: the case that brought it down
+/// is the one that fails.
+#[tokio::test]
+async fn a_hostile_case_sent_to_a_target_already_down_is_an_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    drop(listener);
+    let target = http_target(&url, Duration::from_secs(5));
+    for case in pick(&THREE_PATHS) {
+        let results = run(vec![case.clone()], "down", target.clone()).await;
+        let r = &results[0];
+        assert_eq!(r.status, Status::Error, "{}: {}", case.id, r.message);
+        assert!(r.message.starts_with("cannot connect to "), "{}", r.message);
+    }
+}
+
 #[tokio::test]
 async fn a_child_that_crashes_on_a_hostile_case_fails_it_and_restarts() {
     let program = super::stdio::example("stdio-misbehave");
