@@ -226,7 +226,7 @@ pub fn judge(
                         case.level,
                         format!(
                             "rejected a message the spec lets through: {reason}{}",
-                            credentials_hint(reason)
+                            refusal_hint(reason)
                         ),
                     );
                 }
@@ -284,14 +284,16 @@ pub fn judge(
     result
 }
 
-/// A hint for a refusal that asks for credentials (401 or 403): every
-/// valid case fails alike when a target requires a token it was not
-/// given, and the cause is in cespec's options, not in the cases.
-fn credentials_hint(reason: &str) -> &'static str {
+/// A hint for a refusal that says nothing about the event: one that asks
+/// for credentials (401, 403), or finds no resource or method there (404,
+/// 405). Every valid case fails alike then, and the cause is in cespec's
+/// options (a token, the target's URL), not in the cases.
+fn refusal_hint(reason: &str) -> &'static str {
     match http_status(reason) {
         Some(401 | 403) => {
             " (does the target need a token? give it with --token, or a key with --header)"
         }
+        Some(404 | 405) => " (is the target's URL, path included, where it takes events?)",
         _ => "",
     }
 }
@@ -871,6 +873,17 @@ mod tests {
                 .ends_with("give it with --token, or a key with --header)"),
             "{:?}",
             locked.findings
+        );
+        let elsewhere = Echo::Rejected {
+            reason: "HTTP 404: Not Found".into(),
+        };
+        let lost = judged(&refusable(None), &elsewhere, false);
+        assert!(
+            lost.findings[0]
+                .message
+                .ends_with("path included, where it takes events?)"),
+            "{:?}",
+            lost.findings
         );
 
         for strict in [false, true] {
