@@ -163,9 +163,18 @@ impl TerminalReporter {
 
     fn finished(&mut self, result: &CaseResult) -> io::Result<()> {
         self.seen += 1;
-        let show = self.config.verbosity > Verbosity::Quiet
-            || !matches!(result.status, Status::Pass | Status::Skip)
-            || result.known_failure.is_some();
+        // A target that could not be used gives each case the same error,
+        // said once already; its lines come back with -v.
+        let unavailable = result.status == Status::Error
+            && self.config.verbosity < Verbosity::Verbose
+            && self
+                .blocks
+                .iter()
+                .any(|b| b.summary.name == result.target && b.failed.is_some());
+        let show = !unavailable
+            && (self.config.verbosity > Verbosity::Quiet
+                || !matches!(result.status, Status::Pass | Status::Skip)
+                || result.known_failure.is_some());
         if show {
             let prefix = if self.blocks.len() > 1 {
                 format!("[{}] ", text::line(&result.target))
@@ -393,9 +402,17 @@ impl TerminalReporter {
             out,
         );
         if let Some(reason) = &block.failed {
+            let unlisted = if self.config.verbosity < Verbosity::Verbose {
+                format!(
+                    " (each of its {} results is an error; -v lists them)",
+                    block.tally.error
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "\n{}: {}",
+                "\n{}: {}{unlisted}",
                 self.paint(ERROR, &format!("target unavailable{of}")),
                 text::line(reason)
             );

@@ -190,6 +190,70 @@ fn lines_look_like_libtest() {
     assert!(out.contains("test s/c ... error"), "{out}");
 }
 
+/// A target that could not be used is said once, with how many of its
+/// results are errors; its identical lines come back with -v.
+#[test]
+fn an_unavailable_target_is_said_once() {
+    let errors: Vec<CaseResult> = ["s/a", "s/b", "s/c"]
+        .iter()
+        .map(|name| {
+            let mut r = pass(name, Encoding::Json);
+            r.reply = None;
+            r.status = Status::Error;
+            r.message = "target unavailable: refused".into();
+            r
+        })
+        .collect();
+    let render_down = |verbosity| {
+        let out = Shared::default();
+        let config = DisplayConfig {
+            verbosity,
+            ..DisplayConfig::plain()
+        };
+        let mut reporter = TerminalReporter::new(Box::new(out.clone()), config, catalog());
+        let mut tally = Tally::default();
+        let events = [
+            RunEvent::Started {
+                targets: vec![summary("t")],
+                cases: errors.len(),
+            },
+            RunEvent::TargetFailed {
+                target: "t".into(),
+                reason: "refused".into(),
+            },
+        ];
+        for event in &events {
+            reporter.on_event(event).unwrap();
+        }
+        for r in &errors {
+            tally.record(r);
+            reporter
+                .on_event(&RunEvent::Finished(Box::new(r.clone())))
+                .unwrap();
+        }
+        reporter.on_event(&RunEvent::Done { tally }).unwrap();
+        out.text()
+    };
+    let out = render_down(Verbosity::Normal);
+    assert!(
+        out.contains("error: target t could not be used: refused\n"),
+        "{out}"
+    );
+    assert!(!out.contains("test s/a"), "{out}");
+    assert!(
+        out.contains(
+            "target unavailable: refused (each of its 3 results is an error; -v lists them)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("3 errors;"), "{out}");
+    let out = render_down(Verbosity::Verbose);
+    assert!(
+        out.contains("test s/a ... error (target unavailable: refused)"),
+        "{out}"
+    );
+}
+
 #[test]
 fn known_failures_are_marked_and_summarised() {
     let mut expected = hostile_failure();
