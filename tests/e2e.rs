@@ -372,6 +372,47 @@ fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
     );
 }
 
+/// `cespec bench` load mode against a delivery target that requires a
+/// token: with --token every delivery is taken; without it none is, and
+/// the row says so (not conformant, every answer a 401, and the hint).
+#[test]
+fn bench_load_carries_the_token_a_target_requires() {
+    let token = "mF_9.B5f-4.1JqM";
+    let (_server, _stdout, line) = start_until(
+        cespec(&["serve", "--webhook", "--port", "0", "--token", token]),
+        "listening on",
+    );
+    let target = format!("receiver:http://127.0.0.1:{}/", port_of(&line));
+    let out = dir("bench-token");
+    let row = |extra: &[&str]| {
+        let json = out.join("load.json");
+        let mut args = vec![
+            "bench", "--target", &target, "-c", "2", "-n", "50", "-d", "2s",
+        ];
+        args.extend_from_slice(&["--json", path(&json)]);
+        args.extend_from_slice(extra);
+        let ran = run(&args);
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        (ran.code(), report["results"][0].clone())
+    };
+    let (code, keyed) = row(&["--token", token]);
+    assert_eq!(code, 0, "{keyed}");
+    assert_eq!(
+        (keyed["errors"].as_u64(), keyed["conformant"].as_bool()),
+        (Some(0), Some(true)),
+        "{keyed}"
+    );
+    let (_, locked_out) = row(&[]);
+    assert_eq!(locked_out["conformant"], false, "{locked_out}");
+    assert_eq!(
+        locked_out["status-codes"]["401"], locked_out["requests"],
+        "{locked_out}"
+    );
+    let problem = locked_out["first-problem"].as_str().unwrap_or_default();
+    assert!(problem.contains("give it with --token"), "{locked_out}");
+}
+
 /// Asserts that `ran` reports only errors (skips aside) and exits 5.
 fn assert_all_errors(ran: &Ran, limit: Duration) {
     assert_eq!(ran.code(), 5, "{}", ran.both());

@@ -37,7 +37,7 @@ use crate::http1::{Chunked, MAX_HEAD_BYTES, Step, content_length};
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
 use crate::target::http::{
-    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HttpUrl, default_capabilities,
+    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, default_capabilities,
 };
 use crate::target::{Capabilities, Echo};
 use crate::wire::{HttpMessage, Message};
@@ -182,16 +182,7 @@ impl Template {
             format!("{method} {target} HTTP/1.1\r\nhost: {}\r\n", url.authority).as_bytes(),
         );
         for (name, value) in &input.headers {
-            if [
-                "host",
-                "content-length",
-                "transfer-encoding",
-                "connection",
-                ECHO_MODE_HEADER,
-            ]
-            .iter()
-            .any(|s| name.eq_ignore_ascii_case(s))
-            {
+            if HARNESS_WRITES.iter().any(|s| name.eq_ignore_ascii_case(s)) {
                 continue;
             }
             if name.is_empty()

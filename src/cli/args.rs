@@ -365,27 +365,35 @@ pub struct TargetArgs {
     #[arg(long, value_name = "CAPS", value_delimiter = ',')]
     pub capabilities: Vec<String>,
 
-    /// A header every request to an HTTP target carries, `Name: value`
-    /// (repeatable), such as a key the target requires: `--header
-    /// 'X-Api-Key: K'` (a bearer token goes with --token). A case that sets
-    /// the header keeps its own; a raw (byte-for-byte) request gets it in
-    /// the head cespec writes.
-    #[arg(long = "header", short = 'H', value_name = "HEADER")]
-    pub headers: Vec<String>,
-
-    /// The access token an HTTP target requires (a web hook delivery
-    /// target, HOOK-AUTH-1): sent as `Authorization: Bearer TOKEN` with
-    /// every request (replacing a case's own Authorization header), and in
-    /// the `access_token` query parameter instead by the `http-webhook`
-    /// cases that prove the query way. Without it those cases are skipped.
-    /// Reports never show it.
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 
     /// The target's known failures (case id -> reason, link); needs exactly
     /// one target.
     #[arg(long, value_name = "FILE")]
     pub expectations: Option<PathBuf>,
+}
+
+/// What an HTTP target is sent besides each input: the same for `run`,
+/// `prop` and `bench`.
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// A header every request to an HTTP target carries, `Name: value`
+    /// (repeatable), such as a key the target requires: `--header
+    /// 'X-Api-Key: K'` (a bearer token goes with --token). An input that
+    /// sets the header keeps its own; a raw (byte-for-byte) request gets it
+    /// in the head cespec writes.
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// The access token an HTTP target requires (a web hook delivery
+    /// target, HOOK-AUTH-1): sent as `Authorization: Bearer TOKEN` with
+    /// every request (replacing an input's own Authorization header), and,
+    /// in `run`, in the `access_token` query parameter instead by the
+    /// `http-webhook` cases that prove the query way (without it those
+    /// cases are skipped). Reports never show it.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 /// How to run.
@@ -696,6 +704,9 @@ pub struct PropArgs {
     /// Run --start and cmd: targets through the shell (`sh -c`).
     #[arg(long)]
     pub shell: bool,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]

@@ -22,9 +22,9 @@ use cespec::suite::Suite;
 use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
 
 use super::args::{
-    CheckArgs, Cli, ColorArg, Command, ExecArgs, ImportArgs, LevelArg, ListArgs, ListenArgs,
-    MatchByArg, ProgressArg, PropArgs, ReportArgs, ReportFileArgs, ReportFormatArg, RunArgs,
-    SelectArgs, ServeArgs, ServerArgs, TargetArgs,
+    CheckArgs, Cli, ColorArg, Command, CredentialArgs, ExecArgs, ImportArgs, LevelArg, ListArgs,
+    ListenArgs, MatchByArg, ProgressArg, PropArgs, ReportArgs, ReportFileArgs, ReportFormatArg,
+    RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
 };
 use cespec::error::LoadError;
 use cespec::prop::PropOptions;
@@ -555,18 +555,7 @@ fn targets(
             "--start needs exactly one --target (a targets file names a start command per target)",
         );
     }
-    let extra_headers = args
-        .headers
-        .iter()
-        .map(|h| cespec::target::http::extra_header(h))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| PlanError::Usage(format!("--header: {e}")))?;
-    let token = args
-        .token
-        .as_deref()
-        .map(cespec::target::http::bearer_token)
-        .transpose()
-        .map_err(|e| PlanError::Usage(format!("--token: {e}")))?;
+    let (extra_headers, token) = credentials(&args.credentials)?;
     for address in &args.target {
         let spec =
             TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
@@ -692,8 +681,20 @@ fn list(args: ListArgs, verbose: bool) -> Result<ListCommand, PlanError> {
     })
 }
 
-/// Checks the `--token` of `serve` or `listen` (`run --token` is checked
-/// with the target options).
+/// Checks the `--header`s and `--token` of `run`, `prop` or `bench`.
+pub(crate) fn credentials(
+    args: &CredentialArgs,
+) -> Result<(Vec<cespec::wire::Header>, Option<String>), PlanError> {
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| cespec::target::http::extra_header(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PlanError::Usage(format!("--header: {e}")))?;
+    Ok((headers, checked_token(args.token.clone())?))
+}
+
+/// Checks a `--token`: an RFC 6750 bearer token.
 fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
     token
         .as_deref()
@@ -795,11 +796,14 @@ fn prop(args: PropArgs, display: DisplayConfig) -> Result<PropCommand, PlanError
     }
     let mut known = all_capabilities();
     known.insert(RECEIVER_ONLY.to_owned());
+    let (extra_headers, token) = credentials(&args.credentials)?;
     let options = OpenOptions {
         timeout,
         capabilities: capabilities(&args.capabilities, &known)?,
         start: args.start.clone(),
         shell: args.shell,
+        extra_headers,
+        token,
         ..OpenOptions::default()
     };
     spec.check(&options)
@@ -1256,6 +1260,23 @@ mod tests {
         assert!(m.contains("--token need a --target"), "{m}");
         let m = usage_message(&["serve", "--webhook", "--token", "t t"]);
         assert!(m.starts_with("--token: "), "{m}");
+        // prop takes them too, for an HTTP target.
+        let prop = [
+            "prop",
+            "--target",
+            "http://127.0.0.1:9/",
+            "--token",
+            "t0k",
+            "-H",
+            "X-K: v",
+        ];
+        let Ok(Plan::Prop(planned)) = plan_of(&prop) else {
+            panic!("plans")
+        };
+        assert_eq!(planned.target.options.token.as_deref(), Some("t0k"));
+        assert_eq!(planned.target.options.extra_headers.len(), 1);
+        let m = usage_message(&["prop", "--target", "reference", "--token", "t0k"]);
+        assert!(m.contains("a token goes with http://"), "{m}");
     }
 
     #[test]

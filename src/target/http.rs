@@ -607,7 +607,7 @@ fn classify(response: Response) -> Echo {
 
 /// Headers the harness writes itself (framing, and the reply mode it asks
 /// for), whatever an input holds.
-const HARNESS_WRITES: [&str; 5] = [
+pub(crate) const HARNESS_WRITES: [&str; 5] = [
     "host",
     "content-length",
     "transfer-encoding",
@@ -742,40 +742,62 @@ impl HttpTarget {
         }
     }
 
-    /// Returns the headers cespec adds to `input` for this target: the
-    /// token, as `Authorization: Bearer`, or, when it went in the query,
-    /// the `Cache-Control: no-store` its sender should add (Web Hook §3.2;
-    /// one way per request); then the `--header`s. Each is left out when
-    /// the input has a header of that name, except the token's
-    /// Authorization outside `raw` bytes: it replaces the input's own
-    /// ([`Self::replaces_authorization`]), since no case can know the
-    /// token a target requires.
     fn added_headers(&self, input: &HttpMessage, token_in_query: bool, raw: bool) -> Vec<Header> {
-        let input_has = |name: &str| {
-            input
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        };
-        let token = self.options.token.as_ref().and_then(|token| {
-            if token_in_query {
-                let asked = ("cache-control".to_owned(), b"no-store".to_vec());
-                (!input_has(&asked.0)).then_some(asked)
-            } else {
-                let bearer = format!("Bearer {token}").into_bytes();
-                (!raw || !input_has("authorization")).then(|| ("authorization".to_owned(), bearer))
-            }
-        });
-        let extra = (self.options.extra_headers.iter())
-            .filter(|(name, _)| !input_has(name))
-            .cloned();
-        token.into_iter().chain(extra).collect()
+        added_headers(&self.options, input, token_in_query, raw)
     }
 
     /// Whether the token's Authorization header replaces an input's own.
     fn replaces_authorization(&self, token_in_query: bool) -> bool {
         self.options.token.is_some() && !token_in_query
     }
+}
+
+/// Returns the headers cespec adds to `input` for a target with `options`:
+/// the token, as `Authorization: Bearer`, or, when it went in the query,
+/// the `Cache-Control: no-store` its sender should add (Web Hook §3.2; one
+/// way per request); then the `--header`s. Each is left out when the input
+/// has a header of that name, except the token's Authorization outside
+/// `raw` bytes: it replaces the input's own, since no case can know the
+/// token a target requires.
+fn added_headers(
+    options: &HttpOptions,
+    input: &HttpMessage,
+    token_in_query: bool,
+    raw: bool,
+) -> Vec<Header> {
+    let input_has = |name: &str| {
+        input
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let token = options.token.as_ref().and_then(|token| {
+        if token_in_query {
+            let asked = ("cache-control".to_owned(), b"no-store".to_vec());
+            (!input_has(&asked.0)).then_some(asked)
+        } else {
+            let bearer = format!("Bearer {token}").into_bytes();
+            (!raw || !input_has("authorization")).then(|| ("authorization".to_owned(), bearer))
+        }
+    });
+    let extra = (options.extra_headers.iter())
+        .filter(|(name, _)| !input_has(name))
+        .cloned();
+    token.into_iter().chain(extra).collect()
+}
+
+/// Gives `message` the headers an HTTP target with `options` adds to the
+/// request it sends for it (the token and the `--header`s, as
+/// [`HttpTarget`] adds them), for senders that write their requests
+/// themselves: `cespec bench`'s load driver and the wrk script it writes.
+pub fn add_credentials(message: &mut HttpMessage, options: &HttpOptions) {
+    let added = added_headers(options, message, false, false);
+    if options.token.is_some() {
+        message
+            .headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("authorization"));
+    }
+    message.headers.extend(added);
 }
 
 /// What a token's characters become in a query value: everything but the

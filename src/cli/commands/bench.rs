@@ -20,13 +20,15 @@ use cespec::bench::load::{self, LoadOptions};
 use cespec::bench::result::{BenchReport, BenchResult, FORMAT_VERSION, regressions};
 use cespec::codec::Encoding;
 use cespec::exit_codes;
+use cespec::target::http::{HttpOptions, add_credentials};
 use cespec::target::reference::Reference;
 use cespec::target::spec::{OpenOptions, TargetSpec};
 use cespec::target::{InProcess, Target};
+use cespec::wire::Message;
 use clap::{Args, ValueEnum};
 
 use crate::cli::Io;
-use crate::cli::plan::{Env, PlanError, parse_duration};
+use crate::cli::plan::{Env, PlanError, credentials, parse_duration};
 
 /// The help of `cespec bench`.
 pub const ABOUT: &str = "\
@@ -124,6 +126,9 @@ pub struct BenchArgs {
     /// input), then exit without measuring: for comparisons with wrk.
     #[arg(long, value_name = "FILE")]
     pub wrk_script: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub credentials: crate::cli::args::CredentialArgs,
 }
 
 /// `--mode`.
@@ -192,6 +197,15 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
         return usage(format!("--requests: 1 to {}", load::MAX_REQUESTS));
     }
     let timeout = parse_duration("--timeout", &args.timeout)?;
+    let (extra_headers, token) = credentials(&args.credentials)?;
+    let open = OpenOptions {
+        timeout,
+        extra_headers,
+        token,
+        ..OpenOptions::default()
+    };
+    spec.check(&open)
+        .map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
     let all = Inputs::load().map_err(|e| PlanError::Load(e.into()))?;
     let encodings = args
         .encoding
@@ -242,6 +256,13 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
                 Encoding::HttpStructured,
                 Encoding::HttpBatch,
             ];
+            // The load driver writes its requests itself: they carry what an
+            // HTTP target would add (--header, --token).
+            let credentials = HttpOptions {
+                extra_headers: open.extra_headers.clone(),
+                token: open.token.clone(),
+                ..HttpOptions::default()
+            };
             let inputs: Vec<Input> = all
                 .inputs
                 .iter()
@@ -255,6 +276,12 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
                     wanted(i, &["core"], default_encoding)
                 })
                 .cloned()
+                .map(|mut input| {
+                    if let Message::Http(m) = &mut input.message {
+                        add_credentials(m, &credentials);
+                    }
+                    input
+                })
                 .collect();
             let (TargetSpec::Http { url } | TargetSpec::Receiver { url }) = &spec else {
                 unreachable!("load mode was checked to have an HTTP target")
@@ -299,10 +326,7 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
     Ok(BenchCommand {
         target_name: address,
         spec,
-        open: OpenOptions {
-            timeout,
-            ..OpenOptions::default()
-        },
+        open,
         mode,
         inputs,
         json: args.json,
@@ -571,6 +595,35 @@ mod tests {
             planned(&["--baseline", "/nonexistent/bench.json"]),
             Err(PlanError::Load(_))
         ));
+    }
+
+    #[test]
+    fn a_key_and_a_token_go_with_every_load_request_and_the_wrk_script() {
+        let args = [
+            "--target",
+            "receiver:http://127.0.0.1:9/",
+            "-H",
+            "X-Api-Key: k3y",
+            "--token",
+            "t0k",
+        ];
+        let load = planned(&args).unwrap();
+        let Message::Http(m) = &load.inputs[0].message else {
+            panic!("an HTTP input")
+        };
+        assert_eq!(m.header("authorization"), Some("Bearer t0k"));
+        assert_eq!(m.header("x-api-key"), Some("k3y"));
+        assert_eq!(load.open.token.as_deref(), Some("t0k"));
+        let script = wrk_script(&load.inputs[0], Encoding::HttpBinary);
+        assert!(
+            script.contains("wrk.headers[\"authorization\"] = \"Bearer t0k\""),
+            "{script}"
+        );
+        assert!(usage_of(&["--token", "t0k"]).contains("a token goes with http://"));
+        assert!(
+            usage_of(&["--target", "http://127.0.0.1:9/", "--token", "a b"])
+                .starts_with("--token: ")
+        );
     }
 
     #[test]
