@@ -70,8 +70,8 @@ pub struct HttpOptions {
     /// Replaces the self-description (by default the name is the address).
     pub info: Option<ImplementationInfo>,
     /// Headers added to every request whose input lacks one of that name
-    /// (`--header`): a token or key the target requires. A raw request
-    /// gets them in the head cespec writes before its bytes.
+    /// (`--header`): a key the target requires. A raw request gets them in
+    /// the head cespec writes before its bytes.
     pub extra_headers: Vec<Header>,
     /// The target's access token (`--token`, checked by [`bearer_token`]):
     /// sent as `Authorization: Bearer` with every request, in place of the
@@ -258,6 +258,30 @@ impl HttpTarget {
         }
     }
 
+    /// Returns the request target for an input whose path is `path` (see
+    /// [`HttpUrl::join`]), with the access token, percent-encoded, in place
+    /// of [`crate::webhook::TOKEN_PLACEHOLDER`]; and whether it was put
+    /// there. Without a token the placeholder stays (such a case needs the
+    /// `token` capability, which only a token gives).
+    fn request_target(&self, path: &str) -> (String, bool) {
+        let target = self.url.join(path);
+        match &self.options.token {
+            Some(token) if target.contains(crate::webhook::TOKEN_PLACEHOLDER) => {
+                let encoded = percent_encoding::utf8_percent_encode(token, QUERY_VALUE).to_string();
+                (
+                    target.replace(crate::webhook::TOKEN_PLACEHOLDER, &encoded),
+                    true,
+                )
+            }
+            _ => (target, false),
+        }
+    }
+
+    /// Whether the token's Authorization header replaces an input's own.
+    fn replaces_authorization(&self, token_in_query: bool) -> bool {
+        self.options.token.is_some() && !token_in_query
+    }
+
     /// Records a 429's wait for every exchange with the target.
     fn hold_off(&self, wait: Duration) {
         let Some(until) = tokio::time::Instant::now().checked_add(wait) else {
@@ -383,7 +407,7 @@ impl HttpTarget {
             &target,
             &self.url.authority,
             mode,
-            &self.added_headers(input, token_in_query, true),
+            &added_headers(&self.options, input, token_in_query, true),
         );
         let timeout = self.options.timeout;
         let deadline = tokio::time::Instant::now() + timeout;
@@ -461,7 +485,7 @@ impl HttpTarget {
                 "input cannot be sent by hyper: more headers than its header map holds".to_owned()
             })?;
         }
-        for (name, value) in self.added_headers(input, token_in_query, false) {
+        for (name, value) in added_headers(&self.options, input, token_in_query, false) {
             // Checked when the plan was made (`extra_header`, `bearer_token`).
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -720,36 +744,6 @@ fn describe(context: &str, error: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
-}
-
-impl HttpTarget {
-    /// Returns the request target for an input whose path is `path` (see
-    /// [`HttpUrl::join`]), with the access token, percent-encoded, in place
-    /// of [`crate::webhook::TOKEN_PLACEHOLDER`]; and whether it was put
-    /// there. Without a token the placeholder stays (such a case needs the
-    /// `token` capability, which only a token gives).
-    fn request_target(&self, path: &str) -> (String, bool) {
-        let target = self.url.join(path);
-        match &self.options.token {
-            Some(token) if target.contains(crate::webhook::TOKEN_PLACEHOLDER) => {
-                let encoded = percent_encoding::utf8_percent_encode(token, QUERY_VALUE).to_string();
-                (
-                    target.replace(crate::webhook::TOKEN_PLACEHOLDER, &encoded),
-                    true,
-                )
-            }
-            _ => (target, false),
-        }
-    }
-
-    fn added_headers(&self, input: &HttpMessage, token_in_query: bool, raw: bool) -> Vec<Header> {
-        added_headers(&self.options, input, token_in_query, raw)
-    }
-
-    /// Whether the token's Authorization header replaces an input's own.
-    fn replaces_authorization(&self, token_in_query: bool) -> bool {
-        self.options.token.is_some() && !token_in_query
-    }
 }
 
 /// Returns the headers cespec adds to `input` for a target with `options`:
