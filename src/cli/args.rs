@@ -128,6 +128,21 @@ Examples:
   cespec run --json run.json --junit run.xml --html run.html
   cespec run --targets adapters/targets.yaml --interop --html matrix.html
 
+A targets file (--targets) names one target per entry; only name and address
+are required, relative paths are taken from the file's directory:
+  targets:
+    - name: python-sdk
+      address: http://127.0.0.1:8081/
+      start: python3 adapters/python-sdk/server.py --port 8081
+      capabilities: [http-binary, http-structured]
+      expectations: expectations/python-sdk.yaml
+    - name: hook
+      address: receiver:http://127.0.0.1:9001/hook
+      capabilities: [http-binary, http-structured, webhook]
+      headers: {X-Api-Key: k3y}   # as --header
+      token: mF_9.B5f-4.1JqM     # as --token
+      interop: false             # not in the --interop matrix
+
 With --interop, an interop matrix runs first: for each accepted single-event
 case, each target (and the reference) encodes it in each encoding it
 supports, every other target decodes that message and replies, and the reply
@@ -347,8 +362,9 @@ pub struct TargetArgs {
     #[arg(long = "target", value_name = "ADDR")]
     pub target: Vec<String>,
 
-    /// A YAML file listing targets (name, address, start, capabilities,
-    /// expectations) for one matrix run.
+    /// A YAML file listing targets (name, address, start, shell,
+    /// capabilities, expectations, interop, headers, token) for one matrix
+    /// run (see --help for an example).
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
 
