@@ -33,11 +33,9 @@ pub enum TargetError {
     /// The target address (or the `--start` command) cannot be parsed.
     #[error("target {address:?}: {message}")]
     Address { address: String, message: String },
-    /// An `https://` target: this build has no TLS client.
-    #[error(
-        "target {address:?}: TLS not built in; use http:// (a TLS-terminating proxy can sit in front)"
-    )]
-    TlsNotBuiltIn { address: String },
+    /// The TLS client configuration could not be made (a `--ca-cert` file).
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// A program could not be spawned.
     #[error("cannot start {command:?}: {source}")]
     Spawn {
@@ -51,9 +49,10 @@ pub enum TargetError {
     /// A started server did not accept connections in time, or exited first.
     #[error("{command:?} did not become ready: {message}")]
     NotReady { command: String, message: String },
-    /// Nothing accepts connections at an HTTP target's address (and no
-    /// start command was given to start it).
-    #[error("nothing accepts connections at {address}: {message}")]
+    /// An HTTP target cannot be reached (and no start command was given to
+    /// start it): nothing accepts connections there, or its TLS certificate
+    /// does not verify.
+    #[error("{address} cannot be reached: {message}")]
     Unreachable { address: String, message: String },
     /// The in-process server could not be started.
     #[error(transparent)]
@@ -70,6 +69,9 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// The certificate or key to serve HTTPS with could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Joins a path and a message: `path:12:5: ...` when the message starts

@@ -23,6 +23,7 @@ pub mod runner;
 pub mod server;
 pub mod suite;
 pub mod target;
+pub mod tls;
 pub mod validate;
 pub mod webhook;
 pub mod wire;

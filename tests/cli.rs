@@ -296,7 +296,7 @@ fn an_unreachable_target_exits_5() {
     );
     // Said once, before any case, and no hostile case is blamed for it.
     assert!(
-        stdout(&out).contains("could not be used: nothing accepts connections at 127.0.0.1:9"),
+        stdout(&out).contains("could not be used: http://127.0.0.1:9/ cannot be reached: cannot connect to 127.0.0.1:9"),
         "{}",
         stdout(&out)
     );

@@ -8,6 +8,8 @@
 //! included), and every wait is bounded: a hung binary fails the test
 //! instead of hanging the suite.
 
+#[path = "support/certs.rs"]
+mod certs;
 #[path = "support/examples.rs"]
 mod examples;
 
@@ -411,6 +413,40 @@ fn bench_load_carries_the_token_a_target_requires() {
     );
     let problem = locked_out["first-problem"].as_str().unwrap_or_default();
     assert!(problem.contains("give it with --token"), "{locked_out}");
+}
+
+/// `cespec serve --tls-cert --tls-key` and `cespec run --target https://`
+/// with `--ca-cert`: the HTTP binary suite passes over TLS; without the CA
+/// the target is unavailable from the start, with the reason, exit 5.
+#[test]
+fn run_reaches_an_https_target_through_its_ca() {
+    let certs = certs::test_certs(&dir("tls"));
+    let (_server, _stdout, line) = start_until(
+        cespec(&[
+            "serve",
+            "--port",
+            "0",
+            "--tls-cert",
+            path(&certs.cert),
+            "--tls-key",
+            path(&certs.key),
+        ]),
+        "listening on",
+    );
+    assert!(line.contains("https://127.0.0.1:"), "{line}");
+    let target = format!("https://127.0.0.1:{}/", port_of(&line));
+    let suite = ["run", "--target", &target, "--suite", "http-binary"];
+    let ran = run(&[&suite[..], &["--ca-cert", path(&certs.ca)]].concat());
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    assert!(ran.stdout.contains("test result: ok."), "{}", ran.both());
+
+    let ran = run(&suite);
+    assert_eq!(ran.code(), 5, "{}", ran.both());
+    assert!(
+        ran.stdout.contains("cannot be reached: TLS handshake"),
+        "{}",
+        ran.both()
+    );
 }
 
 /// Asserts that `ran` reports only errors (skips aside) and exits 5.

@@ -7,6 +7,8 @@
 //!
 //! One module per area under `tests/targets/`.
 
+#[path = "support/certs.rs"]
+mod certs;
 #[path = "support/examples.rs"]
 mod examples;
 #[path = "targets/hostile.rs"]
@@ -23,6 +25,8 @@ mod serve;
 mod specs;
 #[path = "targets/stdio.rs"]
 mod stdio;
+#[path = "targets/tls.rs"]
+mod tls;
 
 use std::time::Duration;
 

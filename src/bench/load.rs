@@ -138,6 +138,12 @@ impl LoadOptions {
             return bad(format!("threads must be 1 to {MAX_THREADS}"));
         }
         let url = HttpUrl::parse(&self.url).map_err(|e| LoadError::Invalid(e.to_string()))?;
+        if url.tls {
+            return bad(
+                "load mode speaks plain HTTP only; bench an https:// target in codec mode (--mode codec), or its plain port"
+                    .to_owned(),
+            );
+        }
         let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
             .to_socket_addrs()
             .map_err(|e| LoadError::Invalid(format!("cannot resolve {}: {e}", url.host)))?

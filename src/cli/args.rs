@@ -112,6 +112,9 @@ Target addresses:
   receiver:http://...     an HTTP receiver: only status codes are judged (with
                           the `webhook` capability, also by the Web Hook
                           spec's response rules)
+  https://..., receiver:https://...
+                          the same over TLS (trusting the public roots and any
+                          --ca-cert; raw byte-for-byte cases need plain HTTP)
   cmd:PROGRAM ARGS        a child process speaking the JSON-lines protocol
 
 Examples:
@@ -206,7 +209,8 @@ Examples:
   cespec serve --port 8080
   cespec serve --port 0 --max-body-size 64KiB
   cespec serve --webhook --port 8080
-  cespec serve --webhook --port 8080 --token mF_9.B5f-4.1JqM";
+  cespec serve --webhook --port 8080 --token mF_9.B5f-4.1JqM
+  cespec serve --port 8443 --tls-cert server.pem --tls-key server.key";
 
 const LISTEN_ABOUT: &str = "\
 Capture and judge the events a sender under test emits.
@@ -231,6 +235,7 @@ Examples:
   cespec listen --port 0 --count 10 --junit sender.xml
   cespec listen --webhook --port 9000 --count 5
   cespec listen --webhook --port 9000 --count 5 --token mF_9.B5f-4.1JqM
+  cespec listen --webhook --port 9443 --count 5 --tls-cert server.pem --tls-key server.key
   cespec listen --webhook --port 9000 --count 20 --grant-rate 6
   cespec listen --webhook --port 9000 --count 20 --throttle-every 5 --retry-after 3";
 
@@ -390,10 +395,17 @@ pub struct TargetArgs {
     pub expectations: Option<PathBuf>,
 }
 
-/// What an HTTP target is sent besides each input: the same for `run`,
-/// `prop` and `bench`.
+/// How an HTTP target is reached besides each input (what every request
+/// carries, what its certificate may chain to): the same for `run`, `prop`
+/// and `bench`.
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
+    /// A CA certificate (PEM file; repeatable) an https:// target's
+    /// certificate may chain to, besides the usual public roots: a test CA,
+    /// a company CA. Nothing skips verification.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+
     /// A header every request to an HTTP target carries, `Name: value`
     /// (repeatable), such as a key the target requires: `--header
     /// 'X-Api-Key: K'` (a bearer token goes with --token). An input that
@@ -540,6 +552,15 @@ pub struct ServerArgs {
     /// The port to listen on; 0 lets the system choose.
     #[arg(long, value_name = "PORT", default_value_t = 8080)]
     pub port: u16,
+
+    /// Serve HTTPS with this certificate chain (PEM, the server's own
+    /// first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     /// The largest request body accepted (`64KiB`, `4MiB`).
     #[arg(long, value_name = "SIZE", default_value = "4MiB")]

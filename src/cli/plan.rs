@@ -556,6 +556,7 @@ fn targets(
         );
     }
     let (extra_headers, token) = credentials(&args.credentials)?;
+    let ca_certs = ca_certs(&args.credentials)?;
     for address in &args.target {
         let spec =
             TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
@@ -566,6 +567,7 @@ fn targets(
             shell: args.shell,
             extra_headers: extra_headers.clone(),
             token: token.clone(),
+            ca_certs: ca_certs.clone(),
             ..OpenOptions::default()
         };
         spec.check(&options)
@@ -611,6 +613,7 @@ fn targets(
                 shell: args.shell,
                 extra_headers: extra_headers.clone(),
                 token: token.clone(),
+                ca_certs: ca_certs.clone(),
                 ..OpenOptions::default()
             };
             let options = entry.open_options(&base);
@@ -694,6 +697,14 @@ pub(crate) fn credentials(
     Ok((headers, checked_token(args.token.clone())?))
 }
 
+/// Checks the `--ca-cert` files of `run`, `prop` or `bench` by making the
+/// TLS client of them: a file that is not a PEM CA certificate stops the
+/// plan with its path.
+pub(crate) fn ca_certs(args: &CredentialArgs) -> Result<Vec<PathBuf>, PlanError> {
+    cespec::tls::client_config(&args.ca_cert).map_err(load_error)?;
+    Ok(args.ca_cert.clone())
+}
+
 /// Checks a `--token`: an RFC 6750 bearer token.
 fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
     token
@@ -704,7 +715,16 @@ fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
 }
 
 fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
+    // Checked now, so that a bad file stops the plan with its path.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            cespec::tls::server_config(cert, key).map_err(load_error)?;
+            Some((cert.clone(), key.clone()))
+        }
+        _ => None,
+    };
     Ok(ServeConfig {
+        tls,
         addr: SocketAddr::new(args.bind, args.port),
         limits: Limits {
             max_body_bytes: parse_size("--max-body-size", &args.max_body_size)?,
@@ -763,6 +783,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             target: "sender".into(),
             webhook: args.webhook,
             grant_rate: args.grant_rate.map(std::num::NonZeroU32::get),
+            tls: server.tls,
             token: checked_token(args.token)?,
             throttle,
             redirect_every,
@@ -804,6 +825,7 @@ fn prop(args: PropArgs, display: DisplayConfig) -> Result<PropCommand, PlanError
         shell: args.shell,
         extra_headers,
         token,
+        ca_certs: ca_certs(&args.credentials)?,
         ..OpenOptions::default()
     };
     spec.check(&options)
@@ -1277,6 +1299,48 @@ mod tests {
         assert_eq!(planned.target.options.extra_headers.len(), 1);
         let m = usage_message(&["prop", "--target", "reference", "--token", "t0k"]);
         assert!(m.contains("a token goes with http://"), "{m}");
+    }
+
+    #[test]
+    fn tls_files_are_read_when_the_plan_is_made() {
+        let missing = "/nonexistent/ca.pem";
+        for args in [
+            &[
+                "run",
+                "--target",
+                "https://127.0.0.1:9/",
+                "--ca-cert",
+                missing,
+            ][..],
+            &["serve", "--tls-cert", missing, "--tls-key", missing][..],
+        ] {
+            match plan_of(args) {
+                Err(PlanError::Load(e)) => {
+                    assert!(format!("{e:#}").contains(missing), "{args:?}: {e:#}")
+                }
+                Err(PlanError::Usage(m)) => panic!("{args:?}: usage error {m}"),
+                Ok(_) => panic!("{args:?} planned"),
+            }
+        }
+        let not_pem = std::env::temp_dir().join(format!("cespec-not-pem-{}", std::process::id()));
+        std::fs::write(&not_pem, "not a certificate\n").unwrap();
+        let not_pem_text = not_pem.display().to_string();
+        match plan_of(&[
+            "prop",
+            "--target",
+            "https://127.0.0.1:9/",
+            "--ca-cert",
+            &not_pem_text,
+        ]) {
+            Err(PlanError::Load(e)) => {
+                assert!(
+                    format!("{e:#}").contains("holds no PEM certificate"),
+                    "{e:#}"
+                )
+            }
+            _ => panic!("a file without a certificate is refused"),
+        }
+        let _ = std::fs::remove_file(&not_pem);
     }
 
     #[test]

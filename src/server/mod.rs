@@ -125,6 +125,7 @@ pub(crate) trait Handler: Send + Sync + 'static {
 /// exchanges to finish.
 pub struct RunningServer {
     addr: SocketAddr,
+    tls: bool,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -135,6 +136,7 @@ impl RunningServer {
         addr: SocketAddr,
         limits: Limits,
         handler: Arc<dyn Handler>,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Result<Self, ServerError> {
         let listener = TcpListener::bind(addr)
             .await
@@ -143,8 +145,21 @@ impl RunningServer {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, Arc::new(limits), handler, stopped));
-        Ok(Self { addr, stop, task })
+        let secure = tls.is_some();
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(limits),
+            handler,
+            acceptor,
+            stopped,
+        ));
+        Ok(Self {
+            addr,
+            tls: secure,
+            stop,
+            task,
+        })
     }
 
     /// Returns the address the server listens on (the real port when bound to port 0).
@@ -152,9 +167,10 @@ impl RunningServer {
         self.addr
     }
 
-    /// Returns the server's base URL, `http://addr/`.
+    /// Returns the server's base URL, `http://addr/` (`https://` over TLS).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/", self.addr)
     }
 
     /// Stops accepting, lets open exchanges finish (at most 5 s), then closes.
@@ -168,6 +184,7 @@ async fn accept_loop(
     listener: TcpListener,
     limits: Arc<Limits>,
     handler: Arc<dyn Handler>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -186,6 +203,7 @@ async fn accept_loop(
             Ok((stream, _)) => {
                 connections.spawn(serve_connection(
                     stream,
+                    acceptor.clone(),
                     limits.clone(),
                     handler.clone(),
                     stopped.clone(),
@@ -206,12 +224,35 @@ async fn accept_loop(
 
 async fn serve_connection(
     stream: TcpStream,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    limits: Arc<Limits>,
+    handler: Arc<dyn Handler>,
+    stopped: watch::Receiver<bool>,
+    permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let Some(acceptor) = acceptor else {
+        return serve_stream(stream, limits, handler, stopped, permit).await;
+    };
+    // A client that never finishes the TLS handshake is held no longer
+    // than one that never finishes its request head.
+    let accepted = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await;
+    if let Ok(Ok(tls)) = accepted {
+        serve_stream(tls, limits, handler, stopped, permit).await;
+    }
+}
+
+/// Serves HTTP/1.1 on one connection, plain or TLS, until it ends or the
+/// server stops.
+async fn serve_stream<S>(
+    stream: S,
     limits: Arc<Limits>,
     handler: Arc<dyn Handler>,
     mut stopped: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = {
         let limits = limits.clone();
         service_fn(move |request| {

@@ -46,6 +46,8 @@ pub struct ServeConfig {
     /// In web hook mode, the access token every delivery must present
     /// (HOOK-AUTH-1); one without it is answered 401.
     pub token: Option<String>,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Default for ServeConfig {
@@ -55,6 +57,7 @@ impl Default for ServeConfig {
             limits: Limits::default(),
             webhook: false,
             token: None,
+            tls: None,
         }
     }
 }
@@ -65,7 +68,11 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
         webhook: config.webhook,
         token: config.token,
     };
-    RunningServer::bind(config.addr, config.limits, Arc::new(echoer)).await
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+        None => None,
+    };
+    RunningServer::bind(config.addr, config.limits, Arc::new(echoer), tls).await
 }
 
 /// The reference implementation behind the echo server.

@@ -300,7 +300,7 @@ mod tests {
                 "t.yaml: line 4: target name \"a\" is already used on line 2",
             ),
             (
-                "targets:\n  - name: a\n    address: https://x/\n",
+                "targets:\n  - name: a\n    address: ftp://x/\n",
                 "t.yaml: line 2: target a:",
             ),
             (

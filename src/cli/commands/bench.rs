@@ -28,7 +28,7 @@ use cespec::wire::Message;
 use clap::{Args, ValueEnum};
 
 use crate::cli::Io;
-use crate::cli::plan::{Env, PlanError, credentials, parse_duration};
+use crate::cli::plan::{Env, PlanError, ca_certs, credentials, parse_duration};
 
 /// The help of `cespec bench`.
 pub const ABOUT: &str = "\
@@ -202,6 +202,7 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
         timeout,
         extra_headers,
         token,
+        ca_certs: ca_certs(&args.credentials)?,
         ..OpenOptions::default()
     };
     spec.check(&open)

@@ -13,7 +13,7 @@ pub async fn execute(cmd: ServeCommand, mut out: Box<dyn Write + Send>) -> anyho
     let server = serve::start(cmd.config).await?;
     // Scripts wait for this line (with --port 0 it is the only way to learn
     // the port), so it is flushed at once.
-    writeln!(out, "listening on http://{}", server.addr())?;
+    writeln!(out, "listening on {}", server.url().trim_end_matches('/'))?;
     out.flush()?;
     let interrupted = tokio::signal::ctrl_c().await;
     server.shutdown().await;

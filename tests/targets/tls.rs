@@ -1,0 +1,131 @@
+//! `https://` targets against `cespec serve` over TLS, with a test CA:
+//! echoes in every HTTP mode when the CA is trusted, and an unavailable
+//! target, said once, when it is not.
+
+use std::time::Duration;
+
+use cespec::codec::Encoding;
+use cespec::server::serve::{self, ServeConfig};
+use cespec::target::http::{HttpOptions, HttpTarget};
+use cespec::target::spec::{OpenOptions, TargetSpec};
+use cespec::target::{Echo, Target};
+use cespec::wire::Message;
+
+use super::certs::test_certs;
+use super::{event, options};
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("cespec-tls-{name}-{}", std::process::id()))
+}
+
+#[tokio::test]
+async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
+    let certs = test_certs(&scratch("trusted"));
+    let server = serve::start(ServeConfig {
+        tls: Some((certs.cert.clone(), certs.key.clone())),
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = server.url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+
+    let trusting = HttpOptions {
+        ca_certs: vec![certs.ca.clone()],
+        ..options(5000)
+    };
+    let target = HttpTarget::new(&url, trusting).unwrap();
+    target.reachable().await.unwrap();
+    // Raw requests go over plain TCP only, so an https target lacks them.
+    assert!(!target.capabilities().contains(cespec::target::RAW_HTTP));
+    for reply in [Encoding::HttpBinary, Encoding::HttpStructured] {
+        let echo = target.echo(&event("tls-1"), reply).await;
+        let Echo::Accepted(Message::Http(m)) = &echo else {
+            panic!("{reply}: {echo:?}")
+        };
+        assert_eq!(m.status, 200, "{reply}");
+    }
+
+    // Without the CA, the certificate does not verify: the target cannot
+    // be opened, and the reason says why.
+    let spec = TargetSpec::parse(&url).unwrap();
+    let untrusting = OpenOptions {
+        timeout: Duration::from_secs(5),
+        ..OpenOptions::default()
+    };
+    let error = spec.open(&untrusting).await.err().expect("not opened");
+    let text = error.to_string();
+    assert!(
+        text.contains("cannot be reached") && text.contains("TLS handshake"),
+        "{text}"
+    );
+    let trusting = OpenOptions {
+        ca_certs: vec![certs.ca.clone()],
+        ..untrusting
+    };
+    assert!(spec.open(&trusting).await.is_ok());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_plain_client_gets_nothing_from_a_tls_server() {
+    let certs = test_certs(&scratch("plain"));
+    let server = serve::start(ServeConfig {
+        tls: Some((certs.cert.clone(), certs.key.clone())),
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let plain_url = server.url().replacen("https://", "http://", 1);
+    let target = HttpTarget::new(&plain_url, options(3000)).unwrap();
+    let echo = target.echo(&event("x"), Encoding::HttpBinary).await;
+    assert!(matches!(echo, Echo::Broken { .. }), "{echo:?}");
+    server.shutdown().await;
+}
+
+/// `listen --tls-cert --tls-key`: a sender that delivers over TLS only
+/// reaches the listener and its event is judged as over plain HTTP.
+#[tokio::test]
+async fn listen_over_tls_judges_what_arrives() {
+    use cespec::runner::{RunEvent, Status};
+    use cespec::server::listen::{self, ListenConfig};
+
+    let certs = test_certs(&scratch("listen"));
+    let listener = listen::bind(ListenConfig {
+        stop_after: Some(1),
+        timeout: Some(Duration::from_secs(10)),
+        tls: Some((certs.cert.clone(), certs.key.clone())),
+        ..ListenConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = listener.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let run = tokio::spawn(listener.run(tx));
+    let sender = HttpTarget::receiver(
+        &url,
+        HttpOptions {
+            ca_certs: vec![certs.ca.clone()],
+            ..options(5000)
+        },
+    )
+    .unwrap();
+    let echo = sender.echo(&event("over-tls"), Encoding::HttpBinary).await;
+    assert!(matches!(echo, Echo::Accepted(_)), "{echo:?}");
+    tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("listen ends after one event")
+        .unwrap();
+    let mut statuses = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let RunEvent::Finished(r) = event {
+            statuses.push(r.status);
+        }
+    }
+    // Judged as an event (the test event earns a warning either way).
+    assert!(
+        matches!(statuses.as_slice(), [Status::Pass | Status::Warn]),
+        "{statuses:?}"
+    );
+}
