@@ -7,7 +7,9 @@
 //! connections, and time to send a head, a body, and to read an answer),
 //! the accept loop with its connection cap, body reading under a size cap,
 //! and graceful shutdown. What a server answers is the business of its
-//! handler; this module never decodes an event. HTTP/1.1 only, plain TCP.
+//! handler; this module never decodes an event. HTTP/1.1 only, over plain
+//! TCP or, given a certificate ([`crate::tls::server_config`]), TLS, whose
+//! handshake is held to the same time as a request head.
 
 pub mod expected;
 pub mod listen;

@@ -1,8 +1,10 @@
-//! HTTP targets: an echo server (`http://host:port/path`) or a receiver
+//! HTTP targets: an echo server (`http://host:port/path`, or `https://`
+//! over TLS, see [`crate::tls`]) or a receiver
 //! that is only judged by its status code (`receiver:http://...`).
 //!
-//! The client is hyper's HTTP/1.1 connection API over a plain TCP stream,
-//! with a small pool of idle keep-alive connections. Header values go out
+//! The client is hyper's HTTP/1.1 connection API over a TCP stream (TLS
+//! over it for `https://`), with a small pool of idle keep-alive
+//! connections. Header values go out
 //! as raw bytes (obs-text included) and come back as raw bytes, repeated
 //! headers kept; hyper lower-cases header names, which HTTP allows.
 //! Every exchange is bounded by a timeout and the response by a size cap.
