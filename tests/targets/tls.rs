@@ -5,28 +5,33 @@
 use std::time::Duration;
 
 use cespec::codec::Encoding;
+use cespec::server::RunningServer;
 use cespec::server::serve::{self, ServeConfig};
 use cespec::target::http::{HttpOptions, HttpTarget};
 use cespec::target::spec::{OpenOptions, TargetSpec};
 use cespec::target::{Echo, Target};
 use cespec::wire::Message;
 
-use super::certs::test_certs;
+use super::certs::{TestCerts, test_certs};
 use super::{event, options};
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("cespec-tls-{name}-{}", std::process::id()))
-}
-
-#[tokio::test]
-async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
-    let certs = test_certs(&scratch("trusted"));
+/// A test CA in a fresh directory, and `cespec serve` over TLS with a
+/// certificate it signed.
+async fn tls_serve(name: &str) -> (TestCerts, RunningServer) {
+    let dir = std::env::temp_dir().join(format!("cespec-tls-{name}-{}", std::process::id()));
+    let certs = test_certs(&dir);
     let server = serve::start(ServeConfig {
         tls: Some((certs.cert.clone(), certs.key.clone())),
         ..ServeConfig::default()
     })
     .await
     .unwrap();
+    (certs, server)
+}
+
+#[tokio::test]
+async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
+    let (certs, server) = tls_serve("trusted").await;
     let url = server.url();
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
 
@@ -69,13 +74,7 @@ async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
 
 #[tokio::test]
 async fn a_plain_client_gets_nothing_from_a_tls_server() {
-    let certs = test_certs(&scratch("plain"));
-    let server = serve::start(ServeConfig {
-        tls: Some((certs.cert.clone(), certs.key.clone())),
-        ..ServeConfig::default()
-    })
-    .await
-    .unwrap();
+    let (_certs, server) = tls_serve("plain").await;
     let plain_url = server.url().replacen("https://", "http://", 1);
     let target = HttpTarget::new(&plain_url, options(3000)).unwrap();
     let echo = target.echo(&event("x"), Encoding::HttpBinary).await;
@@ -90,7 +89,8 @@ async fn listen_over_tls_judges_what_arrives() {
     use cespec::runner::{RunEvent, Status};
     use cespec::server::listen::{self, ListenConfig};
 
-    let certs = test_certs(&scratch("listen"));
+    let dir = std::env::temp_dir().join(format!("cespec-tls-listen-{}", std::process::id()));
+    let certs = test_certs(&dir);
     let listener = listen::bind(ListenConfig {
         stop_after: Some(1),
         timeout: Some(Duration::from_secs(10)),

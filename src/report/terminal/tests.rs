@@ -48,6 +48,11 @@ fn summary(name: &str) -> TargetSummary {
 
 /// Feeds a whole run of `results` to a reporter and returns what it wrote.
 fn render(config: DisplayConfig, results: &[CaseResult]) -> String {
+    render_after(config, &[], results)
+}
+
+/// Like [`render`], with `events` between the start and the results.
+fn render_after(config: DisplayConfig, events: &[RunEvent], results: &[CaseResult]) -> String {
     let out = Shared::default();
     let mut reporter = TerminalReporter::new(Box::new(out.clone()), config, catalog());
     let mut tally = Tally::default();
@@ -57,6 +62,9 @@ fn render(config: DisplayConfig, results: &[CaseResult]) -> String {
             cases: results.len(),
         })
         .unwrap();
+    for event in events {
+        reporter.on_event(event).unwrap();
+    }
     for r in results {
         tally.record(r);
         reporter
@@ -204,35 +212,16 @@ fn an_unavailable_target_is_said_once() {
             r
         })
         .collect();
+    let failed = [RunEvent::TargetFailed {
+        target: "t".into(),
+        reason: "refused".into(),
+    }];
     let render_down = |verbosity| {
-        let out = Shared::default();
         let config = DisplayConfig {
             verbosity,
             ..DisplayConfig::plain()
         };
-        let mut reporter = TerminalReporter::new(Box::new(out.clone()), config, catalog());
-        let mut tally = Tally::default();
-        let events = [
-            RunEvent::Started {
-                targets: vec![summary("t")],
-                cases: errors.len(),
-            },
-            RunEvent::TargetFailed {
-                target: "t".into(),
-                reason: "refused".into(),
-            },
-        ];
-        for event in &events {
-            reporter.on_event(event).unwrap();
-        }
-        for r in &errors {
-            tally.record(r);
-            reporter
-                .on_event(&RunEvent::Finished(Box::new(r.clone())))
-                .unwrap();
-        }
-        reporter.on_event(&RunEvent::Done { tally }).unwrap();
-        out.text()
+        render_after(config, &failed, &errors)
     };
     let out = render_down(Verbosity::Normal);
     assert!(
