@@ -113,8 +113,8 @@ Target addresses:
                           the `webhook` capability, also by the Web Hook
                           spec's response rules)
   https://..., receiver:https://...
-                          the same over TLS (trusting the public roots and any
-                          --ca-cert; raw byte-for-byte cases need plain HTTP)
+                          the same over TLS, trusting the public roots and
+                          any --ca-cert
   cmd:PROGRAM ARGS        a child process speaking the JSON-lines protocol
 
 Examples:

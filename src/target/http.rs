@@ -450,11 +450,6 @@ impl HttpTarget {
         raw: &RawHttp,
         mode: Option<&'static str>,
     ) -> Echo {
-        if self.tls.is_some() {
-            return Echo::Broken {
-                reason: "raw requests over TLS are not built in (an https:// target lacks raw-http unless it is declared)".into(),
-            };
-        }
         let (target, token_in_query) = self.request_target(&input.path);
         let head = raw::head(
             &input.method,
@@ -468,13 +463,12 @@ impl HttpTarget {
         if let Err(broken) = self.keep_quiet(deadline).await {
             return broken;
         }
-        let exchange = raw::exchange(
-            &self.url.host,
-            self.url.port,
-            &head,
-            raw,
-            self.options.max_response_bytes,
-        );
+        // A fresh connection (TLS too, for https://), never a pooled one:
+        // the raw bytes may leave it in any state.
+        let exchange = async {
+            let stream = self.open_stream().await.map_err(RawError::Broken)?;
+            raw::exchange_on(stream, &head, raw, self.options.max_response_bytes).await
+        };
         match tokio::time::timeout_at(deadline, exchange).await {
             Err(_) => Echo::Broken {
                 reason: format!("no complete response within {} ms", timeout.as_millis()),
@@ -918,14 +912,11 @@ impl Target for HttpTarget {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let mut caps = self.options.capabilities.clone().unwrap_or_else(|| {
-            let mut caps = default_capabilities();
-            // cespec's raw sender speaks plain TCP only.
-            if self.tls.is_some() {
-                caps.remove(RAW_HTTP);
-            }
-            caps
-        });
+        let mut caps = self
+            .options
+            .capabilities
+            .clone()
+            .unwrap_or_else(default_capabilities);
         if self.receiver {
             caps.insert(RECEIVER_ONLY.to_owned());
         }

@@ -1,4 +1,5 @@
-//! Sending an HTTP request byte for byte over a plain TCP stream: for
+//! Sending an HTTP request byte for byte over a TCP stream (or TLS over
+//! it, for an `https://` target): for
 //! inputs an HTTP client library refuses to write (CR, LF or NUL in a
 //! header value, a wrong `Content-Length`, broken chunked framing) and for
 //! inputs sent slowly. [`HttpTarget`](super::http::HttpTarget) uses it for
@@ -13,9 +14,8 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::Instant;
 
 use super::CANNOT_CONNECT;
@@ -80,11 +80,26 @@ pub async fn exchange(
         .await
         .map_err(|e| RawError::Broken(format!("{CANNOT_CONNECT}{host}:{port}: {e}")))?;
     let _ = stream.set_nodelay(true);
-    let (mut reader_half, writer_half) = stream.into_split();
+    exchange_on(stream, head, raw, max_body).await
+}
+
+/// Like [`exchange`], on a connection already open: plain TCP, or TLS over
+/// it (an `https://` target), where shutting the sending half down sends
+/// TLS's close_notify before the TCP FIN.
+pub async fn exchange_on<S>(
+    stream: S,
+    head: &[u8],
+    raw: &RawHttp,
+    max_body: usize,
+) -> Result<HttpMessage, RawError>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin,
+{
+    let (mut reader_half, writer_half) = tokio::io::split(stream);
     let write = write(writer_half, head, &raw.bytes, raw.pace, raw.shutdown);
     tokio::pin!(write);
-    // Kept until the response is in: dropping a write half shuts it down.
-    let mut writer: Option<OwnedWriteHalf> = None;
+    // Kept until the response is in, so that the connection stays open.
+    let mut writer: Option<WriteHalf<S>> = None;
     let mut written: Option<Result<(), String>> = None;
     let mut reader = ResponseReader::new(max_body);
     let cap = max_body.saturating_mul(2).saturating_add(MAX_HEAD_BYTES);
@@ -164,13 +179,13 @@ fn with_write_error(reason: String, written: &Option<Result<(), String>>) -> Str
 /// Writes the head and the bytes, paced by `pace`, and shuts the sending
 /// half down when asked. Returns the half (unless shut down) and whether
 /// everything was written.
-async fn write(
-    mut half: OwnedWriteHalf,
+async fn write<W: AsyncWrite + Unpin>(
+    mut half: W,
     head: &[u8],
     bytes: &[u8],
     pace: Option<Pace>,
     shutdown: bool,
-) -> (Option<OwnedWriteHalf>, Result<(), String>) {
+) -> (Option<W>, Result<(), String>) {
     let mut result = half.write_all(head).await;
     if result.is_ok() {
         result = match pace {
@@ -188,7 +203,11 @@ async fn write(
 
 /// Writes `pace.chunk` bytes every `pace.interval` until `pace.max` has
 /// passed, then the rest at once. At most `max / interval + 1` rounds.
-async fn paced(half: &mut OwnedWriteHalf, bytes: &[u8], pace: Pace) -> std::io::Result<()> {
+async fn paced<W: AsyncWrite + Unpin>(
+    half: &mut W,
+    bytes: &[u8],
+    pace: Pace,
+) -> std::io::Result<()> {
     let until = Instant::now() + pace.max;
     let interval = pace.interval.max(Duration::from_millis(1));
     let mut at = 0;

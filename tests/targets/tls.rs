@@ -41,8 +41,6 @@ async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
     };
     let target = HttpTarget::new(&url, trusting).unwrap();
     target.reachable().await.unwrap();
-    // Raw requests go over plain TCP only, so an https target lacks them.
-    assert!(!target.capabilities().contains(cespec::target::RAW_HTTP));
     for reply in [Encoding::HttpBinary, Encoding::HttpStructured] {
         let echo = target.echo(&event("tls-1"), reply).await;
         let Echo::Accepted(Message::Http(m)) = &echo else {
@@ -128,4 +126,48 @@ async fn listen_over_tls_judges_what_arrives() {
         matches!(statuses.as_slice(), [Status::Pass | Status::Warn]),
         "{statuses:?}"
     );
+}
+
+/// The hostile suites, byte-for-byte requests included, give the same
+/// verdicts over TLS as over plain TCP against the same server code.
+#[tokio::test]
+async fn raw_requests_go_over_tls_as_over_tcp() {
+    use std::sync::Arc;
+
+    use cespec::rules::Catalog;
+    use cespec::suite::corpus;
+
+    let (certs, secure) = tls_serve("raw").await;
+    let plain = serve::start(ServeConfig::default()).await.unwrap();
+    let cases: Vec<_> = corpus::load_embedded(Catalog::embedded().unwrap())
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.id == "hostile-framing" || s.id == "hostile-bytes")
+        .flat_map(|s| s.cases)
+        .collect();
+    let over_tls: Arc<dyn Target> = Arc::new(
+        HttpTarget::new(
+            &secure.url(),
+            HttpOptions {
+                ca_certs: vec![certs.ca.clone()],
+                ..options(10_000)
+            },
+        )
+        .unwrap(),
+    );
+    assert!(over_tls.capabilities().contains(cespec::target::RAW_HTTP));
+    let over_tcp: Arc<dyn Target> =
+        Arc::new(HttpTarget::new(&plain.url(), options(10_000)).unwrap());
+    let verdicts = |results: Vec<cespec::runner::CaseResult>| {
+        results
+            .into_iter()
+            .map(|r| (r.case, r.status))
+            .collect::<Vec<_>>()
+    };
+    let tls = verdicts(super::hostile::run(cases.clone(), "tls", over_tls).await);
+    let tcp = verdicts(super::hostile::run(cases, "tcp", over_tcp).await);
+    assert!(tls.len() > 15, "{tls:?}");
+    assert_eq!(tls, tcp);
+    secure.shutdown().await;
+    plain.shutdown().await;
 }
