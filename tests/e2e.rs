@@ -417,7 +417,8 @@ fn bench_load_carries_the_token_a_target_requires() {
 
 /// `cespec serve --tls-cert --tls-key` and `cespec run --target https://`
 /// with `--ca-cert`: the HTTP binary suite passes over TLS; without the CA
-/// the target is unavailable from the start, with the reason, exit 5.
+/// the target is unavailable from the start, with the reason, exit 5; and
+/// `cespec bench` load mode measures it over TLS.
 #[test]
 fn run_reaches_an_https_target_through_its_ca() {
     let certs = certs::test_certs(&dir("tls"));
@@ -447,6 +448,31 @@ fn run_reaches_an_https_target_through_its_ca() {
         "{}",
         ran.both()
     );
+
+    // bench load mode over TLS: every reply judged, none an error.
+    let json = certs.ca.with_file_name("load.json");
+    let ran = run(&[
+        "bench",
+        "--target",
+        &target,
+        "--ca-cert",
+        path(&certs.ca),
+        "-c",
+        "2",
+        "-n",
+        "100",
+        "-d",
+        "5s",
+        "--json",
+        path(&json),
+    ]);
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let row = &report["results"][0];
+    assert_eq!(row["conformant"], true, "{row}");
+    assert_eq!(row["errors"], 0, "{row}");
+    assert_eq!(row["validated"], row["requests"], "{row}");
 }
 
 /// Asserts that `ran` reports only errors (skips aside) and exits 5.

@@ -37,7 +37,8 @@ use crate::http1::{Chunked, MAX_HEAD_BYTES, Step, content_length};
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
 use crate::target::http::{
-    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, default_capabilities,
+    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, Stream,
+    default_capabilities, over,
 };
 use crate::target::{Capabilities, Echo};
 use crate::wire::{HttpMessage, Message};
@@ -75,6 +76,9 @@ pub struct LoadOptions {
     pub timeout: Duration,
     /// Allow addresses outside 127.0.0.0/8 and ::1.
     pub allow_remote: bool,
+    /// CA certificates an `https://` target's certificate may chain to,
+    /// besides the webpki roots.
+    pub ca_certs: Vec<std::path::PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -91,6 +95,7 @@ impl Default for LoadOptions {
             reply: Encoding::HttpBinary,
             timeout: Duration::from_secs(10),
             allow_remote: false,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -138,12 +143,6 @@ impl LoadOptions {
             return bad(format!("threads must be 1 to {MAX_THREADS}"));
         }
         let url = HttpUrl::parse(&self.url).map_err(|e| LoadError::Invalid(e.to_string()))?;
-        if url.tls {
-            return bad(
-                "load mode speaks plain HTTP only; bench an https:// target in codec mode (--mode codec), or its plain port"
-                    .to_owned(),
-            );
-        }
         let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
             .to_socket_addrs()
             .map_err(|e| LoadError::Invalid(format!("cannot resolve {}: {e}", url.host)))?
@@ -238,16 +237,21 @@ const MAX_REPLY_BODY: usize = DEFAULT_MAX_RESPONSE_BYTES;
 
 /// One keep-alive connection with one request in flight.
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
     /// The body of a chunked response, decoded (http1's strict decoder).
     chunked: Chunked,
 }
 
 impl Conn {
-    async fn open(addr: SocketAddr) -> Result<Self, String> {
-        let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        let _ = stream.set_nodelay(true);
+    /// Connects to `addr`, over TLS when `tls` holds a connector (and the
+    /// URL whose host the certificate must name).
+    async fn open(
+        addr: SocketAddr,
+        tls: Option<&(tokio_rustls::TlsConnector, HttpUrl)>,
+    ) -> Result<Self, String> {
+        let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let stream = over(tcp, tls.map(|(connector, url)| (connector, url))).await?;
         Ok(Self {
             stream,
             buf: Vec::with_capacity(16 << 10),
@@ -456,6 +460,8 @@ struct Shared {
     input: Input,
     options: LoadOptions,
     addr: SocketAddr,
+    /// For an `https://` target: the TLS client, and the URL it verifies.
+    tls: Option<(tokio_rustls::TlsConnector, HttpUrl)>,
     capabilities: Capabilities,
     start: Instant,
     deadline: Option<Instant>,
@@ -511,7 +517,7 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
         };
         let mut c = match conn.take() {
             Some(c) => c,
-            None => match Conn::open(shared.addr).await {
+            None => match Conn::open(shared.addr, shared.tls.as_ref()).await {
                 Ok(c) => c,
                 Err(reason) => {
                     tally.errors += 1;
@@ -612,6 +618,13 @@ pub fn run(
     if options.receiver {
         capabilities.insert(RECEIVER_ONLY.to_owned());
     }
+    let tls = if url.tls {
+        let config = crate::tls::client_config(&options.ca_certs)
+            .map_err(|e| LoadError::Invalid(e.to_string()))?;
+        Some((tokio_rustls::TlsConnector::from(config), url.clone()))
+    } else {
+        None
+    };
     // Fail early, before the clock starts, when nothing listens.
     std::net::TcpStream::connect_timeout(&addr, options.timeout).map_err(|e| {
         LoadError::Connect {
@@ -625,6 +638,7 @@ pub fn run(
         input: input.clone(),
         options: options.clone(),
         addr,
+        tls,
         capabilities,
         start,
         deadline: options.duration.map(|d| start + d),
@@ -783,7 +797,7 @@ mod tests {
                 s.write_all(reply).await.unwrap();
             }
         });
-        let mut c = Conn::open(addr).await.unwrap();
+        let mut c = Conn::open(addr, None).await.unwrap();
         let r = c.exchange(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
         assert_eq!((r.status, c.body(&r), r.close), (200, &b"abc"[..], false));
         assert_eq!(
@@ -833,7 +847,7 @@ mod tests {
                 s.write_all(reply).await.unwrap();
             })
             .await;
-            let mut c = Conn::open(addr).await.unwrap();
+            let mut c = Conn::open(addr, None).await.unwrap();
             let outcome = c.exchange(b"GET / HTTP/1.1\r\n\r\n").await;
             assert!(outcome.is_err(), "{:?}", String::from_utf8_lossy(reply));
         }
@@ -846,7 +860,7 @@ mod tests {
             while s.write_all(&filler).await.is_ok() {}
         })
         .await;
-        let mut c = Conn::open(addr).await.unwrap();
+        let mut c = Conn::open(addr, None).await.unwrap();
         let request = c.exchange(b"GET / HTTP/1.1\r\n\r\n");
         let outcome = tokio::time::timeout(Duration::from_secs(20), request).await;
         let reason = outcome.expect("refused before the timeout").err().unwrap();
@@ -901,7 +915,7 @@ mod tests {
                 }
             }
             send.send(reply.clone()).unwrap();
-            let mut c = Conn::open(addr).await.unwrap();
+            let mut c = Conn::open(addr, None).await.unwrap();
             let exchange = c.exchange(b"GET / HTTP/1.1\r\n\r\n");
             let outcome = tokio::time::timeout(Duration::from_secs(5), exchange).await;
             match outcome.unwrap_or_else(|_| panic!("waited on {reply:?}")) {

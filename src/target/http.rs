@@ -272,18 +272,7 @@ impl HttpTarget {
         let tcp = TcpStream::connect((self.url.host.as_str(), self.url.port))
             .await
             .map_err(|e| format!("{CANNOT_CONNECT}{}: {e}", self.url.authority))?;
-        // Small request-response exchanges: do not wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-        let Some(connector) = &self.tls else {
-            return Ok(Stream::Plain(tcp));
-        };
-        let name = rustls::pki_types::ServerName::try_from(self.url.host.clone())
-            .map_err(|e| format!("{} is no TLS server name: {e}", self.url.host))?;
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| format!("TLS handshake with {} failed: {e}", self.url.authority))?;
-        Ok(Stream::Tls(Box::new(tls)))
+        over(tcp, self.tls.as_ref().map(|c| (c, &self.url))).await
     }
 
     /// Waits until the quiet a 429 asked for is over; `Err` with the
@@ -674,8 +663,29 @@ fn classify(response: Response) -> Echo {
     }
 }
 
+/// Makes a target connection of an open TCP stream: TLS over it when
+/// `tls` gives a connector and the URL whose host the certificate must
+/// name, the stream itself otherwise. Nagle is off either way: small
+/// exchanges.
+pub(crate) async fn over(
+    tcp: TcpStream,
+    tls: Option<(&tokio_rustls::TlsConnector, &HttpUrl)>,
+) -> Result<Stream, String> {
+    let _ = tcp.set_nodelay(true);
+    let Some((connector, url)) = tls else {
+        return Ok(Stream::Plain(tcp));
+    };
+    let name = rustls::pki_types::ServerName::try_from(url.host.clone())
+        .map_err(|e| format!("{} is no TLS server name: {e}", url.host))?;
+    let tls = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS handshake with {} failed: {e}", url.authority))?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
 /// A connection to a target: plain TCP, or TLS over it.
-enum Stream {
+pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }

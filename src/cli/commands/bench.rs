@@ -298,6 +298,7 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
                 validate_every: args.validate,
                 timeout,
                 allow_remote: args.allow_remote,
+                ca_certs: open.ca_certs.clone(),
                 ..LoadOptions::default()
             };
             options
