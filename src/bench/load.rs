@@ -76,9 +76,9 @@ pub struct LoadOptions {
     pub timeout: Duration,
     /// Allow addresses outside 127.0.0.0/8 and ::1.
     pub allow_remote: bool,
-    /// CA certificates an `https://` target's certificate may chain to,
-    /// besides the webpki roots.
-    pub ca_certs: Vec<std::path::PathBuf>,
+    /// The TLS client for an `https://` target (see
+    /// [`crate::target::http::HttpOptions::tls_client`]).
+    pub tls_client: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for LoadOptions {
@@ -95,7 +95,7 @@ impl Default for LoadOptions {
             reply: Encoding::HttpBinary,
             timeout: Duration::from_secs(10),
             allow_remote: false,
-            ca_certs: Vec::new(),
+            tls_client: None,
         }
     }
 }
@@ -619,8 +619,12 @@ pub fn run(
         capabilities.insert(RECEIVER_ONLY.to_owned());
     }
     let tls = if url.tls {
-        let config = crate::tls::client_config(&options.ca_certs)
-            .map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let config = match &options.tls_client {
+            Some(config) => config.clone(),
+            None => {
+                crate::tls::client_config(&[]).map_err(|e| LoadError::Invalid(e.to_string()))?
+            }
+        };
         Some((tokio_rustls::TlsConnector::from(config), url.clone()))
     } else {
         None

@@ -556,7 +556,7 @@ fn targets(
         );
     }
     let (extra_headers, token) = credentials(&args.credentials)?;
-    let ca_certs = ca_certs(&args.credentials)?;
+    let tls_client = tls_client(&args.credentials)?;
     for address in &args.target {
         let spec =
             TargetSpec::parse(address).map_err(|e| PlanError::Usage(format!("--target: {e}")))?;
@@ -567,7 +567,7 @@ fn targets(
             shell: args.shell,
             extra_headers: extra_headers.clone(),
             token: token.clone(),
-            ca_certs: ca_certs.clone(),
+            tls_client: tls_client.clone(),
             ..OpenOptions::default()
         };
         spec.check(&options)
@@ -613,7 +613,7 @@ fn targets(
                 shell: args.shell,
                 extra_headers: extra_headers.clone(),
                 token: token.clone(),
-                ca_certs: ca_certs.clone(),
+                tls_client: tls_client.clone(),
                 ..OpenOptions::default()
             };
             let options = entry.open_options(&base);
@@ -697,12 +697,18 @@ pub(crate) fn credentials(
     Ok((headers, checked_token(args.token.clone())?))
 }
 
-/// Checks the `--ca-cert` files of `run`, `prop` or `bench` by making the
-/// TLS client of them: a file that is not a PEM CA certificate stops the
-/// plan with its path.
-pub(crate) fn ca_certs(args: &CredentialArgs) -> Result<Vec<PathBuf>, PlanError> {
-    cespec::tls::client_config(&args.ca_cert).map_err(load_error)?;
-    Ok(args.ca_cert.clone())
+/// Makes the TLS client of the `--ca-cert` files of `run`, `prop` or
+/// `bench`, once for every target: a file that is not a PEM CA certificate
+/// stops the plan with its path. `None` without `--ca-cert`.
+pub(crate) fn tls_client(
+    args: &CredentialArgs,
+) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, PlanError> {
+    if args.ca_cert.is_empty() {
+        return Ok(None);
+    }
+    cespec::tls::client_config(&args.ca_cert)
+        .map(Some)
+        .map_err(load_error)
 }
 
 /// Checks a `--token`: an RFC 6750 bearer token.
@@ -715,12 +721,9 @@ fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
 }
 
 fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
-    // Checked now, so that a bad file stops the plan with its path.
+    // Made now, so that a bad file stops the plan with its path.
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            cespec::tls::server_config(cert, key).map_err(load_error)?;
-            Some((cert.clone(), key.clone()))
-        }
+        (Some(cert), Some(key)) => Some(cespec::tls::server_config(cert, key).map_err(load_error)?),
         _ => None,
     };
     Ok(ServeConfig {
@@ -825,7 +828,7 @@ fn prop(args: PropArgs, display: DisplayConfig) -> Result<PropCommand, PlanError
         shell: args.shell,
         extra_headers,
         token,
-        ca_certs: ca_certs(&args.credentials)?,
+        tls_client: tls_client(&args.credentials)?,
         ..OpenOptions::default()
     };
     spec.check(&options)

@@ -63,9 +63,9 @@ pub struct ListenConfig {
     /// In web hook mode, the most requests a minute the handshake grants
     /// (`--grant-rate`); a sender that sends more is warned (HOOK-AP-14).
     pub grant_rate: Option<u32>,
-    /// Serve HTTPS with this certificate chain and key (PEM files), for a
-    /// sender that delivers only over TLS (`--tls-cert`, `--tls-key`).
-    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Serve HTTPS with this configuration, for a sender that delivers only
+    /// over TLS (`--tls-cert`, `--tls-key`, [`crate::tls::server_config`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// In web hook mode, the access token every delivery must present
     /// (`--token`): one that does not fails HOOK-AUTH-1 (or -2, for the
     /// token under another scheme than Bearer) and is answered 401.
@@ -155,10 +155,6 @@ struct Throttle {
 /// Binds the listener; it accepts requests from now on, and they queue
 /// until [`Listener::run`] consumes them.
 pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
-        None => None,
-    };
     let (tx, rx) = mpsc::unbounded_channel();
     let expected_count = config.expected.as_ref().map_or(0, ExpectedEvents::len);
     let shared = Arc::new(Shared {
@@ -192,7 +188,7 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         config.addr,
         config.limits,
         Arc::new(Capture(shared.clone())),
-        tls,
+        config.tls,
     )
     .await?;
     Ok(Listener {

@@ -35,7 +35,7 @@ use crate::wire::{HttpMessage, Message};
 const MAX_REASON_BYTES: usize = 4096;
 
 /// Where and how `cespec serve` listens.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ServeConfig {
     /// Address to bind; the default `127.0.0.1:0` picks a free loopback port.
     pub addr: SocketAddr,
@@ -46,8 +46,9 @@ pub struct ServeConfig {
     /// In web hook mode, the access token every delivery must present
     /// (HOOK-AUTH-1); one without it is answered 401.
     pub token: Option<String>,
-    /// Serve HTTPS with this certificate chain and key (PEM files).
-    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Serve HTTPS with this configuration (a certificate chain and key,
+    /// [`crate::tls::server_config`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServeConfig {
@@ -68,11 +69,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
         webhook: config.webhook,
         token: config.token,
     };
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
-        None => None,
-    };
-    RunningServer::bind(config.addr, config.limits, Arc::new(echoer), tls).await
+    RunningServer::bind(config.addr, config.limits, Arc::new(echoer), config.tls).await
 }
 
 /// The reference implementation behind the echo server.

@@ -80,9 +80,10 @@ pub struct HttpOptions {
     /// input's own Authorization header, or in the query where the input's
     /// path holds [`crate::webhook::TOKEN_PLACEHOLDER`].
     pub token: Option<String>,
-    /// CA certificates (PEM files) an `https://` target's certificate may
-    /// chain to, besides the webpki roots (`--ca-cert`).
-    pub ca_certs: Vec<std::path::PathBuf>,
+    /// The TLS client an `https://` target is reached with (trusting the
+    /// `--ca-cert` files besides the webpki roots); `None`: the webpki
+    /// roots alone.
+    pub tls_client: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 /// The largest reply body a target may send by default, in every front end
@@ -100,7 +101,7 @@ impl Default for HttpOptions {
             info: None,
             extra_headers: Vec::new(),
             token: None,
-            ca_certs: Vec::new(),
+            tls_client: None,
         }
     }
 }
@@ -235,11 +236,14 @@ struct Response {
 impl HttpTarget {
     /// Returns an echo target for `url` (`http://host:port/path`, or
     /// `https://...`, whose certificate must chain to the webpki roots or
-    /// to one of `options.ca_certs`).
+    /// to what `options.tls_client` trusts).
     pub fn new(url: &str, options: HttpOptions) -> Result<Self, TargetError> {
         let url_parsed = HttpUrl::parse(url)?;
         let tls = if url_parsed.tls {
-            let config = crate::tls::client_config(&options.ca_certs)?;
+            let config = match &options.tls_client {
+                Some(config) => config.clone(),
+                None => crate::tls::client_config(&[])?,
+            };
             Some(tokio_rustls::TlsConnector::from(config))
         } else {
             None

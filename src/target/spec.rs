@@ -66,8 +66,9 @@ pub struct OpenOptions {
     /// The access token of an HTTP target (`--token`), checked by
     /// [`super::http::bearer_token`].
     pub token: Option<String>,
-    /// CA certificates for `https://` targets (`--ca-cert`).
-    pub ca_certs: Vec<std::path::PathBuf>,
+    /// The TLS client for `https://` targets, made once of the `--ca-cert`
+    /// files ([`crate::tls::client_config`]); `None`: the webpki roots alone.
+    pub tls_client: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Default for OpenOptions {
@@ -81,7 +82,7 @@ impl Default for OpenOptions {
             shell: false,
             extra_headers: Vec::new(),
             token: None,
-            ca_certs: Vec::new(),
+            tls_client: None,
         }
     }
 }
@@ -200,7 +201,7 @@ impl TargetSpec {
             info: None,
             extra_headers: options.extra_headers.clone(),
             token: options.token.clone(),
-            ca_certs: options.ca_certs.clone(),
+            tls_client: options.tls_client.clone(),
         };
         match self {
             Self::Reference => {

@@ -15,13 +15,23 @@ use cespec::wire::Message;
 use super::certs::{TestCerts, test_certs};
 use super::{event, options};
 
+/// A TLS client that trusts the test CA.
+fn trusting(certs: &TestCerts) -> std::sync::Arc<rustls::ClientConfig> {
+    cespec::tls::client_config(std::slice::from_ref(&certs.ca)).unwrap()
+}
+
+/// A TLS server configuration with the test CA's server certificate.
+fn serving(certs: &TestCerts) -> std::sync::Arc<rustls::ServerConfig> {
+    cespec::tls::server_config(&certs.cert, &certs.key).unwrap()
+}
+
 /// A test CA in a fresh directory, and `cespec serve` over TLS with a
 /// certificate it signed.
 async fn tls_serve(name: &str) -> (TestCerts, RunningServer) {
     let dir = std::env::temp_dir().join(format!("cespec-tls-{name}-{}", std::process::id()));
     let certs = test_certs(&dir);
     let server = serve::start(ServeConfig {
-        tls: Some((certs.cert.clone(), certs.key.clone())),
+        tls: Some(serving(&certs)),
         ..ServeConfig::default()
     })
     .await
@@ -35,11 +45,11 @@ async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
     let url = server.url();
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
 
-    let trusting = HttpOptions {
-        ca_certs: vec![certs.ca.clone()],
+    let with_ca = HttpOptions {
+        tls_client: Some(trusting(&certs)),
         ..options(5000)
     };
-    let target = HttpTarget::new(&url, trusting).unwrap();
+    let target = HttpTarget::new(&url, with_ca).unwrap();
     target.reachable().await.unwrap();
     for reply in [Encoding::HttpBinary, Encoding::HttpStructured] {
         let echo = target.echo(&event("tls-1"), reply).await;
@@ -62,11 +72,11 @@ async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
         text.contains("cannot be reached") && text.contains("TLS handshake"),
         "{text}"
     );
-    let trusting = OpenOptions {
-        ca_certs: vec![certs.ca.clone()],
+    let with_ca = OpenOptions {
+        tls_client: Some(trusting(&certs)),
         ..untrusting
     };
-    assert!(spec.open(&trusting).await.is_ok());
+    assert!(spec.open(&with_ca).await.is_ok());
     server.shutdown().await;
 }
 
@@ -92,7 +102,7 @@ async fn listen_over_tls_judges_what_arrives() {
     let listener = listen::bind(ListenConfig {
         stop_after: Some(1),
         timeout: Some(Duration::from_secs(10)),
-        tls: Some((certs.cert.clone(), certs.key.clone())),
+        tls: Some(serving(&certs)),
         ..ListenConfig::default()
     })
     .await
@@ -104,7 +114,7 @@ async fn listen_over_tls_judges_what_arrives() {
     let sender = HttpTarget::receiver(
         &url,
         HttpOptions {
-            ca_certs: vec![certs.ca.clone()],
+            tls_client: Some(trusting(&certs)),
             ..options(5000)
         },
     )
@@ -149,7 +159,7 @@ async fn raw_requests_go_over_tls_as_over_tcp() {
         HttpTarget::new(
             &secure.url(),
             HttpOptions {
-                ca_certs: vec![certs.ca.clone()],
+                tls_client: Some(trusting(&certs)),
                 ..options(10_000)
             },
         )

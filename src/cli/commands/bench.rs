@@ -28,7 +28,7 @@ use cespec::wire::Message;
 use clap::{Args, ValueEnum};
 
 use crate::cli::Io;
-use crate::cli::plan::{Env, PlanError, ca_certs, credentials, parse_duration};
+use crate::cli::plan::{Env, PlanError, credentials, parse_duration, tls_client};
 
 /// The help of `cespec bench`.
 pub const ABOUT: &str = "\
@@ -202,7 +202,7 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
         timeout,
         extra_headers,
         token,
-        ca_certs: ca_certs(&args.credentials)?,
+        tls_client: tls_client(&args.credentials)?,
         ..OpenOptions::default()
     };
     spec.check(&open)
@@ -298,7 +298,7 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
                 validate_every: args.validate,
                 timeout,
                 allow_remote: args.allow_remote,
-                ca_certs: open.ca_certs.clone(),
+                tls_client: open.tls_client.clone(),
                 ..LoadOptions::default()
             };
             options
