@@ -460,7 +460,7 @@ impl HttpTarget {
         // the raw bytes may leave it in any state.
         let exchange = async {
             let stream = self.open_stream().await.map_err(RawError::Broken)?;
-            raw::exchange_on(stream, &head, raw, self.options.max_response_bytes).await
+            raw::exchange(stream, &head, raw, self.options.max_response_bytes).await
         };
         match tokio::time::timeout_at(deadline, exchange).await {
             Err(_) => Echo::Broken {

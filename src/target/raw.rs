@@ -5,7 +5,8 @@
 //! inputs sent slowly. [`HttpTarget`](super::http::HttpTarget) uses it for
 //! fixtures with `raw:` or `send:`, and for any input hyper will not send.
 //!
-//! One fresh connection per exchange. The request is written (paced when
+//! One fresh connection per exchange, opened by the caller (TCP, and TLS
+//! over it for an `https://` target). The request is written (paced when
 //! asked) while the response is read, so a target that answers early (a
 //! 413 before the body is in) and closes is still heard. The response is
 //! read by [`crate::http1::ResponseReader`] under caps on its head and
@@ -15,10 +16,8 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::CANNOT_CONNECT;
 use crate::http1::{MAX_HEAD_BYTES, Progress, ResponseReader};
 use crate::wire::{Header, HttpMessage, Pace, RawHttp};
 
@@ -67,26 +66,11 @@ pub fn head(
     out
 }
 
-/// Connects to `host:port`, writes `head` and then `raw.bytes` as `raw`
-/// says, and reads one response whose body may hold `max_body` bytes.
-pub async fn exchange(
-    host: &str,
-    port: u16,
-    head: &[u8],
-    raw: &RawHttp,
-    max_body: usize,
-) -> Result<HttpMessage, RawError> {
-    let stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|e| RawError::Broken(format!("{CANNOT_CONNECT}{host}:{port}: {e}")))?;
-    let _ = stream.set_nodelay(true);
-    exchange_on(stream, head, raw, max_body).await
-}
-
-/// Like [`exchange`], on a connection already open: plain TCP, or TLS over
-/// it (an `https://` target), where shutting the sending half down sends
-/// TLS's close_notify before the TCP FIN.
-pub async fn exchange_on<S>(
+/// Writes `head` and then `raw.bytes` on an open connection, as `raw` says
+/// (plain TCP, or TLS over it for an `https://` target, where shutting the
+/// sending half down sends TLS's close_notify before the TCP FIN), and reads
+/// one response whose body may hold `max_body` bytes.
+pub async fn exchange<S>(
     stream: S,
     head: &[u8],
     raw: &RawHttp,
@@ -226,7 +210,7 @@ async fn paced<W: AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::net::TcpListener;
+    use tokio::net::{TcpListener, TcpStream};
 
     fn raw(bytes: &[u8]) -> RawHttp {
         RawHttp {
@@ -235,6 +219,11 @@ mod tests {
             shutdown: false,
             malformed: None,
         }
+    }
+
+    /// A connection to the test server on `port`.
+    async fn connect(port: u16) -> TcpStream {
+        TcpStream::connect(("127.0.0.1", port)).await.unwrap()
     }
 
     /// A server that reads `until` bytes (or to EOF), records them, then writes `answer`.
@@ -270,7 +259,7 @@ mod tests {
             head.len() + body.len(),
         )
         .await;
-        let m = exchange("127.0.0.1", port, &head, &raw(body), 100)
+        let m = exchange(connect(port).await, &head, &raw(body), 100)
             .await
             .unwrap();
         assert_eq!((m.status, m.body.as_slice()), (400, &b"no"[..]));
@@ -291,7 +280,7 @@ mod tests {
             max: Duration::from_millis(200),
         });
         let started = std::time::Instant::now();
-        let m = exchange("127.0.0.1", port, b"GET ", &slow, 10)
+        let m = exchange(connect(port).await, b"GET ", &slow, 10)
             .await
             .unwrap();
         let took = started.elapsed();
@@ -316,14 +305,14 @@ mod tests {
             max: Duration::from_secs(2),
         });
         assert_eq!(
-            exchange("127.0.0.1", port, b"", &slow, 10).await,
+            exchange(connect(port).await, b"", &slow, 10).await,
             Err(RawError::ClosedWhileSlow)
         );
         // Sent at once, the same close is a broken exchange.
         let (port, _task) = server(b"", 5).await;
         let fast = raw(b"content-length: 0\r\n\r\n");
         assert!(matches!(
-            exchange("127.0.0.1", port, b"", &fast, 10).await,
+            exchange(connect(port).await, b"", &fast, 10).await,
             Err(RawError::Broken(_))
         ));
     }
@@ -334,11 +323,11 @@ mod tests {
         let mut cut = raw(b"content-length: 10\r\n\r\nab");
         cut.shutdown = true;
         assert_eq!(
-            exchange("127.0.0.1", port, b"POST / HTTP/1.1\r\n", &cut, 10).await,
+            exchange(connect(port).await, b"POST / HTTP/1.1\r\n", &cut, 10).await,
             Err(RawError::ClosedAfterShutdown)
         );
         let (port, _task) = server(b"", 5).await;
-        match exchange("127.0.0.1", port, b"POST / HTTP/1.1\r\n", &raw(b""), 10).await {
+        match exchange(connect(port).await, b"POST / HTTP/1.1\r\n", &raw(b""), 10).await {
             Err(RawError::Broken(reason)) => {
                 assert!(reason.contains("without a response"), "{reason}")
             }
