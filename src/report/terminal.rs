@@ -168,9 +168,8 @@ impl TerminalReporter {
         let unavailable = result.status == Status::Error
             && self.config.verbosity < Verbosity::Verbose
             && self
-                .blocks
-                .iter()
-                .any(|b| b.summary.name == result.target && b.failed.is_some());
+                .block(&result.target)
+                .is_some_and(|b| b.failed.is_some());
         let show = !unavailable
             && (self.config.verbosity > Verbosity::Quiet
                 || !matches!(result.status, Status::Pass | Status::Skip)
