@@ -331,7 +331,10 @@ fn delivery(id: &str) -> Message {
 }
 
 /// Waits for a listener to end and returns its results.
-async fn ended(mut rx: mpsc::Receiver<RunEvent>, run: JoinHandle<Tally>) -> Vec<CaseResult> {
+pub(super) async fn ended(
+    mut rx: mpsc::Receiver<RunEvent>,
+    run: JoinHandle<Tally>,
+) -> Vec<CaseResult> {
     tokio::time::timeout(Duration::from_secs(10), run)
         .await
         .expect("listen ends")

@@ -94,7 +94,7 @@ async fn a_plain_client_gets_nothing_from_a_tls_server() {
 /// reaches the listener and its event is judged as over plain HTTP.
 #[tokio::test]
 async fn listen_over_tls_judges_what_arrives() {
-    use cespec::runner::{RunEvent, Status};
+    use cespec::runner::Status;
     use cespec::server::listen::{self, ListenConfig};
 
     let dir = std::env::temp_dir().join(format!("cespec-tls-listen-{}", std::process::id()));
@@ -109,7 +109,7 @@ async fn listen_over_tls_judges_what_arrives() {
     .unwrap();
     let url = listener.url();
     assert!(url.starts_with("https://"), "{url}");
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
     let run = tokio::spawn(listener.run(tx));
     let sender = HttpTarget::receiver(
         &url,
@@ -121,16 +121,11 @@ async fn listen_over_tls_judges_what_arrives() {
     .unwrap();
     let echo = sender.echo(&event("over-tls"), Encoding::HttpBinary).await;
     assert!(matches!(echo, Echo::Accepted(_)), "{echo:?}");
-    tokio::time::timeout(Duration::from_secs(10), run)
+    let statuses: Vec<Status> = super::listen::ended(rx, run)
         .await
-        .expect("listen ends after one event")
-        .unwrap();
-    let mut statuses = Vec::new();
-    while let Ok(event) = rx.try_recv() {
-        if let RunEvent::Finished(r) = event {
-            statuses.push(r.status);
-        }
-    }
+        .iter()
+        .map(|r| r.status)
+        .collect();
     // Judged as an event (the test event earns a warning either way).
     assert!(
         matches!(statuses.as_slice(), [Status::Pass | Status::Warn]),
