@@ -475,6 +475,78 @@ fn run_reaches_an_https_target_through_its_ca() {
     assert_eq!(row["validated"], row["requests"], "{row}");
 }
 
+/// Mutual TLS: `cespec serve --client-ca` serves only clients with a
+/// certificate of that CA; `run` and `bench` show theirs with
+/// `--client-cert`/`--client-key`, and without one the target is
+/// unavailable from the start (a load does not start) with what to give,
+/// exit 5.
+#[test]
+fn run_shows_a_client_certificate_to_a_target_that_wants_one() {
+    let certs = certs::test_certs(&dir("mtls"));
+    let (_server, _stdout, line) = start_until(
+        cespec(&[
+            "serve",
+            "--port",
+            "0",
+            "--tls-cert",
+            path(&certs.cert),
+            "--tls-key",
+            path(&certs.key),
+            "--client-ca",
+            path(&certs.ca),
+        ]),
+        "listening on",
+    );
+    let target = format!("https://127.0.0.1:{}/", port_of(&line));
+    let trusting = ["--target", &target, "--ca-cert", path(&certs.ca)];
+    let client = [
+        "--client-cert",
+        path(&certs.client_cert),
+        "--client-key",
+        path(&certs.client_key),
+    ];
+    let suite = ["run", "--suite", "http-binary"];
+    let ran = run(&[&suite[..], &trusting, &client].concat());
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    assert!(ran.stdout.contains("test result: ok."), "{}", ran.both());
+
+    let ran = run(&[&suite[..], &trusting].concat());
+    assert_eq!(ran.code(), 5, "{}", ran.both());
+    assert!(
+        ran.stdout.contains("asks for a client certificate")
+            && ran.stdout.contains("--client-cert"),
+        "{}",
+        ran.both()
+    );
+
+    let json = certs.ca.with_file_name("load.json");
+    let load = [
+        "bench",
+        "-c",
+        "2",
+        "-n",
+        "50",
+        "-d",
+        "5s",
+        "--json",
+        path(&json),
+    ];
+    let ran = run(&[&load[..], &trusting].concat());
+    assert_eq!(ran.code(), 5, "{}", ran.both());
+    assert!(
+        ran.stderr.contains("asks for a client certificate"),
+        "{}",
+        ran.both()
+    );
+    let ran = run(&[&load[..], &trusting, &client].concat());
+    assert_eq!(ran.code(), 0, "{}", ran.both());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let row = &report["results"][0];
+    assert_eq!(row["conformant"], true, "{row}");
+    assert_eq!(row["errors"], 0, "{row}");
+}
+
 /// Asserts that `ran` reports only errors (skips aside) and exits 5.
 fn assert_all_errors(ran: &Ran, limit: Duration) {
     assert_eq!(ran.code(), 5, "{}", ran.both());

@@ -38,7 +38,7 @@ use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
 use crate::target::http::{
     DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, Stream,
-    default_capabilities, over,
+    default_capabilities, over, tls_probe,
 };
 use crate::target::{Capabilities, Echo};
 use crate::wire::{HttpMessage, Message};
@@ -593,6 +593,31 @@ fn to_echo(message: HttpMessage) -> Echo {
     }
 }
 
+/// Connects once to `addr` and, over TLS, shakes hands as an HTTP target's
+/// probe does ([`crate::target::http::tls_probe`]), within `timeout`.
+fn reach(
+    addr: SocketAddr,
+    tls: Option<&(tokio_rustls::TlsConnector, HttpUrl)>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let probe = async {
+            let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+            match tls {
+                Some((connector, url)) => tls_probe(tcp, connector, url, timeout / 2).await,
+                None => Ok(()),
+            }
+        };
+        tokio::time::timeout(timeout, probe)
+            .await
+            .unwrap_or_else(|_| Err(format!("no connection within {} ms", timeout.as_millis())))
+    })
+}
+
 /// Runs the load and returns one result row. Blocks the calling thread:
 /// call it from a blocking context (`spawn_blocking`), since it starts its
 /// own runtimes, one per driver thread.
@@ -621,21 +646,18 @@ pub fn run(
     let tls = if url.tls {
         let config = match &options.tls_client {
             Some(config) => config.clone(),
-            None => {
-                crate::tls::client_config(&[]).map_err(|e| LoadError::Invalid(e.to_string()))?
-            }
+            None => crate::tls::client_config(&[], None)
+                .map_err(|e| LoadError::Invalid(e.to_string()))?,
         };
         Some((tokio_rustls::TlsConnector::from(config), url.clone()))
     } else {
         None
     };
-    // Fail early, before the clock starts, when nothing listens.
-    std::net::TcpStream::connect_timeout(&addr, options.timeout).map_err(|e| {
-        LoadError::Connect {
-            addr,
-            reason: e.to_string(),
-        }
-    })?;
+    // Fail early, before the clock starts, when nothing listens or (over
+    // TLS) the handshake is refused, as an HTTP target is found
+    // unavailable.
+    reach(addr, tls.as_ref(), options.timeout)
+        .map_err(|reason| LoadError::Connect { addr, reason })?;
     let start = Instant::now();
     let shared = Arc::new(Shared {
         template,

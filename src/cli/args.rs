@@ -114,7 +114,8 @@ Target addresses:
                           spec's response rules)
   https://..., receiver:https://...
                           the same over TLS, trusting the public roots and
-                          any --ca-cert
+                          any --ca-cert; to a target that asks for a client
+                          certificate (mutual TLS), --client-cert is shown
   cmd:PROGRAM ARGS        a child process speaking the JSON-lines protocol
 
 Examples:
@@ -210,7 +211,8 @@ Examples:
   cespec serve --port 0 --max-body-size 64KiB
   cespec serve --webhook --port 8080
   cespec serve --webhook --port 8080 --token mF_9.B5f-4.1JqM
-  cespec serve --port 8443 --tls-cert server.pem --tls-key server.key";
+  cespec serve --port 8443 --tls-cert server.pem --tls-key server.key
+  cespec serve --port 8443 --tls-cert server.pem --tls-key server.key --client-ca clients.pem";
 
 const LISTEN_ABOUT: &str = "\
 Capture and judge the events a sender under test emits.
@@ -406,6 +408,15 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
 
+    /// The certificate chain (PEM, the client's own first) shown to an
+    /// https:// target that asks for one (mutual TLS); needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
     /// A header every request to an HTTP target carries, `Name: value`
     /// (repeatable), such as a key the target requires: `--header
     /// 'X-Api-Key: K'` (a bearer token goes with --token). An input that
@@ -561,6 +572,12 @@ pub struct ServerArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Require every client to show a certificate that chains to this CA
+    /// certificate (PEM file; repeatable): mutual TLS. A client without one
+    /// is refused in the TLS handshake. Needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Vec<PathBuf>,
 
     /// The largest request body accepted (`64KiB`, `4MiB`).
     #[arg(long, value_name = "SIZE", default_value = "4MiB")]

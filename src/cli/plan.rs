@@ -697,16 +697,20 @@ pub(crate) fn credentials(
     Ok((headers, checked_token(args.token.clone())?))
 }
 
-/// Makes the TLS client of the `--ca-cert` files of `run`, `prop` or
-/// `bench`, once for every target: a file that is not a PEM CA certificate
-/// stops the plan with its path. `None` without `--ca-cert`.
+/// Makes the TLS client of the `--ca-cert` files and the `--client-cert`
+/// of `run`, `prop` or `bench`, once for every target: a file that is not
+/// what it should be stops the plan with its path. `None` without either.
 pub(crate) fn tls_client(
     args: &CredentialArgs,
 ) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, PlanError> {
-    if args.ca_cert.is_empty() {
+    let client = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => Some(cespec::tls::Identity { cert, key }),
+        _ => None,
+    };
+    if args.ca_cert.is_empty() && client.is_none() {
         return Ok(None);
     }
-    cespec::tls::client_config(&args.ca_cert)
+    cespec::tls::client_config(&args.ca_cert, client)
         .map(Some)
         .map_err(load_error)
 }
@@ -723,7 +727,10 @@ fn checked_token(token: Option<String>) -> Result<Option<String>, PlanError> {
 fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
     // Made now, so that a bad file stops the plan with its path.
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(cespec::tls::server_config(cert, key).map_err(load_error)?),
+        (Some(cert), Some(key)) => Some(
+            cespec::tls::server_config(cespec::tls::Identity { cert, key }, &args.client_ca)
+                .map_err(load_error)?,
+        ),
         _ => None,
     };
     Ok(ServeConfig {
@@ -1316,6 +1323,15 @@ mod tests {
                 missing,
             ][..],
             &["serve", "--tls-cert", missing, "--tls-key", missing][..],
+            &[
+                "bench",
+                "--target",
+                "https://127.0.0.1:9/",
+                "--client-cert",
+                missing,
+                "--client-key",
+                missing,
+            ][..],
         ] {
             match plan_of(args) {
                 Err(PlanError::Load(e)) => {

@@ -242,7 +242,7 @@ impl HttpTarget {
         let tls = if url_parsed.tls {
             let config = match &options.tls_client {
                 Some(config) => config.clone(),
-                None => crate::tls::client_config(&[])?,
+                None => crate::tls::client_config(&[], None)?,
             };
             Some(tokio_rustls::TlsConnector::from(config))
         } else {
@@ -262,20 +262,35 @@ impl HttpTarget {
     /// Connects once (and, over TLS, shakes hands, so that a certificate
     /// that does not verify is found here): `Err` with the reason when the
     /// target cannot be reached, which makes it unavailable from the start.
+    ///
+    /// A target that asks for a client certificate (mutual TLS) is given a
+    /// moment after the handshake to refuse the one it was shown, or the
+    /// lack of one: over TLS 1.3 that refusal comes only then.
     pub async fn reachable(&self) -> Result<(), String> {
         let timeout = self.options.timeout;
-        match tokio::time::timeout(timeout, self.open_stream()).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(reason)) => Err(reason),
+        let probe = async {
+            let tcp = self.connect_tcp().await?;
+            match &self.tls {
+                Some(connector) => tls_probe(tcp, connector, &self.url, timeout / 2).await,
+                None => Ok(()),
+            }
+        };
+        match tokio::time::timeout(timeout, probe).await {
+            Ok(result) => result,
             Err(_) => Err(format!("no connection within {} ms", timeout.as_millis())),
         }
     }
 
+    /// Opens a TCP connection to the target.
+    async fn connect_tcp(&self) -> Result<TcpStream, String> {
+        TcpStream::connect((self.url.host.as_str(), self.url.port))
+            .await
+            .map_err(|e| format!("{CANNOT_CONNECT}{}: {e}", self.url.authority))
+    }
+
     /// Opens a connection to the target: TCP, then TLS for `https://`.
     async fn open_stream(&self) -> Result<Stream, String> {
-        let tcp = TcpStream::connect((self.url.host.as_str(), self.url.port))
-            .await
-            .map_err(|e| format!("{CANNOT_CONNECT}{}: {e}", self.url.authority))?;
+        let tcp = self.connect_tcp().await?;
         over(tcp, self.tls.as_ref().map(|c| (c, &self.url))).await
     }
 
@@ -686,6 +701,80 @@ pub(crate) async fn over(
         .await
         .map_err(|e| format!("TLS handshake with {} failed: {e}", url.authority))?;
     Ok(Stream::Tls(Box::new(tls)))
+}
+
+/// Shakes hands over `tcp` with the TLS server of `url` (the handshake
+/// fails when its certificate does not verify), and, when it asks for a
+/// client certificate, gives it up to `limit` to refuse the one it was
+/// shown or the lack of one: over TLS 1.3 that refusal comes only after
+/// the client's side of the handshake is done. `Err` with the reason.
+pub(crate) async fn tls_probe(
+    tcp: TcpStream,
+    connector: &tokio_rustls::TlsConnector,
+    url: &HttpUrl,
+    limit: Duration,
+) -> Result<(), String> {
+    let (noting, requested) = crate::tls::noting_certificate_requests(connector.config());
+    let connector = tokio_rustls::TlsConnector::from(noting);
+    let stream = over(tcp, Some((&connector, url))).await?;
+    if !requested.get() {
+        return Ok(());
+    }
+    let shown = connector.config().client_auth_cert_resolver.has_certs();
+    refusal_after_handshake(stream, limit)
+        .await
+        .map_err(|e| client_certificate_refused(&url.authority, shown, &e))
+}
+
+/// How long a target that asked for a client certificate is given to
+/// refuse it after the handshake, at most: the wait is cut short by the
+/// session tickets a TLS 1.3 server sends once it has accepted the client
+/// (most do), and is not needed over TLS 1.2, which verifies the client
+/// within the handshake.
+const CLIENT_CERTIFICATE_VERDICT: Duration = Duration::from_millis(500);
+
+/// Waits up to [`CLIENT_CERTIFICATE_VERDICT`] (or `limit`, if shorter) for
+/// the TLS server of `stream` to refuse the client's certificate, which it
+/// does with an alert, read as an error. A session ticket, or silence, is
+/// acceptance: an HTTP server says nothing until it is asked.
+async fn refusal_after_handshake(stream: Stream, limit: Duration) -> Result<(), std::io::Error> {
+    use tokio::io::AsyncReadExt;
+    let Stream::Tls(mut tls) = stream else {
+        return Ok(());
+    };
+    let deadline = tokio::time::Instant::now() + CLIENT_CERTIFICATE_VERDICT.min(limit);
+    let mut byte = [0u8; 1];
+    loop {
+        let connection = tls.get_ref().1;
+        if connection.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3)
+            || connection.tls13_tickets_received() > 0
+        {
+            return Ok(());
+        }
+        let slice = tokio::time::Instant::now() + Duration::from_millis(5);
+        match tokio::time::timeout_at(slice.min(deadline), tls.read(&mut byte)).await {
+            Ok(Err(e)) => return Err(e),
+            // Data, or the connection closed: no refusal of the certificate.
+            Ok(Ok(_)) => return Ok(()),
+            Err(_) if tokio::time::Instant::now() >= deadline => return Ok(()),
+            Err(_) => {}
+        }
+    }
+}
+
+/// The reason a target that asked for a client certificate is unavailable:
+/// what it said (`error`), and what to do, which depends on whether a
+/// certificate was `shown`.
+fn client_certificate_refused(authority: &str, shown: bool, error: &std::io::Error) -> String {
+    if shown {
+        format!(
+            "the TLS server at {authority} refused the client certificate of --client-cert: {error}"
+        )
+    } else {
+        format!(
+            "the TLS server at {authority} asks for a client certificate (mutual TLS) and refused the connection without one: {error}; give one with --client-cert and --client-key"
+        )
+    }
 }
 
 /// A connection to a target: plain TCP, or TLS over it.

@@ -1,6 +1,8 @@
 //! `https://` targets against `cespec serve` over TLS, with a test CA:
 //! echoes in every HTTP mode when the CA is trusted, and an unavailable
-//! target, said once, when it is not.
+//! target, said once, when it is not; the same for a server that wants a
+//! client certificate (mutual TLS) and is shown none, or one it does not
+//! trust.
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use cespec::server::serve::{self, ServeConfig};
 use cespec::target::http::{HttpOptions, HttpTarget};
 use cespec::target::spec::{OpenOptions, TargetSpec};
 use cespec::target::{Echo, Target};
+use cespec::tls::Identity;
 use cespec::wire::Message;
 
 use super::certs::{TestCerts, test_certs};
@@ -17,12 +20,30 @@ use super::{event, options};
 
 /// A TLS client that trusts the test CA.
 fn trusting(certs: &TestCerts) -> std::sync::Arc<rustls::ClientConfig> {
-    cespec::tls::client_config(std::slice::from_ref(&certs.ca)).unwrap()
+    cespec::tls::client_config(std::slice::from_ref(&certs.ca), None).unwrap()
+}
+
+/// A TLS client that trusts the test CA and shows the client certificate
+/// of `shown`'s CA.
+fn showing(certs: &TestCerts, shown: &TestCerts) -> std::sync::Arc<rustls::ClientConfig> {
+    let client = Identity {
+        cert: &shown.client_cert,
+        key: &shown.client_key,
+    };
+    cespec::tls::client_config(std::slice::from_ref(&certs.ca), Some(client)).unwrap()
+}
+
+/// The test CA's server certificate.
+fn server_identity(certs: &TestCerts) -> Identity<'_> {
+    Identity {
+        cert: &certs.cert,
+        key: &certs.key,
+    }
 }
 
 /// A TLS server configuration with the test CA's server certificate.
 fn serving(certs: &TestCerts) -> std::sync::Arc<rustls::ServerConfig> {
-    cespec::tls::server_config(&certs.cert, &certs.key).unwrap()
+    cespec::tls::server_config(server_identity(certs), &[]).unwrap()
 }
 
 /// A test CA in a fresh directory, and `cespec serve` over TLS with a
@@ -77,6 +98,71 @@ async fn an_https_target_is_reached_through_the_ca_it_chains_to() {
         ..untrusting
     };
     assert!(spec.open(&with_ca).await.is_ok());
+    server.shutdown().await;
+}
+
+/// `serve --client-ca`: only a client showing a certificate of that CA is
+/// served; without one, or with one of another CA, the target is
+/// unavailable from the start and the reason says what to give.
+#[tokio::test]
+async fn a_target_that_wants_a_client_certificate_gets_one_or_is_unavailable() {
+    let base = std::env::temp_dir().join(format!("cespec-mtls-{}", std::process::id()));
+    let certs = test_certs(&base.join("ca"));
+    let stranger = test_certs(&base.join("other-ca"));
+    let server = serve::start(ServeConfig {
+        tls: Some(
+            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
+                .unwrap(),
+        ),
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let target_with = |tls_client| {
+        HttpTarget::new(
+            &server.url(),
+            HttpOptions {
+                tls_client: Some(tls_client),
+                ..options(5000)
+            },
+        )
+        .unwrap()
+    };
+
+    let shown = target_with(showing(&certs, &certs));
+    shown.reachable().await.unwrap();
+    let echo = shown.echo(&event("mtls-1"), Encoding::HttpBinary).await;
+    assert!(matches!(echo, Echo::Accepted(_)), "{echo:?}");
+
+    let none = target_with(trusting(&certs)).reachable().await.unwrap_err();
+    assert!(
+        none.contains("asks for a client certificate") && none.contains("--client-cert"),
+        "{none}"
+    );
+    let untrusted = target_with(showing(&certs, &stranger))
+        .reachable()
+        .await
+        .unwrap_err();
+    assert!(
+        untrusted.contains("refused the client certificate"),
+        "{untrusted}"
+    );
+
+    server.shutdown().await;
+
+    // A certificate shown to a server that asks for none is no obstacle.
+    let (certs, server) = tls_serve("mtls-unasked").await;
+    let target = HttpTarget::new(
+        &server.url(),
+        HttpOptions {
+            tls_client: Some(showing(&certs, &certs)),
+            ..options(5000)
+        },
+    )
+    .unwrap();
+    target.reachable().await.unwrap();
+    let echo = target.echo(&event("mtls-2"), Encoding::HttpBinary).await;
+    assert!(matches!(echo, Echo::Accepted(_)), "{echo:?}");
     server.shutdown().await;
 }
 
