@@ -52,11 +52,14 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 16] = [
+pub const SENDER_RULES_CHECKED: [&str; 19] = [
+    "HOOK-AP-12",
     "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
     "HOOK-AP-4",
+    "HOOK-AP-5",
+    "HOOK-AP-9",
     "HOOK-AUTH-1",
     "HOOK-AUTH-2",
     "HOOK-AUTH-3",
@@ -96,14 +99,27 @@ pub const RESPONSE_RULES_CHECKED: [&str; 5] = [
 ];
 
 /// What the handshake granted: the origin and the URI it was made for,
-/// the rate (`None` for `*`), and when the deliveries of the last minute
-/// came, to hold the sender to that rate.
+/// the rate (`None` for `*`) and where it comes from, and when the
+/// deliveries of the last minute came, to hold the sender to that rate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Grant {
     pub origin: String,
     pub path: String,
     pub rate: Option<u32>,
+    pub rate_from: RateFrom,
     pub recent: std::collections::VecDeque<std::time::Instant>,
+}
+
+/// Where the rate a sender is held to comes from, which decides the rule
+/// it breaks by going over it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum RateFrom {
+    /// `WebHook-Allowed-Rate`, in the answer or the callback (HOOK-AP-14).
+    #[default]
+    Granted,
+    /// The rate the sender asked for, which a callback without
+    /// `WebHook-Allowed-Rate` grants (HOOK-AP-9).
+    Asked,
 }
 
 /// The window a granted rate counts deliveries in: rates are per minute.
@@ -124,13 +140,19 @@ impl Grant {
         }
         self.recent.push_back(at);
         let count = self.recent.len();
-        (count > rate as usize).then(|| {
-            should(
+        (count > rate as usize).then(|| match self.rate_from {
+            RateFrom::Granted => should(
                 "HOOK-AP-14",
                 format!(
                     "{count} deliveries within a minute; the handshake granted {rate} a minute"
                 ),
-            )
+            ),
+            RateFrom::Asked => should(
+                "HOOK-AP-9",
+                format!(
+                    "{count} deliveries within a minute; the sender asked for {rate} a minute, and the callback, naming no rate, granted that"
+                ),
+            ),
         })
     }
 }
@@ -203,6 +225,7 @@ pub(crate) fn validate(
         origin,
         path: request.path.clone(),
         rate: granted,
+        rate_from: RateFrom::Granted,
         recent: std::collections::VecDeque::new(),
     };
     (findings, reply, Some(grant))
@@ -261,6 +284,19 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
         }
     }
     findings
+}
+
+/// The finding for a delivery sent while consent was withheld, to be
+/// given by calling back `callback`, which has not granted it: a 200 to the
+/// validation request without the `WebHook-Allowed-*` headers is no
+/// consent (HOOK-AP-12).
+pub(crate) fn before_consent_finding(callback: &str) -> Finding {
+    must(
+        "HOOK-AP-12",
+        format!(
+            "delivered before consent: the answer to the validation request withheld WebHook-Allowed-Origin and WebHook-Allowed-Rate, and the callback {callback} had not granted it; a 200 alone is no consent"
+        ),
+    )
 }
 
 /// The finding for a delivery sent `early` before the quiet a 429 asked
@@ -716,6 +752,7 @@ mod tests {
                 origin: "eventemitter.example.com".into(),
                 path: "/hook".into(),
                 rate: Some(120),
+                rate_from: RateFrom::Granted,
                 recent: Default::default(),
             })
         );
@@ -799,6 +836,7 @@ mod tests {
             origin: "a.example".into(),
             path: "/".into(),
             rate: Some(2),
+            rate_from: RateFrom::Granted,
             recent: Default::default(),
         };
         let at = |seconds: u64| start + std::time::Duration::from_secs(seconds);
@@ -826,6 +864,7 @@ mod tests {
             origin: "a.example".into(),
             path: "/hook".into(),
             rate: None,
+            rate_from: RateFrom::Granted,
             recent: Default::default(),
         };
         let good = request(
@@ -1005,6 +1044,7 @@ mod tests {
             origin: "a.example".into(),
             path: "/a".into(),
             rate: None,
+            rate_from: RateFrom::Granted,
             recent: Default::default(),
         };
         let bad_delivery = request("GET", "/b", &[("Authorization", "Digest x")], b"");
@@ -1019,6 +1059,28 @@ mod tests {
                 .filter_map(|at| limited.note_delivery(at))
                 .map(|f| f.rule),
         );
+        let mut asked = Grant {
+            rate_from: RateFrom::Asked,
+            ..limited.clone()
+        };
+        asked.recent.clear();
+        reported.extend(
+            [now, now]
+                .into_iter()
+                .filter_map(|at| asked.note_delivery(at))
+                .map(|f| f.rule),
+        );
+        reported.push(before_consent_finding("http://127.0.0.1:9/grant").rule);
+        let no_url = request(
+            "OPTIONS",
+            "/a",
+            &[("WebHook-Request-Callback", "not a URL")],
+            b"",
+        );
+        if let crate::server::callback::Offer::Unusable(f) = crate::server::callback::offer(&no_url)
+        {
+            reported.push(f.rule);
+        }
         reported.push(early_delivery_finding(std::time::Duration::from_millis(5), 2).rule);
         reported.push(followed_redirect_finding().rule);
         reported.push(after_gone_finding().rule);

@@ -229,7 +229,10 @@ sent (with --token, that every delivery carries that token) and whether
 the sender keeps to the rate it was granted. With
 --throttle-every, --redirect-every and --retire-after it also answers some
 deliveries 429, 307 or 410 on purpose and checks that the sender waits out
-each Retry-After, never follows a redirect and stops after a 410.
+each Retry-After, never follows a redirect and stops after a 410. With
+--grant-by-callback it gives consent by calling back (GET or POST) the URL a
+validation request offers in WebHook-Request-Callback, instead of in its
+answer, and fails a sender whose URL refuses the call or that delivers first.
 
 Examples:
   cespec listen --port 9000 --count 3 --timeout 30s
@@ -239,7 +242,8 @@ Examples:
   cespec listen --webhook --port 9000 --count 5 --token mF_9.B5f-4.1JqM
   cespec listen --webhook --port 9443 --count 5 --tls-cert server.pem --tls-key server.key
   cespec listen --webhook --port 9000 --count 20 --grant-rate 6
-  cespec listen --webhook --port 9000 --count 20 --throttle-every 5 --retry-after 3";
+  cespec listen --webhook --port 9000 --count 20 --throttle-every 5 --retry-after 3
+  cespec listen --webhook --port 9000 --count 5 --grant-by-callback post";
 
 const PROP_ABOUT: &str = "\
 Property-test round trips through a target, or its rejection of mutated messages.
@@ -695,12 +699,40 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", requires = "webhook")]
     pub retire_after: Option<usize>,
 
+    /// With --webhook: when a validation request offers a callback URL
+    /// (WebHook-Request-Callback), withhold consent from the answer and
+    /// give it by calling that URL with METHOD (GET by default, or POST;
+    /// the URL must take both, so a second run tries the other), naming
+    /// the rate only with --grant-rate. A delivery before the callback has
+    /// granted consent fails. Only loopback callbacks are called.
+    #[arg(
+        long,
+        value_name = "METHOD",
+        value_enum,
+        num_args = 0..=1,
+        default_missing_value = "get",
+        requires = "webhook"
+    )]
+    pub grant_by_callback: Option<CallbackMethodArg>,
+
+    /// A CA certificate (PEM file; repeatable) an https:// callback's
+    /// certificate may chain to, besides the public roots.
+    #[arg(long, value_name = "FILE", requires = "grant_by_callback")]
+    pub ca_cert: Vec<PathBuf>,
+
     /// How to show progress (see `cespec run --help`).
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "HOW")]
     pub progress: ProgressArg,
 
     #[command(flatten)]
     pub reports: ReportFileArgs,
+}
+
+/// The method `listen --grant-by-callback` calls back with.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CallbackMethodArg {
+    Get,
+    Post,
 }
 
 /// `cespec prop`.

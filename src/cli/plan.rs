@@ -22,14 +22,15 @@ use cespec::suite::Suite;
 use cespec::target::{ADAPTER_PREFIX, Capabilities, all_capabilities};
 
 use super::args::{
-    CheckArgs, Cli, ColorArg, Command, CredentialArgs, ExecArgs, ImportArgs, LevelArg, ListArgs,
-    ListenArgs, MatchByArg, ProgressArg, PropArgs, ReportArgs, ReportFileArgs, ReportFormatArg,
-    RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
+    CallbackMethodArg, CheckArgs, Cli, ColorArg, Command, CredentialArgs, ExecArgs, ImportArgs,
+    LevelArg, ListArgs, ListenArgs, MatchByArg, ProgressArg, PropArgs, ReportArgs, ReportFileArgs,
+    ReportFormatArg, RunArgs, SelectArgs, ServeArgs, ServerArgs, TargetArgs,
 };
 use cespec::error::LoadError;
 use cespec::prop::PropOptions;
 use cespec::report::{Format, Report, compare};
 use cespec::server::Limits;
+use cespec::server::callback::CallbackMethod;
 use cespec::server::expected::{ExpectedEvents, MatchBy};
 use cespec::server::listen::ListenConfig;
 use cespec::server::serve::ServeConfig;
@@ -775,6 +776,11 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
         );
     }
     let redirect_every = args.redirect_every;
+    let callback_tls = if args.ca_cert.is_empty() {
+        None
+    } else {
+        Some(cespec::tls::client_config(&args.ca_cert, None).map_err(load_error)?)
+    };
     Ok(ListenCommand {
         config: ListenConfig {
             addr: server.addr,
@@ -798,6 +804,11 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             throttle,
             redirect_every,
             retire_after: args.retire_after,
+            grant_by_callback: args.grant_by_callback.map(|method| match method {
+                CallbackMethodArg::Get => CallbackMethod::Get,
+                CallbackMethodArg::Post => CallbackMethod::Post,
+            }),
+            callback_tls,
         },
         display,
         catalog: catalog()?,
@@ -1229,6 +1240,21 @@ mod tests {
         assert_eq!(listen.config.throttle, Some((3, 2)));
         let m = usage_message(&["listen", "--webhook", "--redirect-every", "1"]);
         assert!(m.starts_with("--redirect-every: N is at least 2"), "{m}");
+        for (args, method) in [
+            (&["--grant-by-callback"][..], CallbackMethod::Get),
+            (&["--grant-by-callback", "post"][..], CallbackMethod::Post),
+        ] {
+            let Ok(Plan::Listen(listen)) = plan_of(&[&["listen", "--webhook"][..], args].concat())
+            else {
+                panic!("plans {args:?}")
+            };
+            assert_eq!(listen.config.grant_by_callback, Some(method));
+        }
+        // Without --webhook there is no handshake to grant.
+        assert!(
+            Cli::try_parse_from(["cespec", "listen", "--grant-by-callback"]).is_err(),
+            "--grant-by-callback needs --webhook"
+        );
     }
 
     #[test]

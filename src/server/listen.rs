@@ -13,7 +13,9 @@
 //!
 //! With `webhook` set, the listener is also a web hook delivery target
 //! ([`super::webhook`]): it grants the `OPTIONS` abuse-protection handshake
-//! and adds the Web Hook spec's sender rules to every delivery's findings.
+//! (in its answer, or by calling back the URL the sender offers:
+//! [`super::callback`]) and adds the Web Hook spec's sender rules to every
+//! delivery's findings.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::callback::{self, CallbackMethod, Offer};
 use super::expected::{ExpectedEvents, MatchBy, Matched, Matcher};
 use super::serve::rejection;
 use super::{Handler, Limits, Reply, RunningServer};
@@ -34,7 +37,7 @@ use crate::runner::judge::{JudgeOptions, difference_finding};
 use crate::runner::{CaseResult, Finding, RunEvent, Status, Tally, TargetSummary, Transcript};
 use crate::suite::input::InputSpec;
 use crate::target::ImplementationInfo;
-use crate::webhook::{self, Grant};
+use crate::webhook::{self, Grant, RateFrom};
 use crate::wire::{HttpMessage, Message};
 
 /// The suite name of every listen result.
@@ -82,6 +85,12 @@ pub struct ListenConfig {
     /// on, warning at each delivery after the first 410 (HOOK-RSP-5;
     /// `--retire-after N`).
     pub retire_after: Option<usize>,
+    /// In web hook mode, grant a handshake that offers a callback URL by
+    /// calling it with this method instead of in the answer
+    /// (`--grant-by-callback`, [`super::callback`]).
+    pub grant_by_callback: Option<CallbackMethod>,
+    /// The TLS client an `https://` callback is called with (`--ca-cert`).
+    pub callback_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ListenConfig {
@@ -101,6 +110,8 @@ impl Default for ListenConfig {
             throttle: None,
             redirect_every: None,
             retire_after: None,
+            grant_by_callback: None,
+            callback_tls: None,
         }
     }
 }
@@ -129,8 +140,12 @@ struct Shared {
     requests: AtomicUsize,
     stopped: AtomicBool,
     results: mpsc::UnboundedSender<Captured>,
-    /// `Some` in web hook mode: what the last handshake granted, if any.
-    webhook: Option<Mutex<Option<Grant>>>,
+    /// `Some` in web hook mode: the consent the last handshake gave.
+    webhook: Option<Mutex<Consent>>,
+    /// `--grant-by-callback`: the method, and the TLS client for https.
+    callback: Option<(CallbackMethod, Option<Arc<rustls::ClientConfig>>)>,
+    /// The callbacks made, awaited before the listener reports its end.
+    callbacks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The most a handshake grants, in requests a minute.
     grant_rate: Option<u32>,
     /// The access token deliveries must present.
@@ -144,6 +159,26 @@ struct Shared {
     /// was sent.
     retire: Option<(usize, Mutex<(usize, bool)>)>,
 }
+
+/// The consent a web hook sender holds.
+#[derive(Debug, Default)]
+enum Consent {
+    /// No handshake granted anything (none was made, or it named no origin).
+    #[default]
+    None,
+    /// The answer withheld consent, to give it by calling back this URL,
+    /// which has not happened yet or failed.
+    Withheld(String),
+    /// The callback to this URL is being made: the sender may hold it as
+    /// consent already, so its deliveries are judged by the grant, which
+    /// stays if the callback is answered 2xx.
+    Calling(String, Grant),
+    Granted(Grant),
+}
+
+/// How long the listener waits, after withholding consent, before calling
+/// back: time for its answer to reach the sender.
+const CALLBACK_PAUSE: Duration = Duration::from_millis(100);
 
 /// Deliberate throttling of a web hook sender (`--throttle-every`).
 struct Throttle {
@@ -164,7 +199,12 @@ pub async fn bind(config: ListenConfig) -> Result<Listener, ServerError> {
         requests: AtomicUsize::new(0),
         stopped: AtomicBool::new(false),
         results: tx,
-        webhook: config.webhook.then(|| Mutex::new(None)),
+        webhook: config.webhook.then(|| Mutex::new(Consent::None)),
+        callback: config
+            .grant_by_callback
+            .filter(|_| config.webhook)
+            .map(|method| (method, config.callback_tls)),
+        callbacks: Mutex::new(Vec::new()),
         grant_rate: config.grant_rate,
         token: config.token.filter(|_| config.webhook),
         throttle: config
@@ -267,6 +307,11 @@ impl Listener {
         }
         self.shared.stopped.store(true, Ordering::SeqCst);
         self.server.shutdown().await;
+        // A callback on its way is reported too (each is bounded).
+        let callbacks = std::mem::take(&mut *lock(&self.shared.callbacks));
+        for call in callbacks {
+            let _ = tokio::time::timeout(CALLBACK_PAUSE + callback::CALLBACK_TIMEOUT, call).await;
+        }
         // Requests judged before the stop took effect are reported too.
         while let Ok(captured) = self.results.try_recv() {
             forward(&events, &mut tally, captured.result).await;
@@ -317,27 +362,25 @@ impl Handler for Capture {
         }
         let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let (reply, mut result, events) = match &self.0.webhook {
-            Some(granted) if webhook::is_validation(&request) => {
-                let (findings, reply, grant) = webhook::validate(&request, self.0.grant_rate);
-                let message = match (&grant, findings.len()) {
-                    (Some(g), 0) => format!("web hook validation request: granted {}", g.origin),
-                    (_, k) => format!("web hook validation request: {k} finding(s)"),
-                };
-                if let Some(grant) = grant
-                    && let Ok(mut slot) = granted.lock()
-                {
-                    *slot = Some(grant);
-                }
-                (reply, self.judged(n, findings, message), 0)
+            Some(consent) if webhook::is_validation(&request) => {
+                self.handshake(&request, n, consent)
             }
             Some(_) if let Some(refused) = self.unauthorized(&request, n) => refused,
             Some(_) if let Some(answered) = self.deliberate(&request, n, received) => answered,
-            Some(granted) => {
-                let mut findings = Vec::new();
-                if let Ok(mut slot) = granted.lock() {
-                    findings = webhook::delivery_findings(&request, slot.as_ref());
-                    findings.extend(slot.as_mut().and_then(|g| g.note_delivery(received)));
-                }
+            Some(consent) => {
+                let findings = match &mut *lock(consent) {
+                    Consent::Granted(grant) | Consent::Calling(_, grant) => {
+                        let mut findings = webhook::delivery_findings(&request, Some(grant));
+                        findings.extend(grant.note_delivery(received));
+                        findings
+                    }
+                    Consent::Withheld(url) => {
+                        let mut findings = webhook::delivery_findings(&request, None);
+                        findings.push(webhook::before_consent_finding(url));
+                        findings
+                    }
+                    Consent::None => webhook::delivery_findings(&request, None),
+                };
                 let judged = self.judge(&request, n, findings);
                 if let Some((_, taken)) = &self.0.retire {
                     lock(taken).0 += 1;
@@ -371,6 +414,94 @@ impl Handler for Capture {
 }
 
 impl Capture {
+    /// Judges a validation request and answers it: with the consent, or,
+    /// with `--grant-by-callback` and a callback offered, without it, the
+    /// callback then made on its own task.
+    fn handshake(
+        &self,
+        request: &HttpMessage,
+        n: usize,
+        consent: &Mutex<Consent>,
+    ) -> (Reply, CaseResult, usize) {
+        let (mut findings, mut reply, grant) = webhook::validate(request, self.0.grant_rate);
+        let Some(grant) = grant else {
+            let message = format!("web hook validation request: {} finding(s)", findings.len());
+            return (reply, self.judged(n, findings, message), 0);
+        };
+        let offer = match self.0.callback {
+            Some(_) => callback::offer(request),
+            None => Offer::Headers,
+        };
+        let mut message = format!("web hook validation request: granted {}", grant.origin);
+        match offer {
+            Offer::Callback(url) => {
+                callback::withhold_consent(&mut reply.headers);
+                message = format!(
+                    "web hook validation request: consent withheld, to be given by calling back {url}"
+                );
+                *lock(consent) = Consent::Withheld(url.clone());
+                self.call_back(n, url, grant);
+            }
+            Offer::NotCalled(why) => {
+                message = format!("{message} in the answer: {why}");
+                *lock(consent) = Consent::Granted(grant);
+            }
+            Offer::Unusable(finding) => {
+                findings.push(finding);
+                *lock(consent) = Consent::Granted(grant);
+            }
+            Offer::Headers => *lock(consent) = Consent::Granted(grant),
+        }
+        if !findings.is_empty() {
+            message = format!("{message}; {} finding(s)", findings.len());
+        }
+        (reply, self.judged(n, findings, message), 0)
+    }
+
+    /// Grants `grant` by calling back `url` after [`CALLBACK_PAUSE`], on
+    /// its own task, and reports the call as `listen/callback-<n>` (no
+    /// event). With `--grant-rate` the call names the rate granted;
+    /// without, the sender is held to the rate it asked for (HOOK-AP-9).
+    fn call_back(&self, n: usize, url: String, grant: Grant) {
+        let Some((method, tls)) = self.0.callback.clone() else {
+            return;
+        };
+        let named_rate = self.0.grant_rate.and(grant.rate);
+        let grant = Grant {
+            rate_from: match named_rate {
+                Some(_) => RateFrom::Granted,
+                None => RateFrom::Asked,
+            },
+            ..grant
+        };
+        let shared = self.0.clone();
+        let call = tokio::spawn(async move {
+            tokio::time::sleep(CALLBACK_PAUSE).await;
+            // Each step leaves alone a consent a later handshake has set.
+            if let Some(consent) = &shared.webhook {
+                let mut consent = lock(consent);
+                if matches!(&*consent, Consent::Withheld(u) if *u == url) {
+                    *consent = Consent::Calling(url.clone(), grant);
+                }
+            }
+            let called = callback::call(&url, method, named_rate, tls).await;
+            if let Some(consent) = &shared.webhook {
+                let mut consent = lock(consent);
+                if matches!(&*consent, Consent::Calling(u, _) if *u == url) {
+                    *consent = match std::mem::take(&mut *consent) {
+                        Consent::Calling(_, grant) if called.granted => Consent::Granted(grant),
+                        _ => Consent::Withheld(url),
+                    };
+                }
+            }
+            let capture = Capture(shared.clone());
+            let mut result = capture.judged(n, called.findings, called.message);
+            result.case = format!("{SUITE}/callback-{n}");
+            let _ = shared.results.send(Captured { result, events: 0 });
+        });
+        lock(&self.0.callbacks).push(call);
+    }
+
     /// Decodes and judges one request, `webhook` holding what the Web Hook
     /// rules found in it: the reply, the result and the number of events
     /// it counts for.
@@ -705,6 +836,8 @@ mod tests {
             stopped: AtomicBool::new(false),
             results: tx,
             webhook: None,
+            callback: None,
+            callbacks: Mutex::new(Vec::new()),
             grant_rate: None,
             token: None,
             throttle: None,

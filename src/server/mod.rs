@@ -11,6 +11,7 @@
 //! TCP or, given a certificate ([`crate::tls::server_config`]), TLS, whose
 //! handshake is held to the same time as a request head.
 
+pub mod callback;
 pub mod expected;
 pub mod listen;
 pub mod serve;

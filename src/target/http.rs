@@ -370,6 +370,27 @@ impl HttpTarget {
         &self.address
     }
 
+    /// Sends `message` as it is (its method, its path joined to the
+    /// URL's, no `X-Echo-Mode`; the options' credentials added) and returns
+    /// the response, whatever its status, for a caller that reads the
+    /// status itself where an echo would classify it (the Web Hook
+    /// callback grant). `Err` with the reason when no complete response
+    /// comes within the timeout.
+    pub async fn send(&self, message: &HttpMessage) -> Result<HttpMessage, String> {
+        let request = self.request(message, None)?;
+        let timeout = self.options.timeout;
+        let response = tokio::time::timeout(timeout, self.exchange(message, None, request))
+            .await
+            .map_err(|_| format!("no complete response within {} ms", timeout.as_millis()))??;
+        Ok(HttpMessage {
+            method: String::new(),
+            path: String::new(),
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        })
+    }
+
     /// Returns true if and only if the target is receiver-only.
     pub fn is_receiver(&self) -> bool {
         self.receiver

@@ -80,7 +80,7 @@ async fn receiver_only_target_is_judged_by_status() {
 
 /// A server that answers one request per connection with `answers`, in
 /// order, and reports each request (when it came, and its bytes lowered).
-async fn recording(
+pub(super) async fn recording(
     answers: Vec<&'static [u8]>,
 ) -> (
     String,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use cespec::codec::Encoding;
 use cespec::runner::{CaseResult, RunEvent, Status, Tally};
+use cespec::server::callback::CallbackMethod;
 use cespec::server::expected::{ExpectedEvents, MatchBy};
 use cespec::server::listen::{self, ListenConfig};
 use cespec::target::http::{HttpOptions, HttpTarget};
@@ -572,4 +573,223 @@ async fn listen_holds_a_web_hook_sender_to_the_token_it_was_given() {
     assert_eq!(rules(&results[1]), ["HOOK-AUTH-6"]);
     assert_eq!(rules(&results[2]), ["HOOK-AUTH-1"]);
     assert_eq!(rules(&results[3]), ["HOOK-AUTH-2"]);
+}
+
+/// A validation request from `sender.example.com` asking for `rate` a
+/// minute, offering `callback` when given.
+fn validation(rate: Option<u32>, callback: Option<&str>) -> Message {
+    let mut headers = vec![(
+        "WebHook-Request-Origin".to_owned(),
+        b"sender.example.com".to_vec(),
+    )];
+    headers.extend(rate.map(|r| {
+        (
+            "WebHook-Request-Rate".to_owned(),
+            r.to_string().into_bytes(),
+        )
+    }));
+    headers
+        .extend(callback.map(|c| ("WebHook-Request-Callback".to_owned(), c.as_bytes().to_vec())));
+    let mut m = HttpMessage::post(headers, Vec::new());
+    m.method = "OPTIONS".into();
+    Message::Http(m)
+}
+
+/// Delivery `id` from `sender.example.com`.
+fn delivery_from_origin(id: &str) -> Message {
+    let Message::Http(mut m) = delivery(id) else {
+        unreachable!()
+    };
+    m.headers.push((
+        "WebHook-Request-Origin".into(),
+        b"sender.example.com".to_vec(),
+    ));
+    Message::Http(m)
+}
+
+/// Sends a validation request and returns the answer.
+async fn handshake(sender: &HttpTarget, request: &Message) -> HttpMessage {
+    match sender.echo(request, Encoding::HttpBinary).await {
+        Echo::Accepted(Message::Http(m)) => m,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Waits for the listener's next result.
+async fn next_result(rx: &mut mpsc::Receiver<RunEvent>) -> CaseResult {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(RunEvent::Finished(r))) => return *r,
+            Ok(Some(_)) => continue,
+            other => panic!("no result: {other:?}"),
+        }
+    }
+}
+
+/// `listen --webhook --grant-by-callback`: consent is withheld from the
+/// answer and given by a GET to the URL the sender offered, naming no rate,
+/// so the sender is held to the rate it asked for (HOOK-AP-9).
+#[tokio::test]
+async fn listen_grants_by_calling_back_and_holds_the_sender_to_the_rate_it_asked() {
+    let (callback_server, mut callbacks) = super::http::recording(vec![
+        b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    ])
+    .await;
+    let callback = format!("{callback_server}confirm?id=7&key=s3cret");
+    let config = ListenConfig {
+        stop_after: Some(2),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        grant_by_callback: Some(CallbackMethod::Get),
+        ..ListenConfig::default()
+    };
+    let (sender, mut rx, run) = started(config).await;
+    let answer = handshake(&sender, &validation(Some(1), Some(&callback))).await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.header("webhook-allowed-origin").is_none()
+            && answer.header("webhook-allowed-rate").is_none(),
+        "consent is withheld: {answer:?}"
+    );
+    let (_, called) = tokio::time::timeout(Duration::from_secs(10), callbacks.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        called.starts_with("get /confirm?id=7&key=s3cret http/1.1\r\n"),
+        "{called}"
+    );
+    assert!(!called.contains("webhook-allowed-rate"), "{called}");
+
+    let validated = next_result(&mut rx).await;
+    let granted = next_result(&mut rx).await;
+    for id in ["1", "2"] {
+        assert!(matches!(
+            sender
+                .echo(&delivery_from_origin(id), Encoding::HttpBinary)
+                .await,
+            Echo::Accepted(_)
+        ));
+    }
+    let mut results = vec![validated, granted];
+    results.extend(ended(rx, run).await);
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/callback-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Warn),
+        ],
+        "{results:#?}"
+    );
+    assert!(
+        results[0].message.contains("consent withheld"),
+        "{}",
+        results[0].message
+    );
+    assert!(
+        results[1].message.contains("GET") && results[1].message.contains("answered 204"),
+        "{}",
+        results[1].message
+    );
+    assert_eq!(results[3].rules, ["HOOK-AP-9"]);
+}
+
+/// `--grant-by-callback post` with `--grant-rate`: the POST names the rate;
+/// a callback URL that refuses POST fails HOOK-AP-5, and a delivery made
+/// while consent is still withheld fails HOOK-AP-12.
+#[tokio::test]
+async fn a_callback_refused_leaves_consent_withheld_and_a_delivery_then_fails() {
+    let (callback_server, mut callbacks) = super::http::recording(vec![
+        b"HTTP/1.1 405 Method Not Allowed\r\nallow: GET\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    ])
+    .await;
+    let config = ListenConfig {
+        stop_after: Some(1),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        grant_rate: Some(30),
+        grant_by_callback: Some(CallbackMethod::Post),
+        ..ListenConfig::default()
+    };
+    let (sender, mut rx, run) = started(config).await;
+    let callback = format!("{callback_server}grant");
+    handshake(&sender, &validation(None, Some(&callback))).await;
+    let (_, called) = tokio::time::timeout(Duration::from_secs(10), callbacks.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(called.starts_with("post /grant http/1.1\r\n"), "{called}");
+    assert!(
+        called.contains("\r\nwebhook-allowed-rate: 30\r\n"),
+        "{called}"
+    );
+
+    let validated = next_result(&mut rx).await;
+    let refused = next_result(&mut rx).await;
+    assert!(matches!(
+        sender
+            .echo(&delivery_from_origin("1"), Encoding::HttpBinary)
+            .await,
+        Echo::Accepted(_)
+    ));
+    let mut results = vec![validated, refused];
+    results.extend(ended(rx, run).await);
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/callback-1", Status::Fail),
+            ("listen/request-2", Status::Fail),
+        ],
+        "{results:#?}"
+    );
+    assert_eq!(results[1].rules, ["HOOK-AP-5"]);
+    assert!(results[1].message.contains("405"), "{}", results[1].message);
+    assert_eq!(results[2].rules, ["HOOK-AP-12"]);
+}
+
+/// A callback the listener will not call (not on loopback), and a
+/// handshake that offers none, are granted in the answer as without
+/// `--grant-by-callback`.
+#[tokio::test]
+async fn without_a_loopback_callback_the_grant_goes_in_the_answer() {
+    let config = ListenConfig {
+        stop_after: Some(1),
+        timeout: Some(Duration::from_secs(20)),
+        webhook: true,
+        grant_by_callback: Some(CallbackMethod::Get),
+        ..ListenConfig::default()
+    };
+    let (sender, rx, run) = started(config).await;
+    for offered in [Some("https://hooks.example.com/confirm?key=k"), None] {
+        let answer = handshake(&sender, &validation(None, offered)).await;
+        assert_eq!(
+            answer.header("webhook-allowed-origin"),
+            Some("sender.example.com"),
+            "{offered:?}"
+        );
+    }
+    assert!(matches!(
+        sender
+            .echo(&delivery_from_origin("1"), Encoding::HttpBinary)
+            .await,
+        Echo::Accepted(_)
+    ));
+    let results = ended(rx, run).await;
+    assert_eq!(
+        summary(&results),
+        [
+            ("listen/request-1", Status::Pass),
+            ("listen/request-2", Status::Pass),
+            ("listen/request-3", Status::Pass),
+        ],
+        "{results:#?}"
+    );
+    assert!(
+        results[0].message.contains("not on loopback"),
+        "{}",
+        results[0].message
+    );
 }
