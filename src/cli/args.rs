@@ -146,6 +146,11 @@ are required, relative paths are taken from the file's directory:
       headers: {X-Api-Key: k3y}   # as --header
       token: mF_9.B5f-4.1JqM     # as --token
       interop: false             # not in the --interop matrix
+    - name: broker
+      address: https://127.0.0.1:9443/
+      ca-cert: certs/ca.pem              # as --ca-cert (one file or a list)
+      client-cert: certs/client.pem      # as --client-cert, with client-key
+      client-key: certs/client.key
 
 With --interop, an interop matrix runs first: for each accepted single-event
 case, each target (and the reference) encodes it in each encoding it

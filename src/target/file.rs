@@ -22,13 +22,23 @@
 //!     address: receiver:http://127.0.0.1:9001/hook
 //!     capabilities: [http-binary, http-structured, webhook]
 //!     token: mF_9.B5f-4.1JqM  # as `--token` does
+//!   - name: broker
+//!     address: https://127.0.0.1:9443/
+//!     ca-cert: certs/ca.pem           # as `--ca-cert` does (one file or a list)
+//!     client-cert: certs/client.pem   # as `--client-cert` does
+//!     client-key: certs/client.key
 //! ```
 //!
 //! Everything is checked at load time, so a run never starts with a bad
 //! entry: names unique, addresses valid, start commands that split into
-//! words (or `shell: true`), and the expectations files loaded. Relative
-//! paths are resolved against the targets file's directory. Every error
-//! names the file and the line.
+//! words (or `shell: true`), the expectations files loaded and the TLS
+//! files read. Relative paths are resolved against the targets file's
+//! directory. Every error names the file and the line.
+//!
+//! An entry's `ca-cert`, `client-cert` and `client-key` make that target's
+//! TLS client on their own, in place of `--ca-cert` and `--client-cert`
+//! (as its token replaces `--token`): targets behind different CAs, each
+//! wanting its own client certificate, run in one matrix.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +51,7 @@ use super::expectations::Expectations;
 use super::http::{bearer_token, extra_header};
 use super::spec::{OpenOptions, TargetSpec};
 use crate::error::LoadError;
+use crate::tls::Identity;
 use crate::wire::Header;
 
 /// One target of a targets file, checked.
@@ -64,14 +75,18 @@ pub struct TargetEntry {
     pub headers: Vec<Header>,
     /// The access token of this HTTP target, checked.
     pub token: Option<String>,
+    /// The TLS client of this `https://` target, made of its own
+    /// `ca-cert`, `client-cert` and `client-key`.
+    pub tls_client: Option<std::sync::Arc<rustls::ClientConfig>>,
     /// The line the entry starts on.
     pub line: usize,
 }
 
 impl TargetEntry {
     /// Returns `base` with this entry's start command, shell flag,
-    /// capabilities, headers and token applied (an entry's header replaces
-    /// a `--header` of the same name, its token `--token`).
+    /// capabilities, headers, token and TLS client applied (an entry's
+    /// header replaces a `--header` of the same name, its token `--token`,
+    /// its TLS files `--ca-cert` and `--client-cert`).
     pub fn open_options(&self, base: &OpenOptions) -> OpenOptions {
         let mut extra_headers: Vec<Header> = base
             .extra_headers
@@ -83,6 +98,7 @@ impl TargetEntry {
         OpenOptions {
             extra_headers,
             token: self.token.clone().or_else(|| base.token.clone()),
+            tls_client: (self.tls_client.clone()).or_else(|| base.tls_client.clone()),
             start: self.start.clone().or_else(|| base.start.clone()),
             shell: self.shell || base.shell,
             capabilities: self
@@ -126,10 +142,66 @@ struct EntryShape {
     headers: BTreeMap<String, String>,
     #[serde(default)]
     token: Option<String>,
+    #[serde(default, rename = "ca-cert")]
+    ca_cert: OneOrMany,
+    #[serde(default, rename = "client-cert")]
+    client_cert: Option<String>,
+    #[serde(default, rename = "client-key")]
+    client_key: Option<String>,
+}
+
+/// One path, or a list of them.
+#[derive(Default, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::None => Vec::new(),
+            Self::One(one) => vec![one],
+            Self::Many(many) => many,
+        }
+    }
 }
 
 fn yes() -> bool {
     true
+}
+
+/// Makes an entry's TLS client of its `ca-cert` files and its
+/// `client-cert`/`client-key` pair (paths relative to `base`); `None`
+/// when it names none.
+fn entry_tls_client(
+    address: &str,
+    ca_cert: Vec<String>,
+    client: (Option<String>, Option<String>),
+    base: &Path,
+) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, String> {
+    let ca_files: Vec<PathBuf> = ca_cert.iter().map(|p| base.join(p)).collect();
+    let client = match client {
+        (None, None) => None,
+        (Some(cert), Some(key)) => Some((base.join(cert), base.join(key))),
+        _ => return Err("client-cert and client-key go together".into()),
+    };
+    if ca_files.is_empty() && client.is_none() {
+        return Ok(None);
+    }
+    let lower = address.to_ascii_lowercase();
+    if !lower.starts_with("https://") && !lower.starts_with("receiver:https://") {
+        return Err(format!(
+            "ca-cert, client-cert and client-key go with https:// targets, not {address:?}"
+        ));
+    }
+    let identity = client.as_ref().map(|(cert, key)| Identity { cert, key });
+    crate::tls::client_config(&ca_files, identity)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 impl TargetsFile {
@@ -194,6 +266,13 @@ impl TargetsFile {
                 .map(bearer_token)
                 .transpose()
                 .map_err(|err| invalid(line, format!("target {name}: token: {err}")))?;
+            let tls_client = entry_tls_client(
+                &e.address,
+                e.ca_cert.into_vec(),
+                (e.client_cert, e.client_key),
+                base,
+            )
+            .map_err(|err| invalid(line, format!("target {name}: {err}")))?;
             let entry = TargetEntry {
                 name,
                 spec,
@@ -204,6 +283,7 @@ impl TargetsFile {
                 interop: e.interop,
                 headers,
                 token,
+                tls_client,
                 line,
             };
             entry
@@ -329,6 +409,18 @@ mod tests {
                 "t.yaml: line 2: target a: target \"cmd:./x\": a token goes with http:// and receiver: targets",
             ),
             ("targets: []\n", "t.yaml: the file lists no targets"),
+            (
+                "targets:\n  - name: a\n    address: https://x/\n    client-cert: c.pem\n",
+                "t.yaml: line 2: target a: client-cert and client-key go together",
+            ),
+            (
+                "targets:\n  - name: a\n    address: http://x/\n    ca-cert: ca.pem\n",
+                "t.yaml: line 2: target a: ca-cert, client-cert and client-key go with https:// targets",
+            ),
+            (
+                "targets:\n  - name: a\n    address: receiver:https://x/\n    ca-cert: [/nonexistent/ca.pem]\n",
+                "t.yaml: line 2: target a: /nonexistent/ca.pem:",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text).unwrap_err();

@@ -166,6 +166,58 @@ async fn a_target_that_wants_a_client_certificate_gets_one_or_is_unavailable() {
     server.shutdown().await;
 }
 
+/// A targets file gives a target its own `ca-cert`, `client-cert` and
+/// `client-key` (relative to the file), in place of the command line's;
+/// an entry without them takes the command line's.
+#[tokio::test]
+async fn a_targets_file_gives_a_target_its_own_tls_files() {
+    use cespec::target::file::TargetsFile;
+
+    let dir = std::env::temp_dir().join(format!("cespec-tls-file-{}", std::process::id()));
+    let certs = test_certs(&dir);
+    let server = serve::start(ServeConfig {
+        tls: Some(
+            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
+                .unwrap(),
+        ),
+        ..ServeConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = server.url();
+    let file = dir.join("targets.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "targets:\n  - name: broker\n    address: {url}\n    ca-cert: ca.pem\n    client-cert: client.pem\n    client-key: client.key\n  - name: bare\n    address: {url}\n"
+        ),
+    )
+    .unwrap();
+    let targets = TargetsFile::load(&file).unwrap().targets;
+    // The command line trusts the CA but shows no client certificate.
+    let command_line = OpenOptions {
+        timeout: Duration::from_secs(5),
+        tls_client: Some(trusting(&certs)),
+        ..OpenOptions::default()
+    };
+    let broker = &targets[0];
+    let opened = broker.spec.open(&broker.open_options(&command_line)).await;
+    assert!(opened.is_ok(), "{:?}", opened.err());
+    let bare = &targets[1];
+    let refused = bare
+        .spec
+        .open(&bare.open_options(&command_line))
+        .await
+        .err()
+        .expect("no client certificate")
+        .to_string();
+    assert!(
+        refused.contains("asks for a client certificate"),
+        "{refused}"
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_plain_client_gets_nothing_from_a_tls_server() {
     let (_certs, server) = tls_serve("plain").await;
