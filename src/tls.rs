@@ -218,3 +218,28 @@ pub(crate) fn noting_certificate_requests(
     });
     (Arc::new(noting), requested)
 }
+
+/// What a failed server-side handshake most likely means for the user of
+/// `serve` or `listen`, read from the rustls error inside `error`; empty
+/// when nothing more can be said.
+pub(crate) fn server_handshake_hint(error: &std::io::Error) -> &'static str {
+    use rustls::AlertDescription as Alert;
+    let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return "";
+    };
+    match tls {
+        rustls::Error::NoCertificatesPresented => {
+            "; the client showed no certificate, and --client-ca asks for one"
+        }
+        rustls::Error::InvalidCertificate(_) => {
+            "; the client's certificate does not chain to a --client-ca certificate"
+        }
+        rustls::Error::AlertReceived(
+            Alert::UnknownCA | Alert::BadCertificate | Alert::CertificateUnknown,
+        ) => "; the client does not trust the certificate of --tls-cert (does it know its CA?)",
+        _ => "",
+    }
+}

@@ -395,6 +395,22 @@ impl Handler for Capture {
         reply
     }
 
+    fn handshake_failed(&self, peer: SocketAddr, reason: String) {
+        if self.0.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let n = self.0.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = self.result(
+            n,
+            Status::Error,
+            Level::Must,
+            format!("the TLS handshake with {peer} failed, so no request came: {reason}"),
+        );
+        // Counts no event: the sender may try again, and --timeout ends a
+        // run it never gets through.
+        let _ = self.0.results.send(Captured { result, events: 0 });
+    }
+
     fn refused(&self, request: HttpMessage, received: Instant, reply: &Reply) {
         if self.0.stopped.load(Ordering::SeqCst) {
             return;

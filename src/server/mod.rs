@@ -121,6 +121,15 @@ pub(crate) trait Handler: Send + Sync + 'static {
     fn refused(&self, request: HttpMessage, received: Instant, reply: &Reply) {
         let _ = (request, received, reply);
     }
+
+    /// Learns of a client at `peer` whose TLS handshake failed (it did not
+    /// trust the server's certificate, or showed no client certificate the
+    /// server trusts): no request came, and the client may not know why.
+    /// A client that closed the connection before saying anything (a
+    /// port probe) is not reported.
+    fn handshake_failed(&self, peer: SocketAddr, reason: String) {
+        let _ = (peer, reason);
+    }
 }
 
 /// A server accepting connections in the background. Dropping it stops
@@ -203,9 +212,10 @@ async fn accept_loop(
         };
         while connections.try_join_next().is_some() {}
         match stream {
-            Ok((stream, _)) => {
+            Ok((stream, peer)) => {
                 connections.spawn(serve_connection(
                     stream,
+                    peer,
                     acceptor.clone(),
                     limits.clone(),
                     handler.clone(),
@@ -227,6 +237,7 @@ async fn accept_loop(
 
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     limits: Arc<Limits>,
     handler: Arc<dyn Handler>,
@@ -240,8 +251,13 @@ async fn serve_connection(
     // A client that never finishes the TLS handshake is held no longer
     // than one that never finishes its request head.
     let accepted = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await;
-    if let Ok(Ok(tls)) = accepted {
-        serve_stream(tls, limits, handler, stopped, permit).await;
+    match accepted {
+        Ok(Ok(tls)) => serve_stream(tls, limits, handler, stopped, permit).await,
+        Ok(Err(e)) if e.kind() != std::io::ErrorKind::UnexpectedEof => {
+            let hint = crate::tls::server_handshake_hint(&e);
+            handler.handshake_failed(peer, format!("{e}{hint}"));
+        }
+        _ => {}
     }
 }
 

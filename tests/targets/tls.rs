@@ -271,6 +271,80 @@ async fn listen_over_tls_judges_what_arrives() {
     );
 }
 
+/// `listen --tls-cert --client-ca`: a sender that does not trust the
+/// listener's certificate, or shows no client certificate, never gets a
+/// request through; each failed handshake is an error result saying why,
+/// so a misconfigured sender is not mistaken for a silent one.
+#[tokio::test]
+async fn listen_reports_the_tls_handshakes_that_fail() {
+    use cespec::runner::Status;
+    use cespec::server::listen::{self, ListenConfig};
+
+    let dir = std::env::temp_dir().join(format!("cespec-tls-listen-mtls-{}", std::process::id()));
+    let certs = test_certs(&dir);
+    let listener = listen::bind(ListenConfig {
+        stop_after: Some(1),
+        timeout: Some(Duration::from_secs(10)),
+        tls: Some(
+            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
+                .unwrap(),
+        ),
+        ..ListenConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = listener.url();
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let run = tokio::spawn(listener.run(tx));
+    let sender = |tls_client| {
+        HttpTarget::receiver(
+            &url,
+            HttpOptions {
+                tls_client,
+                ..options(5000)
+            },
+        )
+        .unwrap()
+    };
+    for (tls_client, gets_through) in [
+        (None, false),
+        (Some(trusting(&certs)), false),
+        (Some(showing(&certs, &certs)), true),
+    ] {
+        let echo = sender(tls_client)
+            .echo(&event("mtls"), Encoding::HttpBinary)
+            .await;
+        assert_eq!(matches!(echo, Echo::Accepted(_)), gets_through, "{echo:?}");
+    }
+    let results = super::listen::ended(rx, run).await;
+    let mut errors: Vec<&str> = (results.iter())
+        .filter(|r| r.status == Status::Error)
+        .map(|r| r.message.as_str())
+        .collect();
+    errors.sort();
+    assert_eq!(errors.len(), 2, "{results:#?}");
+    assert!(
+        errors
+            .iter()
+            .all(|m| m.starts_with("the TLS handshake with 127.0.0.1:")),
+        "{errors:?}"
+    );
+    // Each says which side's certificate is the trouble.
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.contains("does not trust the certificate of --tls-cert"))
+            && errors.iter().any(|m| m.contains("showed no certificate")),
+        "{errors:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r.status, Status::Pass | Status::Warn)),
+        "{results:#?}"
+    );
+}
+
 /// The hostile suites, byte-for-byte requests included, give the same
 /// verdicts over TLS as over plain TCP against the same server code.
 #[tokio::test]
