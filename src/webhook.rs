@@ -590,19 +590,22 @@ pub fn response_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Find
     findings
 }
 
-/// Judges a web hook target's answer that broke the exchange (`reason`,
-/// which starts `HTTP <status>` when there was an answer): a redirect is a
-/// finding (HOOK-RSP-1: a delivery target does not answer 3xx), and so is
-/// a 429 that names no wait (HOOK-RSP-6: a throttling target includes
-/// Retry-After), where for any other target both only break the exchange.
-pub fn broken_answer_finding(status: u16, reason: &str) -> Option<Finding> {
+/// Judges a web hook target's answer that broke the exchange (`cause`): a
+/// redirect is a finding (HOOK-RSP-1: a delivery target does not answer
+/// 3xx), and so is a 429 that names no wait (HOOK-RSP-6: a throttling
+/// target includes Retry-After), where for any other target both only
+/// break the exchange.
+pub fn broken_answer_finding(cause: crate::target::Breakage) -> Option<Finding> {
+    let crate::target::Breakage::Answered { status, named_wait } = cause else {
+        return None;
+    };
     if (300..400).contains(&status) {
         return Some(must(
             "HOOK-RSP-1",
             format!("answered {status}: a web hook delivery target does not redirect"),
         ));
     }
-    crate::target::http::throttled_without_retry_after(reason).then(|| {
+    (status == 429 && !named_wait).then(|| {
         must(
             "HOOK-RSP-6",
             "answered 429 without a usable Retry-After; a throttling web hook target names how long to wait".into(),
@@ -1141,16 +1144,14 @@ mod tests {
         assert_eq!(to_query_token("no-cache"), ["HOOK-AUTH-5"]);
         assert!(to_query_token("no-cache, PRIVATE").is_empty());
         assert!(to_query_token("private=\"Set-Cookie\"").is_empty());
-        let broken = |status: u16, body: &str| {
-            broken_answer_finding(status, &format!("HTTP {status}: {body}"))
+        let broken = |status: u16, named_wait: bool| {
+            broken_answer_finding(crate::target::Breakage::Answered { status, named_wait })
         };
-        assert!(broken(204, "").is_none() && broken(503, "").is_none());
-        let redirect = broken(307, "").into_iter().collect();
-        let unnamed_wait =
-            broken_answer_finding(429, "HTTP 429: throttled, no usable Retry-After: slow down")
-                .into_iter()
-                .collect();
-        assert!(broken_answer_finding(429, "HTTP 429: throttled, Retry-After 5 s: ").is_none());
+        assert!(broken(204, false).is_none() && broken(503, false).is_none());
+        assert!(broken_answer_finding(crate::target::Breakage::Unsent).is_none());
+        let redirect = broken(307, false).into_iter().collect();
+        let unnamed_wait = broken(429, false).into_iter().collect();
+        assert!(broken(429, true).is_none());
         let avro = request(
             "POST",
             "/",

@@ -42,10 +42,10 @@ fn prove(suite: &Suite) {
     for case in &suite.cases {
         for reply in replies(case, &caps) {
             let echo = match reference.decode(&case.input) {
-                Err(reason) => Echo::Rejected { reason },
+                Err(reason) => Echo::rejected(reason),
                 Ok(events) => match reference.encode(&events, reply) {
                     Ok(message) => Echo::Accepted(message),
-                    Err(reason) => Echo::Broken { reason },
+                    Err(reason) => Echo::broken(reason),
                 },
             };
             let result = judge(

@@ -106,7 +106,7 @@ pub async fn measure(
         let _ = latencies.record(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1));
         row.requests += 1;
         bytes += message_size(&input.message) + reply_size(&echo);
-        if let Echo::Broken { reason } = &echo {
+        if let Echo::Broken { reason, .. } = &echo {
             row.errors += 1;
             row.first_problem.get_or_insert_with(|| reason.clone());
             continue;

@@ -36,11 +36,11 @@ use crate::codec::Encoding;
 use crate::http1::{Chunked, MAX_HEAD_BYTES, Step, content_length};
 use crate::runner::judge::{JudgeOptions, RECEIVER_ONLY, TargetView, judge};
 use crate::runner::outcome::Status;
+use crate::target::Capabilities;
 use crate::target::http::{
-    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, Stream,
+    DEFAULT_MAX_RESPONSE_BYTES, ECHO_MODE_HEADER, HARNESS_WRITES, HttpUrl, Stream, classify_answer,
     default_capabilities, over, tls_probe,
 };
-use crate::target::{Capabilities, Echo};
 use crate::wire::{HttpMessage, Message};
 
 /// The longest run allowed.
@@ -559,7 +559,7 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
         }
         if (tally.requests - 1).is_multiple_of(every) {
             tally.validated += 1;
-            let echo = to_echo(c.message(&reply));
+            let echo = classify_answer(c.message(&reply));
             let verdict = judge(
                 &shared.input.case,
                 shared.options.reply,
@@ -578,19 +578,6 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
         }
     }
     tally
-}
-
-fn to_echo(message: HttpMessage) -> Echo {
-    let status = message.status;
-    match status {
-        200..=299 => Echo::Accepted(Message::Http(message)),
-        400..=499 => Echo::Rejected {
-            reason: format!("HTTP {status}"),
-        },
-        _ => Echo::Broken {
-            reason: format!("HTTP {status}"),
-        },
-    }
 }
 
 /// Connects once to `addr` and, over TLS, shakes hands as an HTTP target's

@@ -303,7 +303,7 @@ pub async fn run_mutations(target: &dyn Target, cases: &[Case]) -> Vec<MutationR
                 rule: m.rule,
                 accepted: matches!(echo, Echo::Accepted(_)),
                 broken: match echo {
-                    Echo::Broken { reason } => Some(reason),
+                    Echo::Broken { reason, .. } => Some(reason),
                     _ => None,
                 },
             });

@@ -271,7 +271,7 @@ pub async fn check(
     };
     let reply_message = match target.echo(&message, reply).await {
         Echo::Accepted(m) => m,
-        Echo::Rejected { reason } => {
+        Echo::Rejected { reason, .. } => {
             return found(
                 DisagreementKind::Rejected,
                 Level::Must,
@@ -279,7 +279,7 @@ pub async fn check(
                 vec![read_rule(send).to_owned()],
             );
         }
-        Echo::Broken { reason } => {
+        Echo::Broken { reason, .. } => {
             return found(
                 DisagreementKind::Broken,
                 Level::Must,

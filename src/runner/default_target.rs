@@ -88,7 +88,7 @@ mod tests {
         let http = Message::Http(HttpMessage::post(Vec::new(), Vec::new()));
         assert!(matches!(
             target.echo(&http, Encoding::HttpBinary).await,
-            Echo::Rejected { reason } if reason == "no thanks"
+            Echo::Rejected { reason, .. } if reason == "no thanks"
         ));
         let json = Message::Json(JsonDocument {
             media_type: crate::wire::MEDIA_JSON.into(),

@@ -350,13 +350,11 @@ impl Driver {
                 Ok(target) => {
                     tokio::time::timeout(timeout, echo_case(target.as_ref(), case, reply))
                         .await
-                        .unwrap_or_else(|_| Echo::Broken {
-                            reason: format!("timed out after {}", format_duration(timeout)),
+                        .unwrap_or_else(|_| {
+                            Echo::broken(format!("timed out after {}", format_duration(timeout)))
                         })
                 }
-                Err(reason) => Echo::Broken {
-                    reason: reason.clone(),
-                },
+                Err(reason) => Echo::broken(reason.clone()),
             };
             tracing::debug!(?echo, "echoed");
             let view = TargetView {

@@ -221,9 +221,7 @@ pub async fn run(
 async fn echo(target: &dyn Target, input: &Message, reply: Encoding, timeout: Duration) -> Echo {
     tokio::time::timeout(timeout, target.echo(input, reply))
         .await
-        .unwrap_or_else(|_| Echo::Broken {
-            reason: format!("no reply within {} ms", timeout.as_millis()),
-        })
+        .unwrap_or_else(|_| Echo::broken(format!("no reply within {} ms", timeout.as_millis())))
 }
 
 /// Runs one producer echo and every consumer of its message.
@@ -271,10 +269,10 @@ fn judge(expected: &Event, echo: &Echo) -> Judged {
     };
     let reply = match echo {
         Echo::Accepted(m) => m,
-        Echo::Rejected { reason } => {
+        Echo::Rejected { reason, .. } => {
             return fail("rejected".into(), format!("rejected: {reason}"));
         }
-        Echo::Broken { reason } => return fail("error".into(), reason.clone()),
+        Echo::Broken { reason, .. } => return fail("error".into(), reason.clone()),
     };
     let decoded = match codec::decode(reply) {
         Ok(d) => d,

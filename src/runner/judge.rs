@@ -24,7 +24,7 @@ use crate::event::equivalence::{self, Difference};
 use crate::rules::{Level, is_wip, level_of};
 use crate::suite::input::InputSpec;
 use crate::suite::{Case, ReplyExpectation, Verdict};
-use crate::target::{CANNOT_CONNECT, Capabilities, Echo};
+use crate::target::{Breakage, Capabilities, Echo};
 use crate::webhook;
 use crate::wire::{
     Header, HttpMessage, JsonDocument, KafkaRecord, Message, RawHttp, headers_named,
@@ -179,26 +179,25 @@ pub fn judge(
         });
     };
     match (echo, case.expect.verdict) {
-        (Echo::Broken { reason }, _)
+        (Echo::Broken { reason, cause }, _)
             if target.capabilities.contains(webhook::WEBHOOK)
-                && let Some(status) = http_status(reason)
-                && let Some(finding) = webhook::broken_answer_finding(status, reason) =>
+                && let Some(finding) = webhook::broken_answer_finding(*cause) =>
         {
             note(&mut result, reason);
             result.findings.push(finding);
         }
-        (Echo::Broken { reason }, _) => {
+        (Echo::Broken { reason, .. }, _) => {
             result.status = Status::Error;
             result.message = reason.clone();
             note(&mut result, reason);
             note_cut(&mut result, cut);
             return result;
         }
-        (Echo::Rejected { reason }, Verdict::Reject) => {
+        (Echo::Rejected { reason, .. }, Verdict::Reject) => {
             result.message = "rejected, as required".to_owned();
             note(&mut result, reason);
         }
-        (Echo::Rejected { reason }, Verdict::Accept) => {
+        (Echo::Rejected { reason, status }, Verdict::Accept) => {
             note(&mut result, reason);
             result.expected = Some("accept".into());
             result.actual = Some(format!("reject: {reason}"));
@@ -226,7 +225,7 @@ pub fn judge(
                         case.level,
                         format!(
                             "rejected a message the spec lets through: {reason}{}",
-                            refusal_hint(reason)
+                            refusal_hint(*status)
                         ),
                     );
                 }
@@ -274,8 +273,8 @@ pub fn judge(
     }
     // A web hook delivery target refuses a format it does not read with 415.
     if target.capabilities.contains(webhook::WEBHOOK)
-        && let (Echo::Rejected { reason }, Message::Http(input)) = (echo, &case.input)
-        && let Some(finding) = webhook::unknown_format_finding(input, http_status(reason))
+        && let (Echo::Rejected { status, .. }, Message::Http(input)) = (echo, &case.input)
+        && let Some(finding) = webhook::unknown_format_finding(input, *status)
     {
         result.findings.push(finding);
     }
@@ -288,24 +287,14 @@ pub fn judge(
 /// for credentials (401, 403), or finds no resource or method there (404,
 /// 405). Every valid case fails alike then, and the cause is in cespec's
 /// options (a token, the target's URL), not in the cases.
-fn refusal_hint(reason: &str) -> &'static str {
-    match http_status(reason) {
+fn refusal_hint(status: Option<u16>) -> &'static str {
+    match status {
         Some(401 | 403) => {
             " (does the target need a token? give it with --token, or a key with --header)"
         }
         Some(404 | 405) => " (is the target's URL, path included, where it takes events?)",
         _ => "",
     }
-}
-
-/// The status code of an HTTP target's refusal or broken answer, whose
-/// reason starts `HTTP <code>` (`target::http`).
-fn http_status(reason: &str) -> Option<u16> {
-    let code = reason.strip_prefix("HTTP ")?.get(..3)?;
-    code.bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| code.parse().ok())
-        .flatten()
 }
 
 /// Returns the rule a deviation judged at the case's level is named after:
@@ -340,20 +329,23 @@ fn survive(
     match echo {
         // Nothing was sent (the target went down before this case): an
         // error, as for any case, not this input's doing.
-        Echo::Broken { reason } if reason.starts_with(CANNOT_CONNECT) => {
+        Echo::Broken {
+            reason,
+            cause: Breakage::Unsent,
+        } => {
             result.status = Status::Error;
             result.message = reason.clone();
             note(result, reason);
         }
-        Echo::Broken { reason } => {
+        Echo::Broken { reason, .. } => {
             result.status = Status::Fail;
             result.message = format!("not robust: {reason}");
             result.expected = Some("accept or reject (a 2xx or a 4xx), the target still up".into());
             result.actual = Some(format!("broken: {reason}"));
             note(result, reason);
         }
-        Echo::Rejected { reason } => {
-            result.message = match http_status(reason) {
+        Echo::Rejected { reason, status } => {
+            result.message = match status {
                 Some(code) => format!("survived: rejected with {code}"),
                 None => format!("survived: rejected ({})", first_line(reason)),
             };
@@ -853,19 +845,23 @@ mod tests {
         )
     }
 
+    /// An HTTP target's refusal with `status`.
+    fn refused_with(status: u16, reason: &str) -> Echo {
+        Echo::Rejected {
+            reason: reason.into(),
+            status: Some(status),
+        }
+    }
+
     #[test]
     fn a_refusal_is_judged_under_the_rule_that_allows_it() {
-        let refused = Echo::Rejected {
-            reason: "HTTP 413 Payload Too Large".into(),
-        };
+        let refused = refused_with(413, "HTTP 413 Payload Too Large");
         let plain = judged(&refusable(None), &refused, false);
         assert_eq!(plain.status, Status::Fail, "{}", plain.message);
         assert_eq!(plain.findings[0].rule, "HTTP-BIN-1");
         assert!(!plain.findings[0].message.contains("--token"));
         // A refusal for want of credentials says how to give them.
-        let unauthorized = Echo::Rejected {
-            reason: "HTTP 401: no token".into(),
-        };
+        let unauthorized = refused_with(401, "HTTP 401: no token");
         let locked = judged(&refusable(None), &unauthorized, false);
         assert!(
             locked.findings[0]
@@ -874,9 +870,7 @@ mod tests {
             "{:?}",
             locked.findings
         );
-        let elsewhere = Echo::Rejected {
-            reason: "HTTP 404: Not Found".into(),
-        };
+        let elsewhere = refused_with(404, "HTTP 404: Not Found");
         let lost = judged(&refusable(None), &elsewhere, false);
         assert!(
             lost.findings[0]
@@ -885,6 +879,13 @@ mod tests {
             "{:?}",
             lost.findings
         );
+        // A reason that reads like a status is only text.
+        let adapter = judged(
+            &refusable(None),
+            &Echo::rejected("HTTP 401 said the SDK".into()),
+            false,
+        );
+        assert!(!adapter.findings[0].message.contains("--token"));
 
         for strict in [false, true] {
             let allowed = judged(&refusable(Some("CORE-SIZE-5")), &refused, strict);
@@ -927,9 +928,7 @@ mod tests {
             &[],
         );
         case.expect.refusal = None;
-        let refused = Echo::Rejected {
-            reason: "HTTP 400".into(),
-        };
+        let refused = refused_with(400, "HTTP 400");
         let r = judged(&case, &refused, false);
         assert_eq!(r.findings[0].rule, "CORE-TS-9");
         let capabilities = crate::target::all_capabilities();
@@ -1039,9 +1038,11 @@ mod tests {
             &["HTTP-BIN-5"],
             &[],
         );
-        let redirect = Echo::Broken {
-            reason: "HTTP 308: moved".into(),
+        let answered = |status: u16, named_wait: bool, reason: &str| Echo::Broken {
+            reason: reason.into(),
+            cause: Breakage::Answered { status, named_wait },
         };
+        let redirect = answered(308, false, "HTTP 308: moved");
         let mut capabilities = crate::target::all_capabilities();
         let plain = judged(&case, &redirect, false);
         assert_eq!(plain.status, Status::Error, "{}", plain.message);
@@ -1060,9 +1061,7 @@ mod tests {
         );
         assert_eq!(r.status, Status::Fail, "{}", r.message);
         assert_eq!(r.findings[0].rule, "HOOK-RSP-1");
-        let server_error = Echo::Broken {
-            reason: "HTTP 503: busy".into(),
-        };
+        let server_error = answered(503, false, "HTTP 503: busy");
         let r = judge(
             &case,
             Encoding::HttpBinary,
@@ -1074,10 +1073,8 @@ mod tests {
         assert_eq!(r.status, Status::Error, "{}", r.message);
         // Throttling without naming a wait is a web hook target's fault
         // (HOOK-RSP-6); naming one, it is only an exchange that broke.
-        let throttled = |reason: &str| {
-            let echo = Echo::Broken {
-                reason: reason.into(),
-            };
+        let throttled = |named_wait: bool| {
+            let echo = answered(429, named_wait, "HTTP 429: busy");
             let view = &view;
             judge(
                 &case,
@@ -1088,13 +1085,22 @@ mod tests {
                 Duration::ZERO,
             )
         };
-        let r = throttled("HTTP 429: throttled, no usable Retry-After: busy");
+        let r = throttled(false);
         assert_eq!(r.status, Status::Fail, "{}", r.message);
         assert_eq!(r.findings[0].rule, "HOOK-RSP-6");
-        let r = throttled("HTTP 429: throttled, Retry-After 60 s: busy");
+        let r = throttled(true);
         assert_eq!(r.status, Status::Error, "{}", r.message);
-        assert_eq!(http_status("HTTP 429: slow down"), Some(429));
-        assert_eq!(http_status("connection reset"), None);
+        // The status is the target's answer, never read from a reason: an
+        // adapter's error text that looks like one is only text.
+        let r = judge(
+            &case,
+            Encoding::HttpBinary,
+            &Echo::broken("HTTP 308: as the adapter's error said".into()),
+            &view,
+            JudgeOptions::default(),
+            Duration::ZERO,
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 
     #[test]
@@ -1155,9 +1161,7 @@ mod tests {
         let r = judged(&answer(&[("webhook-allowed-rate", "*"), ("allow", "POST")]));
         assert_eq!(r.status, Status::Fail, "{}", r.message);
         assert_eq!(r.findings[0].rule, "HOOK-AP-6");
-        let r = judged(&Echo::Rejected {
-            reason: "HTTP 405: no OPTIONS here".into(),
-        });
+        let r = judged(&refused_with(405, "HTTP 405: no OPTIONS here"));
         assert_eq!(r.status, Status::Warn, "{}", r.message);
         assert_eq!(r.findings[0].rule, "HOOK-AP-1");
     }
@@ -1178,9 +1182,7 @@ mod tests {
             )];
             m.body = b"Obj\x01".to_vec();
         }
-        let refused = |status: u16| Echo::Rejected {
-            reason: format!("HTTP {status}: unsupported"),
-        };
+        let refused = |status: u16| refused_with(status, &format!("HTTP {status}: unsupported"));
         let mut capabilities = crate::target::all_capabilities();
         capabilities.insert(webhook::WEBHOOK.to_owned());
         let web_hook = TargetView {

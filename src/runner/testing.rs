@@ -82,12 +82,8 @@ impl Target for Scripted {
     fn echo<'a>(&'a self, input: &'a Message, _reply: Encoding) -> BoxFuture<'a, Echo> {
         Box::pin(async move {
             match &self.0 {
-                Behaviour::RejectAll => Echo::Rejected {
-                    reason: "no thanks".into(),
-                },
-                Behaviour::Broken => Echo::Broken {
-                    reason: "connection reset".into(),
-                },
+                Behaviour::RejectAll => Echo::rejected("no thanks".into()),
+                Behaviour::Broken => Echo::broken("connection reset".into()),
                 Behaviour::EchoAfter(delay) => {
                     tokio::time::sleep(*delay).await;
                     Echo::Accepted(input.clone())

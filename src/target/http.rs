@@ -35,7 +35,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::raw::{self, RawError};
-use super::{BoxFuture, CANNOT_CONNECT, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target};
+use super::{
+    BoxFuture, Breakage, CANNOT_CONNECT, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target,
+};
 use crate::codec::Encoding;
 use crate::error::TargetError;
 use crate::http1::fields;
@@ -299,14 +301,12 @@ impl HttpTarget {
     async fn keep_quiet(&self, deadline: tokio::time::Instant) -> Result<(), Echo> {
         let until = *self.quiet();
         match until {
-            Some(until) if until >= deadline => Err(Echo::Broken {
-                reason: format!(
-                    "throttled: the target asked, with a 429, to be sent nothing for another {} ms, past this exchange's timeout",
-                    until
-                        .saturating_duration_since(tokio::time::Instant::now())
-                        .as_millis()
-                ),
-            }),
+            Some(until) if until >= deadline => Err(Echo::broken(format!(
+                "throttled: the target asked, with a 429, to be sent nothing for another {} ms, past this exchange's timeout",
+                until
+                    .saturating_duration_since(tokio::time::Instant::now())
+                    .as_millis()
+            ))),
             Some(until) => {
                 tokio::time::sleep_until(until).await;
                 Ok(())
@@ -403,11 +403,9 @@ impl HttpTarget {
             (false, Encoding::HttpBinary) => Ok(Some("binary")),
             (false, Encoding::HttpStructured) => Ok(Some("structured")),
             (false, Encoding::HttpBatch) => Ok(Some("batch")),
-            (false, other) => Err(Echo::Broken {
-                reason: format!(
-                    "an HTTP target replies in http-binary, http-structured or http-batch, not {other}"
-                ),
-            }),
+            (false, other) => Err(Echo::broken(format!(
+                "an HTTP target replies in http-binary, http-structured or http-batch, not {other}"
+            ))),
         }
     }
 
@@ -440,11 +438,12 @@ impl HttpTarget {
             let exchange = self.exchange(input, mode, request);
             let response = match tokio::time::timeout_at(deadline, exchange).await {
                 Err(_) => {
-                    return Echo::Broken {
-                        reason: format!("no complete response within {} ms", timeout.as_millis()),
-                    };
+                    return Echo::broken(format!(
+                        "no complete response within {} ms",
+                        timeout.as_millis()
+                    ));
                 }
-                Ok(Err(reason)) => return Echo::Broken { reason },
+                Ok(Err(reason)) => return broken_exchange(reason),
                 Ok(Ok(r)) => r,
             };
             let named = (response.status == 429)
@@ -499,17 +498,11 @@ impl HttpTarget {
             raw::exchange(stream, &head, raw, self.options.max_response_bytes).await
         };
         match tokio::time::timeout_at(deadline, exchange).await {
-            Err(_) => Echo::Broken {
-                reason: format!("no complete response within {} ms", timeout.as_millis()),
-            },
-            Ok(Err(RawError::ClosedAfterShutdown)) => Echo::Rejected {
-                reason: "closed the connection without a response to a request cut short"
-                    .to_owned(),
-            },
-            Ok(Err(RawError::ClosedWhileSlow)) => Echo::Rejected {
-                reason: "closed the connection without a response while the request was still being sent slowly".to_owned(),
-            },
-            Ok(Err(RawError::Broken(reason))) => Echo::Broken { reason },
+            Err(_) => Echo::broken(format!("no complete response within {} ms", timeout.as_millis())),
+            Ok(Err(RawError::ClosedAfterShutdown)) => Echo::rejected("closed the connection without a response to a request cut short"
+                    .to_owned()),
+            Ok(Err(RawError::ClosedWhileSlow)) => Echo::rejected("closed the connection without a response while the request was still being sent slowly".to_owned()),
+            Ok(Err(RawError::Broken(reason))) => broken_exchange(reason),
             Ok(Ok(m)) => classify(Response {
                 status: m.status,
                 headers: m.headers,
@@ -676,7 +669,18 @@ impl HttpTarget {
     }
 }
 
-/// Maps a response onto an echo result: 2xx accepts, 4xx rejects, anything else breaks.
+/// Maps an HTTP answer onto an echo result as [`HttpTarget`] does, for a
+/// client that reads answers itself (the bench's load driver).
+pub(crate) fn classify_answer(answer: HttpMessage) -> Echo {
+    classify(Response {
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
+    })
+}
+
+/// Maps a response onto an echo result: 2xx accepts, 4xx rejects, anything
+/// else breaks; the status goes with a refusal or a break.
 fn classify(response: Response) -> Echo {
     let Response {
         status,
@@ -691,16 +695,40 @@ fn classify(response: Response) -> Echo {
             headers,
             body,
         })),
-        429 => Echo::Broken {
-            reason: throttled_reason(&headers, &body),
-        },
+        429 => {
+            let wait = retry_after(&headers, SystemTime::now());
+            Echo::Broken {
+                reason: throttled_reason(wait, &body),
+                cause: Breakage::Answered {
+                    status,
+                    named_wait: wait.is_some(),
+                },
+            }
+        }
         400..=499 => Echo::Rejected {
             reason: format!("HTTP {status}: {}", snippet(&body)),
+            status: Some(status),
         },
         _ => Echo::Broken {
             reason: format!("HTTP {status}: {}", snippet(&body)),
+            cause: Breakage::Answered {
+                status,
+                named_wait: false,
+            },
         },
     }
+}
+
+/// A broken exchange whose reason came from making or using a connection:
+/// one that could not be made (its reason written with [`CANNOT_CONNECT`]
+/// by [`HttpTarget::connect_tcp`], beside this) sent nothing.
+fn broken_exchange(reason: String) -> Echo {
+    let cause = if reason.starts_with(CANNOT_CONNECT) {
+        Breakage::Unsent
+    } else {
+        Breakage::Other
+    };
+    Echo::Broken { reason, cause }
 }
 
 /// Makes a target connection of an open TCP stream: TLS over it when
@@ -922,23 +950,14 @@ pub fn retry_after(headers: &[Header], now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The reason of a 429 that was not, or no longer, retried: it starts
-/// `HTTP 429`, and says whether the answer named a wait.
-fn throttled_reason(headers: &[Header], body: &[u8]) -> String {
-    let named = match retry_after(headers, SystemTime::now()) {
+/// The reason of a 429 that was not, or no longer, retried, with the wait
+/// it named, if any.
+fn throttled_reason(wait: Option<Duration>, body: &[u8]) -> String {
+    let named = match wait {
         Some(wait) => format!("throttled, Retry-After {} s", wait.as_secs()),
         None => NO_RETRY_AFTER.to_owned(),
     };
     format!("HTTP 429: {named}: {}", snippet(body))
-}
-
-/// Whether a broken exchange's reason is a 429 that named no wait, which
-/// a Web Hook delivery target must name (HOOK-RSP-6).
-pub fn throttled_without_retry_after(reason: &str) -> bool {
-    // The body quoted after it cannot pass for it.
-    reason
-        .strip_prefix("HTTP 429: ")
-        .is_some_and(|rest| rest.starts_with(NO_RETRY_AFTER))
 }
 
 /// Returns the first bytes of a body as one line of text.
@@ -1054,9 +1073,7 @@ impl Target for HttpTarget {
         Box::pin(async move {
             match input {
                 Message::Http(m) => self.echo_http(m, reply).await,
-                _ => Echo::Broken {
-                    reason: "http targets take http inputs".into(),
-                },
+                _ => Echo::broken("http targets take http inputs".into()),
             }
         })
     }
@@ -1069,9 +1086,7 @@ impl Target for HttpTarget {
     ) -> BoxFuture<'a, Echo> {
         Box::pin(async move {
             let Message::Http(m) = input else {
-                return Echo::Broken {
-                    reason: "http targets take http inputs".into(),
-                };
+                return Echo::broken("http targets take http inputs".into());
             };
             match self.mode(reply) {
                 Ok(mode) => self.echo_raw_http(m, raw, mode).await,
@@ -1244,34 +1259,49 @@ mod tests {
         assert_eq!(
             classify(r(400, b"CORE-ID-1 bad\n")),
             Echo::Rejected {
-                reason: "HTTP 400: CORE-ID-1 bad".into()
+                reason: "HTTP 400: CORE-ID-1 bad".into(),
+                status: Some(400)
             }
         );
-        assert!(matches!(classify(r(503, b"")), Echo::Broken { .. }));
+        let answered = |status, named_wait| Breakage::Answered { status, named_wait };
+        assert!(matches!(
+            classify(r(503, b"")),
+            Echo::Broken { cause, .. } if cause == answered(503, false)
+        ));
         // Throttling is no verdict on the message.
-        let Echo::Broken { reason } = classify(r(429, b"slow down")) else {
+        let Echo::Broken { reason, cause } = classify(r(429, b"slow down")) else {
             panic!()
         };
         assert_eq!(
             reason,
             "HTTP 429: throttled, no usable Retry-After: slow down"
         );
-        assert!(throttled_without_retry_after(&reason));
+        assert_eq!(cause, answered(429, false));
         let named = Response {
             status: 429,
             headers: vec![("Retry-After".into(), b"120".to_vec())],
             body: vec![],
         };
-        let Echo::Broken { reason } = classify(named) else {
+        let Echo::Broken { reason, cause } = classify(named) else {
             panic!()
         };
         assert_eq!(reason, "HTTP 429: throttled, Retry-After 120 s: ");
-        assert!(!throttled_without_retry_after(&reason));
-        let quoting = "HTTP 429: throttled, Retry-After 5 s: throttled, no usable Retry-After";
-        assert!(!throttled_without_retry_after(quoting));
-        assert!(matches!(classify(r(301, b"")), Echo::Broken { .. }));
+        assert_eq!(cause, answered(429, true));
+        // A body that reads like the reason of another answer is only text.
+        let Echo::Broken { cause, .. } = classify(r(429, b"throttled, Retry-After 5 s")) else {
+            panic!()
+        };
+        assert_eq!(cause, answered(429, false));
+        assert_eq!(classify(r(301, b"")).http_status(), Some(301));
+        assert_eq!(
+            broken_exchange(format!("{CANNOT_CONNECT}127.0.0.1:9: refused")),
+            Echo::Broken {
+                reason: format!("{CANNOT_CONNECT}127.0.0.1:9: refused"),
+                cause: Breakage::Unsent
+            }
+        );
         let long = vec![b'x'; 300];
-        let Echo::Rejected { reason } = classify(r(413, &long)) else {
+        let Echo::Rejected { reason, .. } = classify(r(413, &long)) else {
             panic!()
         };
         assert_eq!(reason.len(), "HTTP 413: ".len() + 200 + "…".len());

@@ -33,7 +33,7 @@ use crate::wire::{Message, RawHttp};
 pub const RAW_HTTP: &str = "raw-http";
 
 /// How the reason of a broken exchange starts when no connection could be
-/// made, so nothing was sent: the input cannot have caused it.
+/// made ([`Breakage::Unsent`]).
 pub const CANNOT_CONNECT: &str = "cannot connect to ";
 
 /// What an implementation says about itself.
@@ -95,11 +95,60 @@ pub trait Implementation: Send + Sync {
 pub enum Echo {
     /// The target accepted the input and replied with this message.
     Accepted(Message),
-    /// The target rejected the input (a 4xx, `ok: false`, a decode error).
-    Rejected { reason: String },
+    /// The target rejected the input (a 4xx, `ok: false`, a decode error),
+    /// with the HTTP status it answered, if it is an HTTP target that did.
+    Rejected { reason: String, status: Option<u16> },
     /// The exchange broke: connection refused, timeout, crash, protocol
     /// violation, a 5xx. Never a pass.
-    Broken { reason: String },
+    Broken { reason: String, cause: Breakage },
+}
+
+/// What the judge needs to know of why an exchange broke, besides the
+/// reason it reports: whether anything was sent, and what an HTTP target
+/// answered. The reason text is for people; this is for decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Breakage {
+    /// A timeout, a dropped connection, a crash, a protocol fault.
+    #[default]
+    Other,
+    /// No connection could be made: nothing was sent, so the input cannot
+    /// have caused it.
+    Unsent,
+    /// An HTTP target answered with a status that ends the exchange (a
+    /// 3xx, a 5xx, a 429 not waited out), and, for a 429, whether it named
+    /// a wait cespec could read (`Retry-After`).
+    Answered { status: u16, named_wait: bool },
+}
+
+impl Echo {
+    /// A rejection with no HTTP status.
+    pub fn rejected(reason: String) -> Self {
+        Self::Rejected {
+            reason,
+            status: None,
+        }
+    }
+
+    /// A broken exchange of no particular kind ([`Breakage::Other`]).
+    pub fn broken(reason: String) -> Self {
+        Self::Broken {
+            reason,
+            cause: Breakage::Other,
+        }
+    }
+
+    /// The HTTP status the target answered with, when it rejected the
+    /// input or broke the exchange with one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected { status, .. } => *status,
+            Self::Broken {
+                cause: Breakage::Answered { status, .. },
+                ..
+            } => Some(*status),
+            _ => None,
+        }
+    }
 }
 
 /// A boxed future, so targets of every kind fit behind one trait object.
@@ -130,7 +179,7 @@ pub trait Target: Send + Sync {
         match &raw.malformed {
             Some(reason) => {
                 let reason = format!("malformed HTTP request: {reason}");
-                Box::pin(async move { Echo::Rejected { reason } })
+                Box::pin(async move { Echo::rejected(reason) })
             }
             None => self.echo(input, reply),
         }
@@ -177,17 +226,20 @@ impl<I: Implementation> Target for InProcess<I> {
         // as a child process's crash does (a failure on a hostile case).
         let echoed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             match self.0.decode(input) {
-                Err(reason) => Echo::Rejected { reason },
+                Err(reason) => Echo::rejected(reason),
                 Ok(events) => match self.0.encode(&events, reply) {
                     Ok(message) => Echo::Accepted(message),
-                    Err(reason) => Echo::Broken {
-                        reason: format!("decoded, but could not encode in {reply}: {reason}"),
-                    },
+                    Err(reason) => Echo::broken(format!(
+                        "decoded, but could not encode in {reply}: {reason}"
+                    )),
                 },
             }
         }));
-        let result = echoed.unwrap_or_else(|payload| Echo::Broken {
-            reason: format!("the implementation panicked: {}", panic_text(&*payload)),
+        let result = echoed.unwrap_or_else(|payload| {
+            Echo::broken(format!(
+                "the implementation panicked: {}",
+                panic_text(&*payload)
+            ))
         });
         Box::pin(async move { result })
     }
@@ -227,8 +279,8 @@ impl<I: Implementation + 'static> Target for Isolated<I> {
             futures_ready(target.echo(&input, reply))
         });
         Box::pin(async move {
-            handle.await.unwrap_or_else(|e| Echo::Broken {
-                reason: format!("the implementation's thread failed: {e}"),
+            handle.await.unwrap_or_else(|e| {
+                Echo::broken(format!("the implementation's thread failed: {e}"))
             })
         })
     }
@@ -241,9 +293,9 @@ fn futures_ready(mut future: BoxFuture<'_, Echo>) -> Echo {
     let mut cx = std::task::Context::from_waker(waker);
     match future.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(echo) => echo,
-        std::task::Poll::Pending => Echo::Broken {
-            reason: "internal error: an in-process echo was not ready".to_owned(),
-        },
+        std::task::Poll::Pending => {
+            Echo::broken("internal error: an in-process echo was not ready".to_owned())
+        }
     }
 }
 
@@ -285,17 +337,13 @@ mod tests {
         let input = Message::Http(crate::wire::HttpMessage::post(Vec::new(), Vec::new()));
         assert_eq!(
             target.echo(&input, Encoding::HttpBinary).await,
-            Echo::Broken {
-                reason: "the implementation panicked: size overflows MAX_SIZE".into()
-            }
+            Echo::broken("the implementation panicked: size overflows MAX_SIZE".into())
         );
         assert!(target.capabilities().contains(RAW_HTTP));
         let isolated = Isolated::new(Panicky);
         assert_eq!(
             isolated.echo(&input, Encoding::HttpBinary).await,
-            Echo::Broken {
-                reason: "the implementation panicked: size overflows MAX_SIZE".into()
-            }
+            Echo::broken("the implementation panicked: size overflows MAX_SIZE".into())
         );
         assert!(isolated.capabilities().contains(RAW_HTTP));
     }

@@ -142,9 +142,7 @@ impl StdioTarget {
     async fn echo_inner(&self, input: &Message, reply: Encoding) -> Echo {
         let mut state = self.state.lock().await;
         if state.closed {
-            return Echo::Broken {
-                reason: "the target was shut down".into(),
-            };
+            return Echo::broken("the target was shut down".into());
         }
         let mut running = match state.running.take() {
             Some(r) => r,
@@ -154,9 +152,7 @@ impl StdioTarget {
                     r
                 }
                 Err(e) => {
-                    return Echo::Broken {
-                        reason: format!("could not restart the process: {e}"),
-                    };
+                    return Echo::broken(format!("could not restart the process: {e}"));
                 }
             },
         };
@@ -170,9 +166,7 @@ impl StdioTarget {
         let line = match serde_json::to_vec(&request) {
             Ok(l) => l,
             Err(e) => {
-                return Echo::Broken {
-                    reason: format!("cannot serialise the request: {e}"),
-                };
+                return Echo::broken(format!("cannot serialise the request: {e}"));
             }
         };
         let timeout = self.options.echo_timeout;
@@ -184,25 +178,19 @@ impl StdioTarget {
         match answer {
             Err(_) => {
                 running.kill().await;
-                Echo::Broken {
-                    reason: format!(
-                        "no reply within {} ms; the process was killed; {}",
-                        timeout.as_millis(),
-                        running.stderr.describe()
-                    ),
-                }
+                Echo::broken(format!(
+                    "no reply within {} ms; the process was killed; {}",
+                    timeout.as_millis(),
+                    running.stderr.describe()
+                ))
             }
-            Ok(Err(ReadError::Closed)) => Echo::Broken {
-                reason: running.ended().await,
-            },
+            Ok(Err(ReadError::Closed)) => Echo::broken(running.ended().await),
             Ok(Err(ReadError::TooLong)) => {
                 running.kill().await;
-                Echo::Broken {
-                    reason: format!(
-                        "protocol violation: a reply line is longer than {} bytes",
-                        self.options.max_line_bytes
-                    ),
-                }
+                Echo::broken(format!(
+                    "protocol violation: a reply line is longer than {} bytes",
+                    self.options.max_line_bytes
+                ))
             }
             Ok(Ok(line)) => match check_echo(seq, reply, &line) {
                 Ok(echo) => {
@@ -211,9 +199,7 @@ impl StdioTarget {
                 }
                 Err(violation) => {
                     running.kill().await;
-                    Echo::Broken {
-                        reason: format!("protocol violation: {violation}"),
-                    }
+                    Echo::broken(format!("protocol violation: {violation}"))
                 }
             },
         }
@@ -426,12 +412,10 @@ fn check_echo(seq: u64, reply: Encoding, line: &[u8]) -> Result<Echo, String> {
                     .map_err(|_| format!("stage must be \"decode\" or \"encode\", got {stage}"))?,
             };
             Ok(match stage {
-                Stage::Decode => Echo::Rejected {
-                    reason: error.to_owned(),
-                },
-                Stage::Encode => Echo::Broken {
-                    reason: format!("accepted, but could not encode in {reply}: {error}"),
-                },
+                Stage::Decode => Echo::rejected(error.to_owned()),
+                Stage::Encode => Echo::broken(format!(
+                    "accepted, but could not encode in {reply}: {error}"
+                )),
             })
         }
         Some(true) => {
@@ -506,24 +490,20 @@ mod tests {
         ));
         assert_eq!(
             check_echo(3, br#"{"seq":3,"ok":false,"error":"no"}"#),
-            Ok(Echo::Rejected {
-                reason: "no".into()
-            })
+            Ok(Echo::rejected("no".into()))
         );
         assert_eq!(
             check_echo(3, br#"{"seq":3,"ok":false,"error":"no","stage":"decode"}"#),
-            Ok(Echo::Rejected {
-                reason: "no".into()
-            })
+            Ok(Echo::rejected("no".into()))
         );
         assert_eq!(
             check_echo(
                 3,
                 br#"{"seq":3,"ok":false,"error":"ERR_INVALID_CHAR","stage":"encode"}"#
             ),
-            Ok(Echo::Broken {
-                reason: "accepted, but could not encode in http-binary: ERR_INVALID_CHAR".into()
-            })
+            Ok(Echo::broken(
+                "accepted, but could not encode in http-binary: ERR_INVALID_CHAR".into()
+            ))
         );
         let bad: [(&[u8], &str); 9] = [
             (

@@ -466,7 +466,7 @@ async fn an_endless_body_fails_at_the_size_cap() {
     for case in pick(&THREE_PATHS) {
         let started = Instant::now();
         match echo_case(&target, &case, Encoding::HttpBinary).await {
-            Echo::Broken { reason } => {
+            Echo::Broken { reason, .. } => {
                 assert!(
                     reason.contains("exceeds the limit of 1048576"),
                     "{}: {reason}",

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cespec::codec::Encoding;
 use cespec::target::http::{HttpOptions, HttpTarget, RECEIVER_ONLY};
-use cespec::target::{Echo, Target};
+use cespec::target::{Breakage, Echo, Target};
 use cespec::wire::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -149,14 +149,16 @@ async fn a_429_is_sent_again_after_the_wait_it_names() {
 #[tokio::test]
 async fn a_429_is_no_refusal_when_it_outlasts_the_timeout_or_names_no_wait() {
     use std::sync::atomic::Ordering;
-    for (answer, says) in [
+    for (answer, says, named_wait) in [
         (
             "HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
             "HTTP 429: throttled, Retry-After 60 s: busy",
+            true,
         ),
         (
             "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
             "HTTP 429: throttled, no usable Retry-After: busy",
+            false,
         ),
     ] {
         let (url, seen) = throttling(1, answer).await;
@@ -166,7 +168,11 @@ async fn a_429_is_no_refusal_when_it_outlasts_the_timeout_or_names_no_wait() {
         assert_eq!(
             echo,
             Echo::Broken {
-                reason: says.into()
+                reason: says.into(),
+                cause: Breakage::Answered {
+                    status: 429,
+                    named_wait
+                }
             }
         );
         assert_eq!(seen.load(Ordering::SeqCst), 1, "sent again: {says}");
@@ -258,7 +264,11 @@ async fn a_5xx_is_broken() {
     assert_eq!(
         target.echo(&event("x"), Encoding::HttpBinary).await,
         Echo::Broken {
-            reason: "HTTP 500: oops".into()
+            reason: "HTTP 500: oops".into(),
+            cause: Breakage::Answered {
+                status: 500,
+                named_wait: false
+            }
         }
     );
 }
@@ -273,7 +283,7 @@ async fn a_silent_server_is_broken_within_the_timeout() {
     let target = HttpTarget::new(&url, options(300)).unwrap();
     let started = Instant::now();
     match target.echo(&event("x"), Encoding::HttpBinary).await {
-        Echo::Broken { reason } => assert!(reason.contains("within 300 ms"), "{reason}"),
+        Echo::Broken { reason, .. } => assert!(reason.contains("within 300 ms"), "{reason}"),
         other => panic!("{other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -290,7 +300,7 @@ async fn a_response_cut_short_is_broken() {
     .await;
     let target = HttpTarget::new(&url, options(5000)).unwrap();
     match target.echo(&event("x"), Encoding::HttpBinary).await {
-        Echo::Broken { reason } => assert!(reason.contains("broke off"), "{reason}"),
+        Echo::Broken { reason, .. } => assert!(reason.contains("broke off"), "{reason}"),
         other => panic!("{other:?}"),
     }
 }
@@ -315,7 +325,7 @@ async fn garbage_and_refusal_are_broken() {
         .unwrap();
     let target = HttpTarget::new(&format!("http://{addr}/"), options(5000)).unwrap();
     match target.echo(&event("x"), Encoding::HttpBinary).await {
-        Echo::Broken { reason } => assert!(reason.starts_with("cannot connect"), "{reason}"),
+        Echo::Broken { reason, .. } => assert!(reason.starts_with("cannot connect"), "{reason}"),
         other => panic!("{other:?}"),
     }
 }
@@ -338,7 +348,7 @@ async fn an_oversized_response_is_broken() {
     )
     .unwrap();
     match target.echo(&event("x"), Encoding::HttpBinary).await {
-        Echo::Broken { reason } => {
+        Echo::Broken { reason, .. } => {
             assert!(reason.contains("exceeds the limit of 1024"), "{reason}")
         }
         other => panic!("{other:?}"),

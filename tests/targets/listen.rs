@@ -76,8 +76,8 @@ async fn listen_judges_a_sender_and_stops_after_n() {
 
     let status = |echo: Echo| match echo {
         Echo::Accepted(Message::Http(m)) => m.status,
-        Echo::Rejected { reason } => reason[5..8].parse().unwrap(),
-        Echo::Broken { reason } => panic!("{reason}"),
+        Echo::Rejected { reason, .. } => reason[5..8].parse().unwrap(),
+        Echo::Broken { reason, .. } => panic!("{reason}"),
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -365,8 +365,8 @@ async fn listen_redirects_a_web_hook_sender_and_fails_one_that_follows() {
     for (id, redirected) in [("1", false), ("2", true)] {
         let echo = sender.echo(&delivery(id), Encoding::HttpBinary).await;
         match echo {
-            Echo::Broken { reason } if redirected => {
-                assert!(reason.starts_with("HTTP 307"), "{reason}")
+            Echo::Broken { .. } if redirected => {
+                assert_eq!(echo.http_status(), Some(307), "{echo:?}")
             }
             Echo::Accepted(_) if !redirected => {}
             other => panic!("{id}: {other:?}"),
@@ -424,7 +424,13 @@ async fn listen_retires_and_warns_a_web_hook_sender_that_keeps_sending() {
     for id in ["2", "3"] {
         let echo = sender.echo(&delivery(id), Encoding::HttpBinary).await;
         assert!(
-            matches!(&echo, Echo::Rejected { reason } if reason.starts_with("HTTP 410")),
+            matches!(
+                &echo,
+                Echo::Rejected {
+                    status: Some(410),
+                    ..
+                }
+            ),
             "{id}: {echo:?}"
         );
     }
@@ -477,7 +483,7 @@ async fn listen_throttles_a_web_hook_sender_and_holds_it_to_retry_after() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let early = impatient.echo(&delivery("3"), Encoding::HttpBinary).await;
     assert!(
-        matches!(&early, Echo::Broken { reason } if reason.starts_with("HTTP 429")),
+        matches!(&early, Echo::Broken { .. } if early.http_status() == Some(429)),
         "{early:?}"
     );
     assert!(matches!(patient.await.unwrap(), Echo::Accepted(_)));
@@ -549,7 +555,13 @@ async fn listen_holds_a_web_hook_sender_to_the_token_it_was_given() {
     for unauthorized in [delivery("3"), Message::Http(other_scheme)] {
         let echo = plain.echo(&unauthorized, Encoding::HttpBinary).await;
         assert!(
-            matches!(&echo, Echo::Rejected { reason } if reason.starts_with("HTTP 401")),
+            matches!(
+                &echo,
+                Echo::Rejected {
+                    status: Some(401),
+                    ..
+                }
+            ),
             "{echo:?}"
         );
     }

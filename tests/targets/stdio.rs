@@ -83,7 +83,7 @@ async fn the_reference_child_echoes_and_rejects() {
         vec![],
     ));
     match target.echo(&invalid, Encoding::HttpBinary).await {
-        Echo::Rejected { reason } => assert!(reason.contains("CORE-CTX-1"), "{reason}"),
+        Echo::Rejected { reason, .. } => assert!(reason.contains("CORE-CTX-1"), "{reason}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(target.restarts(), 0);
@@ -134,7 +134,7 @@ async fn misbehaves(mode: &str, want: &[&str]) {
     );
     let started = Instant::now();
     match target.echo(&trigger(), Encoding::HttpBinary).await {
-        Echo::Broken { reason } => {
+        Echo::Broken { reason, .. } => {
             for w in want {
                 assert!(reason.contains(w), "{mode}: {reason:?} lacks {w:?}");
             }
@@ -206,7 +206,7 @@ async fn an_encode_stage_failure_is_broken_not_rejected_and_keeps_the_process() 
     .await
     .unwrap();
     match target.echo(&trigger(), Encoding::HttpStructured).await {
-        Echo::Broken { reason } => assert_eq!(
+        Echo::Broken { reason, .. } => assert_eq!(
             reason,
             "accepted, but could not encode in http-structured: the encoder refused on purpose"
         ),

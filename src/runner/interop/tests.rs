@@ -261,12 +261,7 @@ fn a_failure_counts_under_every_kind_of_difference_it_shows() {
         Judged::Pass => panic!("two differences"),
     }
     assert_eq!(
-        judge(
-            expected,
-            &Echo::Rejected {
-                reason: "no".into()
-            }
-        ),
+        judge(expected, &Echo::rejected("no".into())),
         Judged::Fail {
             kinds: vec!["rejected".into()],
             detail: "rejected: no".into()
