@@ -52,8 +52,9 @@ use crate::wire::HttpMessage;
 /// The Web Hook rules `listen --webhook` checks on what a sender sends.
 /// They have no suite case (a case drives a receiver), so coverage names
 /// them apart.
-pub const SENDER_RULES_CHECKED: [&str; 19] = [
+pub const SENDER_RULES_CHECKED: [&str; 20] = [
     "HOOK-AP-12",
+    "HOOK-AP-13",
     "HOOK-AP-14",
     "HOOK-AP-2",
     "HOOK-AP-3",
@@ -267,8 +268,12 @@ pub(crate) fn delivery_findings(request: &HttpMessage, grant: Option<&Grant>) ->
         }
         match header_text(request, "webhook-request-origin") {
             Some(o) if o == grant.origin => {}
+            // Web Hook §2.1 (HOOK-DEL-4) and §4.1.2 (HOOK-AP-13) both ask
+            // for the header with the handshake's value: a delivery without
+            // it is cited under the first, one with another value under the
+            // second, which is about the value matching.
             Some(o) => findings.push(must(
-                "HOOK-DEL-4",
+                "HOOK-AP-13",
                 format!(
                     "WebHook-Request-Origin is {o:?}, the handshake validated {:?}",
                     grant.origin
@@ -640,6 +645,26 @@ pub fn unknown_format_finding(request: &HttpMessage, status: Option<u16>) -> Opt
     ))
 }
 
+/// Judges a web hook target's refusal of a validation request with HTTP
+/// `status`: a target that does not take part in the handshake answers
+/// OPTIONS 405 (HOOK-AP-10). A refusal asking for credentials first (401,
+/// 403) is not about the method, and without a status there is no answer
+/// to judge.
+pub fn refused_validation_finding(request: &HttpMessage, status: Option<u16>) -> Option<Finding> {
+    if !is_validation(request) {
+        return None;
+    }
+    match status? {
+        405 | 401 | 403 => None,
+        status => Some(should(
+            "HOOK-AP-10",
+            format!(
+                "refused the validation request with {status}; a target that does not take part in the handshake answers OPTIONS with 405"
+            ),
+        )),
+    }
+}
+
 fn must(rule: &str, message: String) -> Finding {
     Finding {
         rule: rule.into(),
@@ -909,7 +934,7 @@ mod tests {
         );
         assert_eq!(
             rules(&delivery_findings(&elsewhere, Some(&grant))),
-            ["HOOK-AP-2", "HOOK-DEL-4"]
+            ["HOOK-AP-2", "HOOK-AP-13"]
         );
         // A token in the query is no part of the validated URI.
         for path in ["/hook?access_token=t", "/hook?access_token=t&"] {
@@ -1051,6 +1076,12 @@ mod tests {
             recent: Default::default(),
         };
         let bad_delivery = request("GET", "/b", &[("Authorization", "Digest x")], b"");
+        let other_origin = request(
+            "POST",
+            "/a",
+            &[("WebHook-Request-Origin", "b.example")],
+            b"",
+        );
         let query_token = request("POST", "/a?access_token=t", &[], b"");
         let glued_token = request("POST", "/a?p=q;access_token=t", &[], b"");
         let mut limited = grant.clone();
@@ -1087,7 +1118,7 @@ mod tests {
         reported.push(early_delivery_finding(std::time::Duration::from_millis(5), 2).rule);
         reported.push(followed_redirect_finding().rule);
         reported.push(after_gone_finding().rule);
-        for delivery in [&bad_delivery, &query_token, &glued_token] {
+        for delivery in [&bad_delivery, &other_origin, &query_token, &glued_token] {
             reported.extend(
                 delivery_findings(delivery, Some(&grant))
                     .into_iter()

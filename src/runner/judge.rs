@@ -278,6 +278,13 @@ pub fn judge(
     {
         result.findings.push(finding);
     }
+    // ... and one that does not take part in the handshake refuses it 405.
+    if target.capabilities.contains(webhook::WEBHOOK)
+        && let (Echo::Rejected { status, .. }, Message::Http(input)) = (echo, &case.input)
+        && let Some(finding) = webhook::refused_validation_finding(input, *status)
+    {
+        result.findings.push(finding);
+    }
     finish(&mut result, options);
     note_cut(&mut result, cut);
     result
@@ -1163,7 +1170,22 @@ mod tests {
         assert_eq!(r.findings[0].rule, "HOOK-AP-6");
         let r = judged(&refused_with(405, "HTTP 405: no OPTIONS here"));
         assert_eq!(r.status, Status::Warn, "{}", r.message);
-        assert_eq!(r.findings[0].rule, "HOOK-AP-1");
+        let rules = |r: &CaseResult| {
+            r.findings
+                .iter()
+                .map(|f| f.rule.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rules(&r), ["HOOK-AP-1"]);
+        // Not taking part in the handshake is answered 405 (HOOK-AP-10);
+        // asking for credentials first is not about the method.
+        let r = judged(&refused_with(404, "HTTP 404: no such route"));
+        assert_eq!(r.status, Status::Warn, "{}", r.message);
+        assert_eq!(rules(&r), ["HOOK-AP-1", "HOOK-AP-10"]);
+        assert_eq!(
+            rules(&judged(&refused_with(401, "HTTP 401"))),
+            ["HOOK-AP-1"]
+        );
     }
 
     #[test]
