@@ -415,6 +415,25 @@ fn bench_load_carries_the_token_a_target_requires() {
     assert!(problem.contains("give it with --token"), "{locked_out}");
 }
 
+/// Starts `cespec serve` over TLS with the test CA's server certificate,
+/// and `extra` arguments; returns the server (it stops when dropped) and
+/// its `https://` URL.
+fn serve_over_tls(certs: &certs::TestCerts, extra: &[&str]) -> (Guard, String) {
+    let serve = [
+        "serve",
+        "--port",
+        "0",
+        "--tls-cert",
+        path(&certs.cert),
+        "--tls-key",
+        path(&certs.key),
+    ];
+    let (server, _stdout, line) =
+        start_until(cespec(&[&serve[..], extra].concat()), "listening on");
+    assert!(line.contains("https://127.0.0.1:"), "{line}");
+    (server, format!("https://127.0.0.1:{}/", port_of(&line)))
+}
+
 /// `cespec serve --tls-cert --tls-key` and `cespec run --target https://`
 /// with `--ca-cert`: the HTTP binary suite passes over TLS; without the CA
 /// the target is unavailable from the start, with the reason, exit 5; and
@@ -422,20 +441,7 @@ fn bench_load_carries_the_token_a_target_requires() {
 #[test]
 fn run_reaches_an_https_target_through_its_ca() {
     let certs = certs::test_certs(&dir("tls"));
-    let (_server, _stdout, line) = start_until(
-        cespec(&[
-            "serve",
-            "--port",
-            "0",
-            "--tls-cert",
-            path(&certs.cert),
-            "--tls-key",
-            path(&certs.key),
-        ]),
-        "listening on",
-    );
-    assert!(line.contains("https://127.0.0.1:"), "{line}");
-    let target = format!("https://127.0.0.1:{}/", port_of(&line));
+    let (_server, target) = serve_over_tls(&certs, &[]);
     let suite = ["run", "--target", &target, "--suite", "http-binary"];
     let ran = run(&[&suite[..], &["--ca-cert", path(&certs.ca)]].concat());
     assert_eq!(ran.code(), 0, "{}", ran.both());
@@ -483,21 +489,7 @@ fn run_reaches_an_https_target_through_its_ca() {
 #[test]
 fn run_shows_a_client_certificate_to_a_target_that_wants_one() {
     let certs = certs::test_certs(&dir("mtls"));
-    let (_server, _stdout, line) = start_until(
-        cespec(&[
-            "serve",
-            "--port",
-            "0",
-            "--tls-cert",
-            path(&certs.cert),
-            "--tls-key",
-            path(&certs.key),
-            "--client-ca",
-            path(&certs.ca),
-        ]),
-        "listening on",
-    );
-    let target = format!("https://127.0.0.1:{}/", port_of(&line));
+    let (_server, target) = serve_over_tls(&certs, &["--client-ca", path(&certs.ca)]);
     let trusting = ["--target", &target, "--ca-cert", path(&certs.ca)];
     let client = [
         "--client-cert",

@@ -46,6 +46,11 @@ fn serving(certs: &TestCerts) -> std::sync::Arc<rustls::ServerConfig> {
     cespec::tls::server_config(server_identity(certs), &[]).unwrap()
 }
 
+/// The same, requiring a client certificate of the test CA (mutual TLS).
+fn requiring_clients(certs: &TestCerts) -> std::sync::Arc<rustls::ServerConfig> {
+    cespec::tls::server_config(server_identity(certs), std::slice::from_ref(&certs.ca)).unwrap()
+}
+
 /// A test CA in a fresh directory, and `cespec serve` over TLS with a
 /// certificate it signed.
 async fn tls_serve(name: &str) -> (TestCerts, RunningServer) {
@@ -110,10 +115,7 @@ async fn a_target_that_wants_a_client_certificate_gets_one_or_is_unavailable() {
     let certs = test_certs(&base.join("ca"));
     let stranger = test_certs(&base.join("other-ca"));
     let server = serve::start(ServeConfig {
-        tls: Some(
-            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
-                .unwrap(),
-        ),
+        tls: Some(requiring_clients(&certs)),
         ..ServeConfig::default()
     })
     .await
@@ -176,10 +178,7 @@ async fn a_targets_file_gives_a_target_its_own_tls_files() {
     let dir = std::env::temp_dir().join(format!("cespec-tls-file-{}", std::process::id()));
     let certs = test_certs(&dir);
     let server = serve::start(ServeConfig {
-        tls: Some(
-            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
-                .unwrap(),
-        ),
+        tls: Some(requiring_clients(&certs)),
         ..ServeConfig::default()
     })
     .await
@@ -285,10 +284,7 @@ async fn listen_reports_the_tls_handshakes_that_fail() {
     let listener = listen::bind(ListenConfig {
         stop_after: Some(1),
         timeout: Some(Duration::from_secs(10)),
-        tls: Some(
-            cespec::tls::server_config(server_identity(&certs), std::slice::from_ref(&certs.ca))
-                .unwrap(),
-        ),
+        tls: Some(requiring_clients(&certs)),
         ..ListenConfig::default()
     })
     .await
