@@ -79,6 +79,12 @@ struct Echoer {
 }
 
 impl Handler for Echoer {
+    /// A client that cannot get through the TLS handshake hears only an
+    /// alert; whoever runs `serve` is told why, as a warning on stderr.
+    fn handshake_failed(&self, peer: std::net::SocketAddr, reason: String) {
+        tracing::warn!("the TLS handshake with {peer} failed: {reason}");
+    }
+
     fn handle(&self, request: HttpMessage, _received: Instant) -> Reply {
         if !self.webhook {
             return echo(request);
