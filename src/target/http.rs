@@ -446,9 +446,7 @@ impl HttpTarget {
                 Ok(Err(reason)) => return broken_exchange(reason),
                 Ok(Ok(r)) => r,
             };
-            let named = (response.status == 429)
-                .then(|| retry_after(&response.headers, SystemTime::now()))
-                .flatten();
+            let named = named_wait(&response);
             if let Some(wait) = named {
                 self.hold_off(wait);
             }
@@ -465,7 +463,7 @@ impl HttpTarget {
                     tokio::time::sleep(wait).await;
                     request = again;
                 }
-                _ => return classify(response),
+                _ => return classify_waited(response, named),
             }
         }
     }
@@ -682,6 +680,19 @@ pub(crate) fn classify_answer(answer: HttpMessage) -> Echo {
 /// Maps a response onto an echo result: 2xx accepts, 4xx rejects, anything
 /// else breaks; the status goes with a refusal or a break.
 fn classify(response: Response) -> Echo {
+    let wait = named_wait(&response);
+    classify_waited(response, wait)
+}
+
+/// The wait a 429 names in its Retry-After, if it is one and names one.
+fn named_wait(response: &Response) -> Option<Duration> {
+    (response.status == 429)
+        .then(|| retry_after(&response.headers, SystemTime::now()))
+        .flatten()
+}
+
+/// [`classify`], given the wait of a 429 already read ([`named_wait`]).
+fn classify_waited(response: Response, wait: Option<Duration>) -> Echo {
     let Response {
         status,
         headers,
@@ -695,16 +706,13 @@ fn classify(response: Response) -> Echo {
             headers,
             body,
         })),
-        429 => {
-            let wait = retry_after(&headers, SystemTime::now());
-            Echo::Broken {
-                reason: throttled_reason(wait, &body),
-                cause: Breakage::Answered {
-                    status,
-                    named_wait: wait.is_some(),
-                },
-            }
-        }
+        429 => Echo::Broken {
+            reason: throttled_reason(wait, &body),
+            cause: Breakage::Answered {
+                status,
+                named_wait: wait.is_some(),
+            },
+        },
         400..=499 => Echo::Rejected {
             reason: format!("HTTP {status}: {}", snippet(&body)),
             status: Some(status),
