@@ -496,10 +496,17 @@ impl HttpTarget {
             raw::exchange(stream, &head, raw, self.options.max_response_bytes).await
         };
         match tokio::time::timeout_at(deadline, exchange).await {
-            Err(_) => Echo::broken(format!("no complete response within {} ms", timeout.as_millis())),
-            Ok(Err(RawError::ClosedAfterShutdown)) => Echo::rejected("closed the connection without a response to a request cut short"
-                    .to_owned()),
-            Ok(Err(RawError::ClosedWhileSlow)) => Echo::rejected("closed the connection without a response while the request was still being sent slowly".to_owned()),
+            Err(_) => Echo::broken(format!(
+                "no complete response within {} ms",
+                timeout.as_millis()
+            )),
+            Ok(Err(RawError::ClosedAfterShutdown)) => Echo::rejected(
+                "closed the connection without a response to a request cut short".to_owned(),
+            ),
+            Ok(Err(RawError::ClosedWhileSlow)) => Echo::rejected(
+                "closed the connection without a response while the request was still being sent slowly"
+                    .to_owned(),
+            ),
             Ok(Err(RawError::Broken(reason))) => broken_exchange(reason),
             Ok(Ok(m)) => classify(Response {
                 status: m.status,
