@@ -62,7 +62,13 @@ pub struct TerminalReporter {
     expected_results: usize,
     seen: usize,
     counted: (usize, Instant),
+    /// What the summary says when nothing was judged.
+    nothing_ran: String,
 }
+
+/// What the summary of a run says when nothing was judged.
+const NO_CASE_SELECTED: &str =
+    "no case was selected: check the filters and the targets' capabilities";
 
 impl TerminalReporter {
     /// Returns a reporter writing to `out`, describing rules from `catalog`.
@@ -79,7 +85,16 @@ impl TerminalReporter {
             expected_results: 0,
             seen: 0,
             counted: (0, Instant::now()),
+            nothing_ran: NO_CASE_SELECTED.to_owned(),
         }
+    }
+
+    /// Returns the reporter saying `hint` in the summary when nothing was
+    /// judged, instead of pointing at case filters: for a command whose
+    /// results are not selected cases (`listen`, where nothing arrived).
+    pub fn when_nothing_ran(mut self, hint: impl Into<String>) -> Self {
+        self.nothing_ran = hint.into();
+        self
     }
 
     /// Returns the reporter writing counter-mode progress lines to `out`
@@ -296,9 +311,7 @@ impl TerminalReporter {
             elapsed.as_secs_f64()
         );
         if tally.total() == 0 {
-            report.push_str(
-                "no case was selected: check the filters and the targets' capabilities\n",
-            );
+            let _ = writeln!(report, "{}", self.nothing_ran);
         }
         self.write(&report)
     }

@@ -33,9 +33,15 @@ pub async fn execute(cmd: ListenCommand, io: Io) -> anyhow::Result<i32> {
     let files = report_files(reports, || {
         Collector::new(&catalog, env!("CARGO_PKG_VERSION"), &[]).judging(judging)
     });
+    let nothing_arrived = format!(
+        "no request arrived: is the sender sending to {}?",
+        listener.url()
+    );
     let mut reporter = FanOut::default();
     reporter.push(Box::new(
-        TerminalReporter::new(out, display, catalog).with_progress_output(io.err),
+        TerminalReporter::new(out, display, catalog)
+            .with_progress_output(io.err)
+            .when_nothing_ran(nothing_arrived),
     ));
     if let Some(files) = files {
         reporter.push(Box::new(files));

@@ -294,6 +294,19 @@ fn an_empty_run_says_so() {
     let out = render(DisplayConfig::plain(), &[]);
     assert!(out.contains("test result: NOTHING RUN. 0 passed"), "{out}");
     assert!(out.contains("no case was selected"), "{out}");
+    // listen says what it waited for instead.
+    let out = Shared::default();
+    let mut reporter =
+        TerminalReporter::new(Box::new(out.clone()), DisplayConfig::plain(), catalog())
+            .when_nothing_ran("no request arrived");
+    reporter
+        .on_event(&RunEvent::Done {
+            tally: Tally::default(),
+        })
+        .unwrap();
+    let text = out.text();
+    assert!(text.ends_with("no request arrived\n"), "{text}");
+    assert!(!text.contains("no case was selected"), "{text}");
 }
 
 #[test]
