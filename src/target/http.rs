@@ -35,9 +35,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::raw::{self, RawError};
-use super::{
-    BoxFuture, Breakage, CANNOT_CONNECT, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target,
-};
+use super::{BoxFuture, Breakage, Capabilities, Echo, ImplementationInfo, RAW_HTTP, Target};
 use crate::codec::Encoding;
 use crate::error::TargetError;
 use crate::http1::fields;
@@ -60,6 +58,9 @@ const REASON_BYTES: usize = 200;
 pub const MAX_THROTTLE_RETRIES: u32 = 3;
 
 /// What the reason of a 429 says when the answer named no wait.
+/// How the reason of an exchange starts when no connection could be made.
+const CANNOT_CONNECT: &str = "cannot connect to ";
+
 const NO_RETRY_AFTER: &str = "throttled, no usable Retry-After";
 
 /// Settings of an HTTP target.
@@ -271,7 +272,7 @@ impl HttpTarget {
     pub async fn reachable(&self) -> Result<(), String> {
         let timeout = self.options.timeout;
         let probe = async {
-            let tcp = self.connect_tcp().await?;
+            let tcp = self.connect_tcp().await.map_err(|f| f.reason)?;
             match &self.tls {
                 Some(connector) => tls_probe(tcp, connector, &self.url, timeout / 2).await,
                 None => Ok(()),
@@ -284,16 +285,19 @@ impl HttpTarget {
     }
 
     /// Opens a TCP connection to the target.
-    async fn connect_tcp(&self) -> Result<TcpStream, String> {
+    async fn connect_tcp(&self) -> Result<TcpStream, Failure> {
         TcpStream::connect((self.url.host.as_str(), self.url.port))
             .await
-            .map_err(|e| format!("{CANNOT_CONNECT}{}: {e}", self.url.authority))
+            .map_err(|e| Failure::unsent(format!("{CANNOT_CONNECT}{}: {e}", self.url.authority)))
     }
 
     /// Opens a connection to the target: TCP, then TLS for `https://`.
-    async fn open_stream(&self) -> Result<Stream, String> {
+    /// Nothing of an input has gone out if it fails.
+    async fn open_stream(&self) -> Result<Stream, Failure> {
         let tcp = self.connect_tcp().await?;
-        over(tcp, self.tls.as_ref().map(|c| (c, &self.url))).await
+        over(tcp, self.tls.as_ref().map(|c| (c, &self.url)))
+            .await
+            .map_err(Failure::unsent)
     }
 
     /// Waits until the quiet a 429 asked for is over; `Err` with the
@@ -381,7 +385,8 @@ impl HttpTarget {
         let timeout = self.options.timeout;
         let response = tokio::time::timeout(timeout, self.exchange(message, None, request))
             .await
-            .map_err(|_| format!("no complete response within {} ms", timeout.as_millis()))??;
+            .map_err(|_| format!("no complete response within {} ms", timeout.as_millis()))?
+            .map_err(|f| f.reason)?;
         Ok(HttpMessage {
             method: String::new(),
             path: String::new(),
@@ -443,7 +448,7 @@ impl HttpTarget {
                         timeout.as_millis()
                     ));
                 }
-                Ok(Err(reason)) => return broken_exchange(reason),
+                Ok(Err(failure)) => return failure.into_echo(),
                 Ok(Ok(r)) => r,
             };
             let named = named_wait(&response);
@@ -489,17 +494,22 @@ impl HttpTarget {
         if let Err(broken) = self.keep_quiet(deadline).await {
             return broken;
         }
-        // A fresh connection (TLS too, for https://), never a pooled one:
-        // the raw bytes may leave it in any state.
-        let exchange = async {
-            let stream = self.open_stream().await.map_err(RawError::Broken)?;
-            raw::exchange(stream, &head, raw, self.options.max_response_bytes).await
-        };
-        match tokio::time::timeout_at(deadline, exchange).await {
-            Err(_) => Echo::broken(format!(
+        let too_late = || {
+            Echo::broken(format!(
                 "no complete response within {} ms",
                 timeout.as_millis()
-            )),
+            ))
+        };
+        // A fresh connection (TLS too, for https://), never a pooled one:
+        // the raw bytes may leave it in any state.
+        let stream = match tokio::time::timeout_at(deadline, self.open_stream()).await {
+            Err(_) => return too_late(),
+            Ok(Err(failure)) => return failure.into_echo(),
+            Ok(Ok(stream)) => stream,
+        };
+        let exchange = raw::exchange(stream, &head, raw, self.options.max_response_bytes);
+        match tokio::time::timeout_at(deadline, exchange).await {
+            Err(_) => too_late(),
             Ok(Err(RawError::ClosedAfterShutdown)) => Echo::rejected(
                 "closed the connection without a response to a request cut short".to_owned(),
             ),
@@ -507,7 +517,7 @@ impl HttpTarget {
                 "closed the connection without a response while the request was still being sent slowly"
                     .to_owned(),
             ),
-            Ok(Err(RawError::Broken(reason))) => broken_exchange(reason),
+            Ok(Err(RawError::Broken(reason))) => Echo::broken(reason),
             Ok(Ok(m)) => classify(Response {
                 status: m.status,
                 headers: m.headers,
@@ -586,12 +596,12 @@ impl HttpTarget {
         input: &HttpMessage,
         mode: Option<&'static str>,
         request: hyper::Request<Full<Bytes>>,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, Failure> {
         if let Some(mut sender) = self.take_idle().await {
             match sender.send_request(request).await {
-                Ok(response) => return self.finish(sender, response).await,
+                Ok(response) => return Ok(self.finish(sender, response).await?),
                 Err(e) if e.is_canceled() || e.is_incomplete_message() => {}
-                Err(e) => return Err(describe("HTTP exchange failed", &e)),
+                Err(e) => return Err(describe("HTTP exchange failed", &e).into()),
             }
             // The request went into a closed connection: build it again.
             return self.exchange_fresh(self.request(input, mode)?).await;
@@ -602,13 +612,13 @@ impl HttpTarget {
     async fn exchange_fresh(
         &self,
         request: hyper::Request<Full<Bytes>>,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, Failure> {
         let mut sender = self.connect().await?;
         let response = sender
             .send_request(request)
             .await
             .map_err(|e| describe("HTTP exchange failed", &e))?;
-        self.finish(sender, response).await
+        Ok(self.finish(sender, response).await?)
     }
 
     async fn take_idle(&self) -> Option<SendRequest<Full<Bytes>>> {
@@ -620,7 +630,7 @@ impl HttpTarget {
         }
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, String> {
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Failure> {
         let stream = self.open_stream().await?;
         let mut builder = http1::Builder::new();
         builder.max_headers(1024);
@@ -734,16 +744,43 @@ fn classify_waited(response: Response, wait: Option<Duration>) -> Echo {
     }
 }
 
-/// A broken exchange whose reason came from making or using a connection:
-/// one that could not be made (its reason written with [`CANNOT_CONNECT`]
-/// by [`HttpTarget::connect_tcp`], beside this) sent nothing.
-fn broken_exchange(reason: String) -> Echo {
-    let cause = if reason.starts_with(CANNOT_CONNECT) {
-        Breakage::Unsent
-    } else {
-        Breakage::Other
-    };
-    Echo::Broken { reason, cause }
+/// Why an exchange with an HTTP target produced no response. `unsent`: no
+/// connection could be made (TCP, or the TLS handshake over it), so nothing
+/// of the input went out and it cannot have caused this.
+struct Failure {
+    reason: String,
+    unsent: bool,
+}
+
+impl Failure {
+    fn unsent(reason: String) -> Self {
+        Self {
+            reason,
+            unsent: true,
+        }
+    }
+
+    fn into_echo(self) -> Echo {
+        let cause = if self.unsent {
+            Breakage::Unsent
+        } else {
+            Breakage::Other
+        };
+        Echo::Broken {
+            reason: self.reason,
+            cause,
+        }
+    }
+}
+
+/// A failure once the connection was made: the input may have gone out.
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            unsent: false,
+        }
+    }
 }
 
 /// Makes a target connection of an open TCP stream: TLS over it when
@@ -1309,11 +1346,15 @@ mod tests {
         assert_eq!(cause, answered(429, false));
         assert_eq!(classify(r(301, b"")).http_status(), Some(301));
         assert_eq!(
-            broken_exchange(format!("{CANNOT_CONNECT}127.0.0.1:9: refused")),
+            Failure::unsent("cannot connect".into()).into_echo(),
             Echo::Broken {
-                reason: format!("{CANNOT_CONNECT}127.0.0.1:9: refused"),
+                reason: "cannot connect".into(),
                 cause: Breakage::Unsent
             }
+        );
+        assert_eq!(
+            Failure::from("reset".to_owned()).into_echo(),
+            Echo::broken("reset".into())
         );
         let long = vec![b'x'; 300];
         let Echo::Rejected { reason, .. } = classify(r(413, &long)) else {

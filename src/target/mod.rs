@@ -32,10 +32,6 @@ use crate::wire::{Message, RawHttp};
 /// or rejects bytes no server would parse.
 pub const RAW_HTTP: &str = "raw-http";
 
-/// How the reason of a broken exchange starts when no connection could be
-/// made ([`Breakage::Unsent`]).
-pub const CANNOT_CONNECT: &str = "cannot connect to ";
-
 /// What an implementation says about itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
