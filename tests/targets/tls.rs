@@ -227,27 +227,40 @@ async fn a_plain_client_gets_nothing_from_a_tls_server() {
     server.shutdown().await;
 }
 
-/// `listen --tls-cert --tls-key`: a sender that delivers over TLS only
-/// reaches the listener and its event is judged as over plain HTTP.
-#[tokio::test]
-async fn listen_over_tls_judges_what_arrives() {
-    use cespec::runner::Status;
+/// Binds a listener serving TLS with `tls` (it stops after one event, or
+/// 10 s) and runs it: its URL, its run events and the task that ends with
+/// its tally.
+async fn listening_over(
+    tls: std::sync::Arc<rustls::ServerConfig>,
+) -> (
+    String,
+    tokio::sync::mpsc::Receiver<cespec::runner::RunEvent>,
+    tokio::task::JoinHandle<cespec::runner::Tally>,
+) {
     use cespec::server::listen::{self, ListenConfig};
-
-    let dir = std::env::temp_dir().join(format!("cespec-tls-listen-{}", std::process::id()));
-    let certs = test_certs(&dir);
     let listener = listen::bind(ListenConfig {
         stop_after: Some(1),
         timeout: Some(Duration::from_secs(10)),
-        tls: Some(serving(&certs)),
+        tls: Some(tls),
         ..ListenConfig::default()
     })
     .await
     .unwrap();
     let url = listener.url();
-    assert!(url.starts_with("https://"), "{url}");
     let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let run = tokio::spawn(listener.run(tx));
+    (url, rx, tokio::spawn(listener.run(tx)))
+}
+
+/// `listen --tls-cert --tls-key`: a sender that delivers over TLS only
+/// reaches the listener and its event is judged as over plain HTTP.
+#[tokio::test]
+async fn listen_over_tls_judges_what_arrives() {
+    use cespec::runner::Status;
+
+    let dir = std::env::temp_dir().join(format!("cespec-tls-listen-{}", std::process::id()));
+    let certs = test_certs(&dir);
+    let (url, rx, run) = listening_over(serving(&certs)).await;
+    assert!(url.starts_with("https://"), "{url}");
     let sender = HttpTarget::receiver(
         &url,
         HttpOptions {
@@ -277,21 +290,10 @@ async fn listen_over_tls_judges_what_arrives() {
 #[tokio::test]
 async fn listen_reports_the_tls_handshakes_that_fail() {
     use cespec::runner::Status;
-    use cespec::server::listen::{self, ListenConfig};
 
     let dir = std::env::temp_dir().join(format!("cespec-tls-listen-mtls-{}", std::process::id()));
     let certs = test_certs(&dir);
-    let listener = listen::bind(ListenConfig {
-        stop_after: Some(1),
-        timeout: Some(Duration::from_secs(10)),
-        tls: Some(requiring_clients(&certs)),
-        ..ListenConfig::default()
-    })
-    .await
-    .unwrap();
-    let url = listener.url();
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let run = tokio::spawn(listener.run(tx));
+    let (url, rx, run) = listening_over(requiring_clients(&certs)).await;
     let sender = |tls_client| {
         HttpTarget::receiver(
             &url,
