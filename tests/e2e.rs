@@ -321,6 +321,16 @@ fn a_receiver_target_is_judged_by_status_on_accept_and_reject_cases() {
     );
 }
 
+/// Starts `cespec serve --webhook` requiring `token` of every delivery;
+/// returns the server (it stops when dropped) and its port.
+fn serve_webhook_requiring(token: &str) -> (Guard, u16) {
+    let (server, _stdout, line) = start_until(
+        cespec(&["serve", "--webhook", "--port", "0", "--token", token]),
+        "listening on",
+    );
+    (server, port_of(&line))
+}
+
 /// `cespec serve --webhook --token T` and `cespec run --token T`, two real
 /// processes: the whole http-webhook suite runs and passes, the token
 /// cases included; without --token they are skipped and say how to run
@@ -328,11 +338,8 @@ fn a_receiver_target_is_judged_by_status_on_accept_and_reject_cases() {
 #[test]
 fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
     let token = "mF_9.B5f-4.1JqM";
-    let (_server, _stdout, line) = start_until(
-        cespec(&["serve", "--webhook", "--port", "0", "--token", token]),
-        "listening on",
-    );
-    let target = format!("receiver:http://127.0.0.1:{}/hook", port_of(&line));
+    let (_server, port) = serve_webhook_requiring(token);
+    let target = format!("receiver:http://127.0.0.1:{port}/hook");
     let caps = "http-binary,http-structured,http-batch,webhook";
     let json = dir("webhook-token").join("run.json");
     let suite = [
@@ -380,11 +387,8 @@ fn a_web_hook_target_with_a_token_passes_the_webhook_suite() {
 #[test]
 fn bench_load_carries_the_token_a_target_requires() {
     let token = "mF_9.B5f-4.1JqM";
-    let (_server, _stdout, line) = start_until(
-        cespec(&["serve", "--webhook", "--port", "0", "--token", token]),
-        "listening on",
-    );
-    let target = format!("receiver:http://127.0.0.1:{}/", port_of(&line));
+    let (_server, port) = serve_webhook_requiring(token);
+    let target = format!("receiver:http://127.0.0.1:{port}/");
     let out = dir("bench-token");
     let row = |extra: &[&str]| {
         let json = out.join("load.json");
