@@ -362,12 +362,20 @@ impl Event {
 /// Returns true when `content_type` declares JSON: its media type, without
 /// parameters and compared case-insensitively, is `*/json` or `*/*+json`
 /// (JSON-DATA-4, CORE-DCT-2).
+///
+/// Every binary-mode decode with a body asks this, so it looks for `;` and
+/// `/` byte by byte (both ASCII, so the slices stay on character
+/// boundaries) where `str::split` would build a pattern searcher each time.
 pub fn is_json_content_type(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    let Some((_, subtype)) = essence.split_once('/') else {
+    let end = content_type
+        .bytes()
+        .position(|b| b == b';')
+        .unwrap_or(content_type.len());
+    let essence = content_type[..end].trim();
+    let Some(slash) = essence.bytes().position(|b| b == b'/') else {
         return false;
     };
-    let subtype = subtype.as_bytes();
+    let subtype = &essence.as_bytes()[slash + 1..];
     subtype.eq_ignore_ascii_case(b"json")
         || (subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case(b"+json"))
 }
