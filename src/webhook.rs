@@ -46,6 +46,7 @@
 
 use crate::rules::Level;
 use crate::runner::Finding;
+use crate::runner::callback::CallbackOutcome;
 use crate::server::Reply;
 use crate::wire::HttpMessage;
 
@@ -89,6 +90,17 @@ pub const TOKEN: &str = "token";
 /// (Web Hook §3.2), and that request carries no Authorization header.
 /// Reports show the path as the case wrote it, never the token.
 pub const TOKEN_PLACEHOLDER: &str = "{token}";
+
+/// The capability a target has when cespec can offer it a callback URL
+/// of its own in the handshake (`WebHook-Request-Callback`): an HTTP
+/// target declaring [`WEBHOOK`] on loopback, which can reach the URL
+/// cespec serves on loopback. It is not declared: the address gives it.
+pub const CALLBACK: &str = "callback";
+
+/// The value of a case's `WebHook-Request-Callback` header that the runner
+/// replaces with a callback URL it serves for that exchange
+/// ([`crate::runner::callback`]); reports show the placeholder.
+pub const CALLBACK_PLACEHOLDER: &str = "{callback}";
 
 /// The Web Hook rules a `webhook` target's answers are held to.
 pub const RESPONSE_RULES_CHECKED: [&str; 5] = [
@@ -493,10 +505,15 @@ pub(crate) fn unauthorized(request: &HttpMessage, why: &Finding) -> Reply {
 /// `*` (HOOK-AP-7); the rate is `*` or a positive integer, and is there
 /// when one was asked (a MUST) or not (a SHOULD, HOOK-AP-8); `Allow` lists
 /// POST (HOOK-AP-11). An answer that grants nothing leaves the target
-/// without abuse protection for this sender (HOOK-AP-1, a SHOULD): the
-/// spec lets a target grant later by callback, which a handshake without
-/// `WebHook-Request-Callback` does not offer.
-pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Finding> {
+/// without abuse protection for this sender (HOOK-AP-1, a SHOULD), unless
+/// it grants later by calling back the URL the request offered: `callback`
+/// is what came to that URL when one was offered and the answer withheld
+/// consent ([`callback_findings`] judges the call).
+pub fn handshake_findings(
+    request: &HttpMessage,
+    reply: &HttpMessage,
+    callback: Option<&CallbackOutcome>,
+) -> Vec<Finding> {
     let asked_origin = header_text(request, "webhook-request-origin").unwrap_or_default();
     let asked_rate = request
         .header_values("webhook-request-rate")
@@ -506,13 +523,30 @@ pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Fin
     let rate = header_text(reply, "webhook-allowed-rate");
     let mut findings = Vec::new();
     match (&origin, &rate) {
-        (None, None) => findings.push(should(
-            "HOOK-AP-1",
-            format!(
-                "answered {} with neither WebHook-Allowed-Origin nor WebHook-Allowed-Rate: no consent, so a sender may not deliver",
-                reply.status
-            ),
-        )),
+        (None, None) => match callback {
+            Some(CallbackOutcome::Called { request, .. }) => {
+                findings.extend(callback_findings(request));
+            }
+            Some(CallbackOutcome::NotCalled { waited, strays }) => findings.push(should(
+                "HOOK-AP-1",
+                format!(
+                    "answered {} with neither WebHook-Allowed-Origin nor WebHook-Allowed-Rate, and did not call the WebHook-Request-Callback URL within {} ms: no consent, so a sender may not deliver (the URL was plain http:// on loopback{})",
+                    reply.status,
+                    waited.as_millis(),
+                    match strays.as_slice() {
+                        [] => String::new(),
+                        asked => format!("; asked instead: {}", asked.join(", ")),
+                    }
+                ),
+            )),
+            None => findings.push(should(
+                "HOOK-AP-1",
+                format!(
+                    "answered {} with neither WebHook-Allowed-Origin nor WebHook-Allowed-Rate: no consent, so a sender may not deliver",
+                    reply.status
+                ),
+            )),
+        },
         (None, Some(_)) => findings.push(must(
             "HOOK-AP-6",
             "granted a rate but no origin; consent is WebHook-Allowed-Origin and WebHook-Allowed-Rate together".into(),
@@ -550,6 +584,37 @@ pub fn handshake_findings(request: &HttpMessage, reply: &HttpMessage) -> Vec<Fin
             "HOOK-AP-11",
             "the answer has no Allow header listing POST".into(),
         ));
+    }
+    findings
+}
+
+/// Judges the call a web hook target made to grant consent by callback
+/// (Web Hook §4.1.3): a GET or a POST (HOOK-AP-5, which asks the sender's
+/// URL to take both because a target may use either), naming the rate it
+/// grants in `WebHook-Allowed-Rate` (HOOK-AP-9; without it the sender keeps
+/// to the rate it asked for), which is `*` or a positive integer as in an
+/// answer (HOOK-AP-8).
+pub fn callback_findings(call: &HttpMessage) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if !matches!(call.method.as_str(), "GET" | "POST") {
+        findings.push(must(
+            "HOOK-AP-5",
+            format!(
+                "called the WebHook-Request-Callback URL with {}; a target grants consent by calling it with GET or POST",
+                call.method
+            ),
+        ));
+    }
+    match header_text(call, "webhook-allowed-rate") {
+        None => findings.push(should(
+            "HOOK-AP-9",
+            "granted by callback without WebHook-Allowed-Rate, so the sender keeps to the rate it asked for (or any, having asked none)".into(),
+        )),
+        Some(rate) if rate != "*" && !is_positive_integer(&rate) => findings.push(must(
+            "HOOK-AP-8",
+            format!("the callback's WebHook-Allowed-Rate is {rate:?}; it is `*` or a positive integer"),
+        )),
+        Some(_) => {}
     }
     findings
 }
@@ -1220,7 +1285,7 @@ mod tests {
             m
         };
         let judged = |rate: Option<&str>, headers: &[(&str, &str)]| {
-            let findings = handshake_findings(&asking(rate), &answer(headers));
+            let findings = handshake_findings(&asking(rate), &answer(headers), None);
             let mut found: Vec<(String, Level)> =
                 findings.into_iter().map(|f| (f.rule, f.level)).collect();
             found.sort();
@@ -1296,7 +1361,62 @@ mod tests {
             headers: grant.headers,
             ..reply
         };
-        assert!(handshake_findings(&asking(Some("30")), &granted).is_empty());
+        assert!(handshake_findings(&asking(Some("30")), &granted, None).is_empty());
+    }
+
+    #[test]
+    fn a_grant_by_callback_is_judged_by_the_call() {
+        let call = |method: &str, rate: Option<&str>| {
+            let headers: Vec<(&str, &str)> = rate
+                .map(|r| ("WebHook-Allowed-Rate", r))
+                .into_iter()
+                .collect();
+            request(method, "/callback/s", &headers, b"")
+        };
+        let one = |rule: &str, level| vec![(rule.to_owned(), level)];
+        let asking = request(
+            "OPTIONS",
+            "/",
+            &[("WebHook-Request-Origin", "sender.example.com")],
+            b"",
+        );
+        let judged = |method: &str, rate: Option<&str>| -> Vec<(String, Level)> {
+            callback_findings(&call(method, rate))
+                .into_iter()
+                .map(|f| (f.rule, f.level))
+                .collect()
+        };
+        assert!(judged("GET", Some("*")).is_empty());
+        assert!(judged("POST", Some("120")).is_empty());
+        assert_eq!(judged("PUT", Some("*")), one("HOOK-AP-5", Level::Must));
+        assert_eq!(judged("GET", None), one("HOOK-AP-9", Level::Should));
+        assert_eq!(judged("POST", Some("1.5")), one("HOOK-AP-8", Level::Must));
+        // An answer that withholds consent is judged by what came of the
+        // URL: the call, or the warning that nothing came.
+        let withheld = request("", "", &[("Allow", "POST")], b"");
+        let called = crate::runner::callback::CallbackOutcome::Called {
+            request: call("GET", Some("*")),
+            after: std::time::Duration::from_millis(100),
+        };
+        assert!(handshake_findings(&asking, &withheld, Some(&called)).is_empty());
+        let silent = crate::runner::callback::CallbackOutcome::NotCalled {
+            waited: std::time::Duration::from_secs(3),
+            strays: vec!["GET /elsewhere".into()],
+        };
+        let findings = handshake_findings(&asking, &withheld, Some(&silent));
+        let [finding] = findings.as_slice() else {
+            panic!("{findings:?}")
+        };
+        assert_eq!(
+            (finding.rule.as_str(), finding.level),
+            ("HOOK-AP-1", Level::Should)
+        );
+        assert!(
+            finding.message.contains("within 3000 ms")
+                && finding.message.contains("asked instead: GET /elsewhere"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]

@@ -417,6 +417,12 @@ fn errors_name_file_line_column_and_case() {
         ),
         (
             &one(
+                "  - id: a\n    title: t\n    rules: [HOOK-AP-5]\n    input: {http: {method: OPTIONS, headers: {WebHook-Request-Origin: s.example, WebHook-Request-Callback: '{callback}'}}}\n    expect: {outcome: accept}\n",
+            ),
+            "suites/t.yaml:7:12: case 'a': input: WebHook-Request-Callback is {callback}, so the case requires `callback`",
+        ),
+        (
+            &one(
                 "  - id: a\n    title: t\n    rules: [CORE-GEN-1]\n    event: {id: '1', source: /s, type: t}\n    encodings: [json, xml]\n    expect: {outcome: reject}\n",
             ),
             "suites/t.yaml:8:23: case 'a': encodings: unknown encoding \"xml\"",

@@ -7,6 +7,8 @@
 //!
 //! One module per area under `tests/targets/`.
 
+#[path = "targets/callback.rs"]
+mod callback;
 #[path = "support/certs.rs"]
 mod certs;
 #[path = "support/examples.rs"]

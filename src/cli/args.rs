@@ -209,13 +209,15 @@ JSON (application/cloudevents+avro) 415.
 
 With --webhook it is a web hook delivery target instead: it grants the
 OPTIONS abuse-protection handshake and answers accepted deliveries 204;
-with --token it also requires that access token of every delivery.
+with --token it also requires that access token of every delivery, and with
+--grant-by-callback it grants by calling back the URL a handshake offers.
 
 Examples:
   cespec serve --port 8080
   cespec serve --port 0 --max-body-size 64KiB
   cespec serve --webhook --port 8080
   cespec serve --webhook --port 8080 --token mF_9.B5f-4.1JqM
+  cespec serve --webhook --port 8080 --grant-by-callback post
   cespec serve --port 8443 --tls-cert server.pem --tls-key server.key
   cespec serve --port 8443 --tls-cert server.pem --tls-key server.key --client-ca clients.pem";
 
@@ -628,6 +630,21 @@ pub struct ServeArgs {
     /// to a token in the query). Pair it with `run --token`.
     #[arg(long, value_name = "TOKEN", requires = "webhook")]
     pub token: Option<String>,
+
+    /// With --webhook: when a validation request offers a loopback
+    /// callback URL (WebHook-Request-Callback), withhold consent from the
+    /// answer and give it 100 ms later by calling that URL with METHOD
+    /// (GET by default, or POST), naming the rate granted. What `run`
+    /// offers in the http-webhook suite's handshake-callback case.
+    #[arg(
+        long,
+        value_name = "METHOD",
+        value_enum,
+        num_args = 0..=1,
+        default_missing_value = "get",
+        requires = "webhook"
+    )]
+    pub grant_by_callback: Option<CallbackMethodArg>,
 }
 
 /// `cespec listen`.

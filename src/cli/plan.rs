@@ -295,10 +295,12 @@ pub fn plan(cli: Cli, env: &Env) -> Result<Plan, PlanError> {
             server,
             webhook,
             token,
+            grant_by_callback,
         }) => Plan::Serve(ServeCommand {
             config: ServeConfig {
                 webhook,
                 token: checked_token(token)?,
+                grant_by_callback: grant_by_callback.map(callback_method),
                 ..serve_config(&server)?
             },
         }),
@@ -504,8 +506,8 @@ fn capabilities(
         return Ok(None);
     }
     for name in names {
-        if name == cespec::webhook::TOKEN {
-            return usage(format!("--capabilities: {TOKEN_IS_GIVEN}"));
+        if let Some(why) = given_not_declared(name) {
+            return usage(format!("--capabilities: {why}"));
         }
         if !is_known_capability(name, known) {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
@@ -519,7 +521,19 @@ fn capabilities(
 }
 
 /// Why a target cannot declare the `token` capability.
-const TOKEN_IS_GIVEN: &str = "`token` is not declared: a target has it when --token (or `token:` in a targets file) gives one";
+/// Why `name` cannot be declared, for the capabilities cespec gives a
+/// target itself.
+fn given_not_declared(name: &str) -> Option<&'static str> {
+    match name {
+        cespec::webhook::TOKEN => Some(
+            "`token` is not declared: a target has it when --token (or `token:` in a targets file) gives one",
+        ),
+        cespec::webhook::CALLBACK => Some(
+            "`callback` is not declared: a web hook target on loopback has it (cespec serves the callback URL it offers on loopback)",
+        ),
+        _ => None,
+    }
+}
 
 /// Returns true when a target may declare `name`: a known capability, or an
 /// `adapter:<feature>` name, which marks something the adapter supplies
@@ -600,13 +614,13 @@ fn targets(
             {
                 return Err(invalid(format!("unknown capability {unknown:?}")));
             }
-            if entry
+            if let Some(why) = entry
                 .capabilities
                 .iter()
                 .flatten()
-                .any(|c| c == cespec::webhook::TOKEN)
+                .find_map(|c| given_not_declared(c))
             {
-                return Err(invalid(TOKEN_IS_GIVEN.to_owned()));
+                return Err(invalid(why.to_owned()));
             }
             let base = OpenOptions {
                 timeout,
@@ -749,6 +763,13 @@ fn serve_config(args: &ServerArgs) -> Result<ServeConfig, PlanError> {
     })
 }
 
+fn callback_method(method: CallbackMethodArg) -> CallbackMethod {
+    match method {
+        CallbackMethodArg::Get => CallbackMethod::Get,
+        CallbackMethodArg::Post => CallbackMethod::Post,
+    }
+}
+
 fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, PlanError> {
     let server = serve_config(&args.server)?;
     let match_by = match args.match_by {
@@ -804,10 +825,7 @@ fn listen(args: ListenArgs, display: DisplayConfig) -> Result<ListenCommand, Pla
             throttle,
             redirect_every,
             retire_after: args.retire_after,
-            grant_by_callback: args.grant_by_callback.map(|method| match method {
-                CallbackMethodArg::Get => CallbackMethod::Get,
-                CallbackMethodArg::Post => CallbackMethod::Post,
-            }),
+            grant_by_callback: args.grant_by_callback.map(callback_method),
             callback_tls,
         },
         display,
@@ -1250,11 +1268,20 @@ mod tests {
             };
             assert_eq!(listen.config.grant_by_callback, Some(method));
         }
+        // serve grants by callback as the listener does.
+        let Ok(Plan::Serve(serve)) =
+            plan_of(&["serve", "--webhook", "--grant-by-callback", "post"])
+        else {
+            panic!("plans serve")
+        };
+        assert_eq!(serve.config.grant_by_callback, Some(CallbackMethod::Post));
         // Without --webhook there is no handshake to grant.
-        assert!(
-            Cli::try_parse_from(["cespec", "listen", "--grant-by-callback"]).is_err(),
-            "--grant-by-callback needs --webhook"
-        );
+        for command in ["listen", "serve"] {
+            assert!(
+                Cli::try_parse_from(["cespec", command, "--grant-by-callback"]).is_err(),
+                "{command} --grant-by-callback needs --webhook"
+            );
+        }
     }
 
     #[test]
@@ -1304,6 +1331,10 @@ mod tests {
             (
                 &["--capabilities", "webhook,token"][..],
                 "`token` is not declared",
+            ),
+            (
+                &["--capabilities", "webhook,callback"][..],
+                "`callback` is not declared",
             ),
         ] {
             let m = usage_message(&[&target[..], args].concat());

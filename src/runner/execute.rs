@@ -44,6 +44,7 @@ use crate::codec::Encoding;
 use crate::suite::Case;
 use crate::target::{Capabilities, Echo, Target, echo_case};
 
+use super::callback;
 use super::judge::{self, JudgeOptions, TargetView};
 use super::outcome::{CaseResult, Status, Tally};
 use super::plan::{KnownFailures, RunPlan};
@@ -299,9 +300,11 @@ impl Driver {
             let unit = &self.units[seq];
             let immediate = match &unit.work {
                 Work::Unsupported(missing) => {
-                    // A token is given, not declared: say how.
+                    // A token and a callback are given, not declared: say how.
                     let how = if missing.iter().any(|m| m == crate::webhook::TOKEN) {
                         "; a token comes with --token"
+                    } else if missing.iter().any(|m| m == callback::CALLBACK) {
+                        "; cespec offers a callback URL to web hook targets on loopback only"
                     } else {
                         ""
                     };
@@ -346,22 +349,47 @@ impl Driver {
         let task = async move {
             let case = &cases[index];
             let started = Instant::now();
-            let echo = match &ctx.target {
+            // A validation request offering a callback URL is sent with one
+            // the runner serves, and the wait for the call is part of the
+            // exchange, within the same timeout.
+            let offers_callback = callback::offers_callback(&case.input)
+                && ctx.capabilities.contains(callback::CALLBACK);
+            let (echo, called) = match &ctx.target {
                 Ok(target) => {
-                    tokio::time::timeout(timeout, echo_case(target.as_ref(), case, reply))
+                    let target = target.as_ref();
+                    let exchange = async {
+                        if offers_callback {
+                            // Leave the wait room to end before the timeout does.
+                            let deadline = started + timeout.mul_f32(0.9);
+                            callback::echo_offering_callback(target, case, reply, deadline).await
+                        } else {
+                            (echo_case(target, case, reply).await, None)
+                        }
+                    };
+                    tokio::time::timeout(timeout, exchange)
                         .await
                         .unwrap_or_else(|_| {
-                            Echo::broken(format!("timed out after {}", format_duration(timeout)))
+                            let reason = format!("timed out after {}", format_duration(timeout));
+                            (Echo::broken(reason), None)
                         })
                 }
-                Err(reason) => Echo::broken(reason.clone()),
+                Err(reason) => (Echo::broken(reason.clone()), None),
             };
-            tracing::debug!(?echo, "echoed");
+            tracing::debug!(?echo, ?called, "echoed");
             let view = TargetView {
                 name: &ctx.name,
                 capabilities: &ctx.capabilities,
             };
-            let result = judge::judge(case, reply, &echo, &view, options, started.elapsed());
+            let elapsed = started.elapsed();
+            let result = judge::judge_with_callback(
+                case,
+                reply,
+                &echo,
+                called.as_ref(),
+                &view,
+                options,
+                elapsed,
+            );
             (seq, result)
         };
         let handle = self.tasks.spawn(task.instrument(span));

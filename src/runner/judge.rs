@@ -30,6 +30,7 @@ use crate::wire::{
     Header, HttpMessage, JsonDocument, KafkaRecord, Message, RawHttp, headers_named,
 };
 
+use super::callback::CallbackOutcome;
 use super::outcome::{CaseResult, Finding, Status, Transcript};
 
 /// The capability a target declares when only its status codes can be judged.
@@ -139,6 +140,21 @@ pub fn judge(
     case: &Case,
     reply: Encoding,
     echo: &Echo,
+    target: &TargetView<'_>,
+    options: JudgeOptions,
+    duration: Duration,
+) -> CaseResult {
+    judge_with_callback(case, reply, echo, None, target, options, duration)
+}
+
+/// Judges like [`judge`] an echo of a validation request that offered a
+/// callback URL, with what came to that URL (`None` when nothing was
+/// awaited: the answer granted or refused outright).
+pub fn judge_with_callback(
+    case: &Case,
+    reply: Encoding,
+    echo: &Echo,
+    callback: Option<&CallbackOutcome>,
     target: &TargetView<'_>,
     options: JudgeOptions,
     duration: Duration,
@@ -264,8 +280,11 @@ pub fn judge(
             if target.capabilities.contains(webhook::WEBHOOK)
                 && let (Message::Http(request), Message::Http(answer)) = (&case.input, reply_msg)
             {
+                if let (Some(outcome), Some(t)) = (callback, result.transcript.as_mut()) {
+                    t.note = Some(callback_note(outcome));
+                }
                 result.findings.extend(match validation {
-                    Some(_) => webhook::handshake_findings(request, answer),
+                    Some(_) => webhook::handshake_findings(request, answer, callback),
                     None => webhook::response_findings(request, answer),
                 });
             }
@@ -288,6 +307,25 @@ pub fn judge(
     finish(&mut result, options);
     note_cut(&mut result, cut);
     result
+}
+
+/// What the transcript says of the callback URL a validation request
+/// offered (not the URL itself, whose secret differs on every run).
+fn callback_note(outcome: &CallbackOutcome) -> String {
+    match outcome {
+        CallbackOutcome::Called { request, .. } => {
+            let rate = request
+                .header_values("webhook-allowed-rate")
+                .next()
+                .map(|r| format!(" with WebHook-Allowed-Rate: {}", String::from_utf8_lossy(r)))
+                .unwrap_or_default();
+            format!(
+                "the target called back the callback URL: {}{rate}",
+                request.method
+            )
+        }
+        CallbackOutcome::NotCalled { .. } => "the target did not call back the callback URL".into(),
+    }
 }
 
 /// A hint for a refusal that says nothing about the event: one that asks

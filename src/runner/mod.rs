@@ -1,6 +1,7 @@
 //! The runner: executes a plan of cases x targets and emits one stream of
 //! [`RunEvent`]s that every reporter listens to. It never prints.
 
+pub mod callback;
 pub mod default_target;
 pub mod execute;
 pub mod interop;

@@ -14,7 +14,6 @@
 //! sender that offers another host is granted by headers instead, and told
 //! why in the validation request's result.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,18 +78,13 @@ pub(crate) fn offer(request: &HttpMessage) -> Offer {
             });
         }
     };
-    if is_loopback(&url.host) {
+    if url.is_loopback() {
         Offer::Callback(text)
     } else {
         Offer::NotCalled(format!(
             "WebHook-Request-Callback {text:?} is not on loopback, and cespec calls loopback addresses only"
         ))
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Removes the consent from an answer to a validation request: a target
@@ -111,12 +105,34 @@ pub(crate) struct Called {
     pub granted: bool,
 }
 
-/// Calls `url` with `method`, carrying `WebHook-Allowed-Rate: rate` when
-/// given, no body; `tls` is the client for an `https://` URL.
+/// The rate a callback grants in `WebHook-Allowed-Rate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NamedRate {
+    /// `*`: no limit.
+    Any,
+    /// So many deliveries a minute.
+    PerMinute(u32),
+}
+
+impl NamedRate {
+    fn header_value(self) -> Vec<u8> {
+        match self {
+            Self::Any => b"*".to_vec(),
+            Self::PerMinute(n) => n.to_string().into_bytes(),
+        }
+    }
+}
+
+/// How long a target waits, after withholding consent, before calling
+/// back: time for its answer to reach the sender.
+pub(crate) const CALLBACK_PAUSE: Duration = Duration::from_millis(100);
+
+/// Calls `url` with `method`, carrying `WebHook-Allowed-Rate` when `rate`
+/// is given, no body; `tls` is the client for an `https://` URL.
 pub(crate) async fn call(
     url: &str,
     method: CallbackMethod,
-    rate: Option<u32>,
+    rate: Option<NamedRate>,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Called {
     let verb = method.as_str();
@@ -143,12 +159,7 @@ pub(crate) async fn call(
         path: String::new(),
         status: 0,
         headers: rate
-            .map(|r| {
-                (
-                    "WebHook-Allowed-Rate".to_owned(),
-                    r.to_string().into_bytes(),
-                )
-            })
+            .map(|r| ("WebHook-Allowed-Rate".to_owned(), r.header_value()))
             .into_iter()
             .collect(),
         body: Vec::new(),
@@ -160,7 +171,8 @@ pub(crate) async fn call(
                 "web hook callback: {verb} {url} answered {}: consent given, {}",
                 answer.status,
                 match rate {
-                    Some(r) => format!("at {r} a minute"),
+                    Some(NamedRate::PerMinute(r)) => format!("at {r} a minute"),
+                    Some(NamedRate::Any) => "at any rate".to_owned(),
                     None => "at the rate asked for".to_owned(),
                 }
             ),

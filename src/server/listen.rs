@@ -176,10 +176,6 @@ enum Consent {
     Granted(Grant),
 }
 
-/// How long the listener waits, after withholding consent, before calling
-/// back: time for its answer to reach the sender.
-const CALLBACK_PAUSE: Duration = Duration::from_millis(100);
-
 /// Deliberate throttling of a web hook sender (`--throttle-every`).
 struct Throttle {
     every: usize,
@@ -310,7 +306,9 @@ impl Listener {
         // A callback on its way is reported too (each is bounded).
         let callbacks = std::mem::take(&mut *lock(&self.shared.callbacks));
         for call in callbacks {
-            let _ = tokio::time::timeout(CALLBACK_PAUSE + callback::CALLBACK_TIMEOUT, call).await;
+            let _ =
+                tokio::time::timeout(callback::CALLBACK_PAUSE + callback::CALLBACK_TIMEOUT, call)
+                    .await;
         }
         // Requests judged before the stop took effect are reported too.
         while let Ok(captured) = self.results.try_recv() {
@@ -474,7 +472,7 @@ impl Capture {
         (reply, self.judged(n, findings, message), 0)
     }
 
-    /// Grants `grant` by calling back `url` after [`CALLBACK_PAUSE`], on
+    /// Grants `grant` by calling back `url` after [`callback::CALLBACK_PAUSE`], on
     /// its own task, and reports the call as `listen/callback-<n>` (no
     /// event). With `--grant-rate` the call names the rate granted;
     /// without, the sender is held to the rate it asked for (HOOK-AP-9).
@@ -492,7 +490,7 @@ impl Capture {
         };
         let shared = self.0.clone();
         let call = tokio::spawn(async move {
-            tokio::time::sleep(CALLBACK_PAUSE).await;
+            tokio::time::sleep(callback::CALLBACK_PAUSE).await;
             // Each step leaves alone a consent a later handshake has set.
             if let Some(consent) = &shared.webhook {
                 let mut consent = lock(consent);
@@ -500,7 +498,8 @@ impl Capture {
                     *consent = Consent::Calling(url.clone(), grant);
                 }
             }
-            let called = callback::call(&url, method, named_rate, tls).await;
+            let named = named_rate.map(callback::NamedRate::PerMinute);
+            let called = callback::call(&url, method, named, tls).await;
             if let Some(consent) = &shared.webhook {
                 let mut consent = lock(consent);
                 if matches!(&*consent, Consent::Calling(u, _) if *u == url) {

@@ -15,7 +15,9 @@
 //! does not read 415 (HOOK-RSP-7); with a `token`, a delivery that does
 //! not present it 401, one that presents it in the query with
 //! `Cache-Control: private` (HOOK-AUTH-1, -5). It is the reference
-//! for `receiver:` targets that declare the `webhook` capability; an echo
+//! for `receiver:` targets that declare the `webhook` capability (with
+//! `grant_by_callback` it grants a handshake that offers a loopback
+//! callback URL by calling it, as [`callback`] describes); an echo
 //! could not be one, since an event whose data has no content type echoes
 //! as a body without a Content-Type, which HOOK-RSP-2 rules out.
 
@@ -23,6 +25,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::callback::{self, CallbackMethod};
 use super::{Handler, Limits, Reply, RunningServer};
 use crate::codec::{self, Encoding};
 use crate::error::ServerError;
@@ -49,6 +52,9 @@ pub struct ServeConfig {
     /// Serve HTTPS with this configuration (a certificate chain and key,
     /// [`crate::tls::server_config`]).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// In web hook mode, grant a handshake that offers a loopback callback
+    /// URL by calling it with this method instead of in the answer.
+    pub grant_by_callback: Option<CallbackMethod>,
 }
 
 impl Default for ServeConfig {
@@ -59,6 +65,7 @@ impl Default for ServeConfig {
             webhook: false,
             token: None,
             tls: None,
+            grant_by_callback: None,
         }
     }
 }
@@ -68,6 +75,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
     let echoer = Echoer {
         webhook: config.webhook,
         token: config.token,
+        grant_by_callback: config.grant_by_callback,
     };
     RunningServer::bind(config.addr, config.limits, Arc::new(echoer), config.tls).await
 }
@@ -76,6 +84,43 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServerError> {
 struct Echoer {
     webhook: bool,
     token: Option<String>,
+    grant_by_callback: Option<CallbackMethod>,
+}
+
+impl Echoer {
+    /// Answers a validation request: the grant in the answer or, with
+    /// `grant_by_callback` and a loopback URL offered, no consent in the
+    /// answer (HOOK-AP-6) and a call of that URL 100 ms later, naming the
+    /// rate granted (the one asked, or `*`: HOOK-AP-9). How the call went
+    /// is logged, since serve reports nothing else.
+    fn validation(&self, request: &HttpMessage) -> Reply {
+        let (_, mut reply, grant) = webhook::validate(request, None);
+        let Some(method) = self.grant_by_callback else {
+            return reply;
+        };
+        match (grant, callback::offer(request)) {
+            (Some(grant), callback::Offer::Callback(url)) => {
+                callback::withhold_consent(&mut reply.headers);
+                let rate = grant
+                    .rate
+                    .map_or(callback::NamedRate::Any, callback::NamedRate::PerMinute);
+                tokio::spawn(async move {
+                    tokio::time::sleep(callback::CALLBACK_PAUSE).await;
+                    let called = callback::call(&url, method, Some(rate), None).await;
+                    if called.granted {
+                        tracing::info!("{}", called.message);
+                    } else {
+                        tracing::warn!("{}", called.message);
+                    }
+                });
+            }
+            (_, callback::Offer::NotCalled(why)) => {
+                tracing::info!("granted in the answer: {why}");
+            }
+            _ => {}
+        }
+        reply
+    }
 }
 
 impl Handler for Echoer {
@@ -90,7 +135,7 @@ impl Handler for Echoer {
             return echo(request);
         }
         if webhook::is_validation(&request) {
-            return webhook::validate(&request, None).1;
+            return self.validation(&request);
         }
         // Either way of presenting the token will do (HOOK-AUTH-1); no
         // shared cache is to keep an answer to a URL holding one (-5).
@@ -272,6 +317,7 @@ mod tests {
         let delivery_target = Echoer {
             webhook: true,
             token: None,
+            grant_by_callback: None,
         };
         assert_eq!(delivery_target.handle(avro(), Instant::now()).status, 415);
         let mut broken = binary(&[]);
@@ -284,6 +330,7 @@ mod tests {
         let target = Echoer {
             webhook: true,
             token: Some("t0k+/=".into()),
+            grant_by_callback: None,
         };
         let deliver = |path: &str, headers: &[(&str, &str)]| {
             let mut request = binary(headers);

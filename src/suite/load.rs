@@ -37,12 +37,14 @@ pub const MAX_SUITE_BYTES: u64 = 32 * 1024 * 1024;
 pub const SPECVERSION_03: &str = "specversion-0.3";
 
 /// Returns true when `name` is a capability a case may require: an
-/// encoding name, `specversion-0.3`, `raw-http` or `webhook`.
+/// encoding name, `specversion-0.3`, `raw-http`, `webhook`, `token` or
+/// `callback`.
 pub fn is_known_capability(name: &str) -> bool {
     name == SPECVERSION_03
         || name == RAW_HTTP
         || name == crate::webhook::WEBHOOK
         || name == crate::webhook::TOKEN
+        || name == crate::webhook::CALLBACK
         || name.parse::<Encoding>().is_ok()
 }
 
@@ -439,6 +441,7 @@ fn check_capability(
             RAW_HTTP,
             crate::webhook::WEBHOOK,
             crate::webhook::TOKEN,
+            crate::webhook::CALLBACK,
         ])
         .collect();
     Err(ctx.invalid(
@@ -603,6 +606,19 @@ fn build_case(
                         "input: the path holds {}, so the case requires `{}`",
                         crate::webhook::TOKEN_PLACEHOLDER,
                         crate::webhook::TOKEN
+                    ),
+                ));
+            }
+            // So does a callback URL, which only the runner can serve.
+            if crate::runner::callback::offers_callback(&message)
+                && !common.requires.contains(crate::webhook::CALLBACK)
+            {
+                return Err(ctx.invalid(
+                    at(input.referenced),
+                    format!(
+                        "input: WebHook-Request-Callback is {}, so the case requires `{}`",
+                        crate::webhook::CALLBACK_PLACEHOLDER,
+                        crate::webhook::CALLBACK
                     ),
                 ));
             }

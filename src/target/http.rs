@@ -193,6 +193,16 @@ impl HttpUrl {
         })
     }
 
+    /// Whether the host is a loopback address (or `localhost`): one on
+    /// this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.host.eq_ignore_ascii_case("localhost")
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// Returns the request target for an input whose own path is `input`:
     /// the input's path is appended to the URL's path (`/` adds nothing).
     pub fn join(&self, input: &str) -> String {
@@ -1117,6 +1127,9 @@ impl Target for HttpTarget {
         }
         if self.options.token.is_some() {
             caps.insert(crate::webhook::TOKEN.to_owned());
+        }
+        if caps.contains(crate::webhook::WEBHOOK) && self.url.is_loopback() {
+            caps.insert(crate::webhook::CALLBACK.to_owned());
         }
         caps
     }
