@@ -217,8 +217,9 @@ impl Handler for Recorder {
     }
 }
 
-/// 128 bits no one else can guess, in hex: two hashers seeded afresh by
-/// the standard library from the operating system's randomness.
+/// 128 bits no one else can guess, in hex: the time hashed by two
+/// `RandomState`s, whose keys the standard library draws from the
+/// operating system's randomness (once a thread, then varied per state).
 fn secret() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -263,42 +264,33 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    /// Sends a bare `method` request to `url` and returns the status.
+    async fn call(url: &str, method: &str) -> u16 {
+        let options = crate::target::http::HttpOptions::default();
+        let client = crate::target::http::HttpTarget::receiver(url, options).expect("client");
+        let request = HttpMessage {
+            method: method.into(),
+            ..HttpMessage::default()
+        };
+        client.send(&request).await.expect("answered").status
+    }
+
+    /// The server's own address, without the callback's path.
+    fn base(offered: &Offered) -> String {
+        let (base, _) = offered.url.rsplit_once("/callback/").expect("path");
+        base.to_owned()
+    }
+
     #[tokio::test]
     async fn the_url_takes_get_and_post_keeps_the_first_and_names_strays() {
         let mut offered = Offered::open().await.expect("serves");
         assert!(offered.url.starts_with("http://127.0.0.1:"));
-        let base = offered
-            .url
-            .rsplit_once("/callback/")
-            .expect("path")
-            .0
-            .to_owned();
-        let client = crate::target::http::HttpTarget::receiver(
-            &format!("{base}/elsewhere"),
-            crate::target::http::HttpOptions::default(),
-        )
-        .expect("client");
-        let stray = HttpMessage {
-            method: "GET".into(),
-            ..HttpMessage::default()
-        };
-        let answer = client.send(&stray).await.expect("answered");
-        assert_eq!(answer.status, 404);
-        let client = crate::target::http::HttpTarget::receiver(
-            &offered.url,
-            crate::target::http::HttpOptions::default(),
-        )
-        .expect("client");
-        let put = HttpMessage {
-            method: "PUT".into(),
-            ..HttpMessage::default()
-        };
-        assert_eq!(client.send(&put).await.expect("answered").status, 405);
-        let post = HttpMessage {
-            method: "POST".into(),
-            ..HttpMessage::default()
-        };
-        assert_eq!(client.send(&post).await.expect("answered").status, 200);
+        assert_eq!(
+            call(&format!("{}/elsewhere", base(&offered)), "GET").await,
+            404
+        );
+        assert_eq!(call(&offered.url, "PUT").await, 405);
+        assert_eq!(call(&offered.url, "POST").await, 200);
         let outcome = offered
             .called(Instant::now() + Duration::from_secs(1))
             .await;
@@ -312,22 +304,7 @@ mod tests {
     #[tokio::test]
     async fn no_call_is_told_with_the_strays() {
         let mut offered = Offered::open().await.expect("serves");
-        let base = offered
-            .url
-            .rsplit_once("/callback/")
-            .expect("path")
-            .0
-            .to_owned();
-        let client = crate::target::http::HttpTarget::receiver(
-            &format!("{base}/guess"),
-            crate::target::http::HttpOptions::default(),
-        )
-        .expect("client");
-        let get = HttpMessage {
-            method: "GET".into(),
-            ..HttpMessage::default()
-        };
-        client.send(&get).await.expect("answered");
+        assert_eq!(call(&format!("{}/guess", base(&offered)), "GET").await, 404);
         let outcome = offered
             .called(Instant::now() + Duration::from_millis(50))
             .await;
