@@ -43,7 +43,11 @@ fn execute(plan: plan::Plan) -> i32 {
         }
     };
     let io = cli::Io {
-        out: Box::new(io::stdout()),
+        // Errors name the stream, as they name a report file.
+        out: Box::new(cli::Named {
+            path: "standard output".into(),
+            inner: io::stdout(),
+        }),
         err: Box::new(io::stderr()),
     };
     let outcome = runtime.block_on(cli::execute(plan, io));

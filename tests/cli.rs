@@ -341,3 +341,34 @@ fn a_run_report_records_how_it_was_judged() {
     assert!(judged.contains("\"released-spec\": true"), "{judged}");
     assert!(judged.contains("\"strict\": true"), "{judged}");
 }
+
+/// A report that cannot be written (here: a full disk, `/dev/full`) ends
+/// the run with exit 5 and the file's name and the cause, in every format;
+/// so does a full standard output.
+#[test]
+fn a_full_disk_is_an_error_naming_the_file() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    for format in ["--json", "--junit", "--markdown", "--html"] {
+        let output = cespec(&["run", "--suite", "json-format", "-q", format, "/dev/full"]);
+        assert_eq!(code(&output), 5, "{format}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("/dev/full: No space left on device"),
+            "{format}: {}",
+            stderr(&output)
+        );
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_cespec"))
+        .args(["run", "--suite", "json-format"])
+        .stdout(std::fs::File::create(full).expect("/dev/full opens"))
+        .output()
+        .expect("the binary runs");
+    assert_eq!(code(&output), 5, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("standard output: No space left on device"),
+        "{}",
+        stderr(&output)
+    );
+}

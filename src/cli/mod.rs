@@ -11,6 +11,7 @@ pub mod plan;
 use std::io::Write;
 
 pub use args::Cli;
+pub use commands::Named;
 use plan::Plan;
 
 /// The streams a command writes to.

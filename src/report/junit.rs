@@ -42,7 +42,26 @@ const MAX_BODY: usize = 64 * 1024;
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     to_junit(report)
         .serialize(out)
-        .map_err(|e| io::Error::other(e.to_string()))
+        .map_err(|e| writer_error(&e))
+}
+
+/// The error of the writer under a serializer's error, when there is one:
+/// quick-junit says only "error serializing JUnit report", and the
+/// writer's own error names the file and the cause (a full disk).
+fn writer_error(error: &(dyn std::error::Error + 'static)) -> io::Error {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        // quick-xml keeps the writer's error in an Arc.
+        let io = e.downcast_ref::<io::Error>().or_else(|| {
+            e.downcast_ref::<std::sync::Arc<io::Error>>()
+                .map(AsRef::as_ref)
+        });
+        if let Some(io) = io {
+            return io::Error::new(io.kind(), io.to_string());
+        }
+        cause = e.source();
+    }
+    io::Error::other(error.to_string())
 }
 
 fn text(s: &str) -> XmlString {
