@@ -360,6 +360,30 @@ fn a_full_disk_is_an_error_naming_the_file() {
             stderr(&output)
         );
     }
+    // A bench's figures are printed before its file is written, so a full
+    // disk loses none of them.
+    let output = cespec(&[
+        "bench",
+        "--input",
+        "minimal",
+        "--encoding",
+        "json",
+        "-d",
+        "50ms",
+        "--json",
+        "/dev/full",
+    ]);
+    assert_eq!(code(&output), 5, "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("codec/minimal@json"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("writing /dev/full: No space left on device"),
+        "{}",
+        stderr(&output)
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_cespec"))
         .args(["run", "--suite", "json-format"])
         .stdout(std::fs::File::create(full).expect("/dev/full opens"))

@@ -151,10 +151,55 @@ pub struct BenchCommand {
     pub open: OpenOptions,
     pub mode: Mode,
     pub inputs: Vec<Input>,
-    pub json: Option<PathBuf>,
+    pub json: Option<JsonOut>,
     pub baseline: Option<(BenchReport, f64)>,
     pub cpus: usize,
     pub wrk_script: Option<PathBuf>,
+}
+
+/// Where `--json` goes. A file is opened when the plan is made, so that a
+/// path that cannot be written (a directory, a missing folder) stops the
+/// bench before it measures anything; it is opened without truncation and
+/// emptied only when the results are written, so that a bench that fails
+/// leaves what the file held (often the `--baseline` itself).
+pub enum JsonOut {
+    Stdout,
+    File(PathBuf, std::fs::File),
+}
+
+impl JsonOut {
+    fn plan(path: PathBuf) -> Result<Self, PlanError> {
+        if path.as_os_str() == "-" {
+            return Ok(Self::Stdout);
+        }
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path);
+        match opened {
+            Ok(file) => Ok(Self::File(path, file)),
+            Err(source) => Err(PlanError::Load(
+                anyhow::Error::from(cespec::error::LoadError::Io { path, source })
+                    .context("--json"),
+            )),
+        }
+    }
+
+    /// Replaces the file's content with `text` (a pipe or a device, which
+    /// has no length, is written to as it is); the error names the file.
+    fn write(path: &std::path::Path, file: &mut std::fs::File, text: &str) -> anyhow::Result<()> {
+        let mut replace = || -> std::io::Result<()> {
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                file.set_len(0)?;
+            }
+            let mut out = std::io::BufWriter::new(&mut *file);
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+            out.flush()
+        };
+        replace().with_context(|| format!("writing {}", path.display()))
+    }
 }
 
 fn usage<T>(message: impl Into<String>) -> Result<T, PlanError> {
@@ -325,13 +370,15 @@ pub fn plan(args: BenchArgs, env: &Env) -> Result<BenchCommand, PlanError> {
             Some((report, args.threshold))
         }
     };
+    // Opened after the baseline is read: they may be the same file.
+    let json = args.json.map(JsonOut::plan).transpose()?;
     Ok(BenchCommand {
         target_name: address,
         spec,
         open,
         mode,
         inputs,
-        json: args.json,
+        json,
         baseline,
         cpus: env.parallelism.get(),
         wrk_script: args.wrk_script,
@@ -500,21 +547,22 @@ pub async fn execute(cmd: BenchCommand, mut io: Io) -> anyhow::Result<i32> {
         }
     }
     let text = serde_json::to_string_pretty(&report)?;
-    match json.as_deref() {
-        Some(path) if path.as_os_str() == "-" => writeln!(io.out, "{text}")?,
-        other => {
-            if let Some(path) = other {
-                std::fs::write(path, format!("{text}\n"))
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
-            writeln!(io.out, "cespec bench: {} mode, {target_name}", report.mode)?;
-            for row in &report.results {
-                writeln!(io.out, "{}", row_line(row))?;
-                if let Some(problem) = &row.first_problem {
-                    writeln!(io.out, "    first problem: {problem}")?;
-                }
+    // The table comes first: if the file cannot be written, the figures
+    // are still on the screen.
+    if let Some(JsonOut::Stdout) = json {
+        writeln!(io.out, "{text}")?;
+    } else {
+        writeln!(io.out, "cespec bench: {} mode, {target_name}", report.mode)?;
+        for row in &report.results {
+            writeln!(io.out, "{}", row_line(row))?;
+            if let Some(problem) = &row.first_problem {
+                writeln!(io.out, "    first problem: {problem}")?;
             }
         }
+        io.out.flush()?;
+    }
+    if let Some(JsonOut::File(path, mut file)) = json {
+        JsonOut::write(&path, &mut file, &text)?;
     }
     if let Some((before, threshold)) = baseline {
         let found = regressions(&report, &before, threshold);
@@ -596,6 +644,49 @@ mod tests {
         assert!(matches!(
             planned(&["--baseline", "/nonexistent/bench.json"]),
             Err(PlanError::Load(_))
+        ));
+        // A --json path that cannot be written stops the plan, before any
+        // measuring, naming the option and the path.
+        let dir = std::env::temp_dir();
+        let Err(PlanError::Load(e)) = planned(&["--json", dir.to_str().unwrap()]) else {
+            panic!("a directory is no --json file")
+        };
+        assert!(
+            format!("{e:#}").starts_with(&format!("--json: {}", dir.display())),
+            "{e:#}"
+        );
+    }
+
+    /// The --json file is opened when the plan is made but keeps what it
+    /// held until the results are written over it (it may be the baseline
+    /// of a bench that then fails), and a pipe or a device is written to as
+    /// it is.
+    #[test]
+    fn the_json_file_keeps_its_content_until_the_results_replace_it() {
+        let path = std::env::temp_dir().join(format!("cespec-bench-{}.json", std::process::id()));
+        std::fs::write(&path, "what the baseline held, longer than the results\n").unwrap();
+        let Ok(BenchCommand {
+            json: Some(JsonOut::File(opened, mut file)),
+            ..
+        }) = planned(&["--json", path.to_str().unwrap()])
+        else {
+            panic!("plans a file")
+        };
+        assert_eq!(opened, path);
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .starts_with("what the baseline")
+        );
+        JsonOut::write(&path, &mut file, "{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n");
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            planned(&["--json", "-"]),
+            Ok(BenchCommand {
+                json: Some(JsonOut::Stdout),
+                ..
+            })
         ));
     }
 
