@@ -116,10 +116,8 @@ impl Catalog {
 
     /// Parses and checks catalog text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Catalog, LoadError> {
-        let file: CatalogFile = serde_saphyr::from_str(text).map_err(|e| LoadError::Yaml {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        // The suites' YAML dialect and error form: `FILE:LINE:COL: message`.
+        let file: CatalogFile = crate::suite::load::parse_yaml(text, path)?;
         let mut index = HashMap::with_capacity(file.rules.len());
         for (i, rule) in file.rules.iter().enumerate() {
             if index.insert(rule.id.clone(), i).is_some() {

@@ -417,6 +417,12 @@ fn errors_name_file_line_column_and_case() {
         ),
         (
             &one(
+                "  - id: a\n    title: t\n    title: u\n    rules: [CORE-GEN-1]\n    input: {json: {text: x}}\n    expect: {outcome: reject}\n",
+            ),
+            "suites/t.yaml:6:5: case 'a': title is given twice in one mapping",
+        ),
+        (
+            &one(
                 "  - id: a\n    title: t\n    rules: [HOOK-AP-5]\n    input: {http: {method: OPTIONS, headers: {WebHook-Request-Origin: s.example, WebHook-Request-Callback: '{callback}'}}}\n    expect: {outcome: accept}\n",
             ),
             "suites/t.yaml:7:12: case 'a': input: WebHook-Request-Callback is {callback}, so the case requires `callback`",

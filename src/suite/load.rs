@@ -196,9 +196,16 @@ pub(crate) fn yaml_error(e: &serde_saphyr::Error, text: &str, path: &Path) -> Lo
     }
 }
 
-/// Rewrites serde's messages for untagged enums, which name Rust types.
+/// Rewrites messages that speak to a Rust programmer: serde's for untagged
+/// enums, which name Rust types, and serde-saphyr's advice on its options.
 fn clarify(message: &str) -> String {
-    if message.contains("untagged enum HeadersSpec") || message.contains("untagged enum HeaderSpec")
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+    {
+        format!("{key} is given twice in one mapping")
+    } else if message.contains("untagged enum HeadersSpec")
+        || message.contains("untagged enum HeaderSpec")
     {
         "headers: expected a map {name: value} or a list whose items are [name, value] pairs or {name, value_base64}".to_owned()
     } else if message.contains("untagged enum Generate") {

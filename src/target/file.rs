@@ -217,10 +217,8 @@ impl TargetsFile {
     /// Parses and checks targets-file text; `path` names it in errors and
     /// anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self, LoadError> {
-        let file: FileShape = serde_saphyr::from_str(text).map_err(|e| LoadError::Yaml {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        // The suites' YAML dialect and error form: `FILE:LINE:COL: message`.
+        let file: FileShape = crate::suite::load::parse_yaml(text, path)?;
         let invalid = |line: usize, message: String| LoadError::Invalid {
             path: path.to_owned(),
             message: format!("line {line}: {message}"),
@@ -391,7 +389,14 @@ mod tests {
                 "targets:\n  - name: a\n    address: reference\n    start: ./x\n",
                 "t.yaml: line 2",
             ),
-            ("targets:\n  - name: a\n    adress: reference\n", "line 3"),
+            (
+                "targets:\n  - name: a\n    adress: reference\n",
+                "t.yaml:3:5: unknown field `adress`, expected one of name, address,",
+            ),
+            (
+                "targets:\n  - name: a\n    address: reference\n    name: b\n",
+                "t.yaml:4:5: name is given twice in one mapping",
+            ),
             (
                 "targets:\n  - name: a\n    address: http://x/\n    headers:\n      Content-Type: text/plain\n",
                 "t.yaml: line 2: target a: headers: Content-Type is the case's to set",
