@@ -197,6 +197,21 @@ fn check_reads_wire_messages_and_stdin() {
         "{}",
         stdout(&out)
     );
+    // A wire message that is no message is a load error at its line.
+    let typo = file(
+        "typo.yaml",
+        "http:\n  headers:\n    ce-id: '1'\n  bodyy: x\n",
+    );
+    let out = cespec(&["check", typo.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: {}:4:3: unknown field `bodyy`",
+            typo.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_cespec"))
         .args(["check", "-"])

@@ -159,10 +159,7 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Parses YAML text into `T` with the suite options; errors carry `path`, line and column.
-pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
-    text: &str,
-    path: &Path,
-) -> Result<T, LoadError> {
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, LoadError> {
     serde_saphyr::from_str_with_options(text, yaml_options())
         .map_err(|e| yaml_error(&e, text, path))
 }

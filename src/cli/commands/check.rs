@@ -159,14 +159,11 @@ pub fn interpret(
         Err(_) => {
             let yaml = std::str::from_utf8(bytes)
                 .ok()
-                .map(serde_saphyr::from_str::<InputSpec>);
+                .map(|text| cespec::suite::load::parse_yaml::<InputSpec>(text, path));
             let named_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
             match yaml {
                 Some(Ok(spec)) => wire(spec),
-                Some(Err(e)) if named_yaml => Err(LoadError::Yaml {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                }),
+                Some(Err(e)) if named_yaml => Err(e),
                 _ if named_yaml => Err(LoadError::Invalid {
                     path: path.to_owned(),
                     message: "not UTF-8 text".into(),
