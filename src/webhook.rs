@@ -97,6 +97,10 @@ pub const TOKEN_PLACEHOLDER: &str = "{token}";
 /// cespec serves on loopback. It is not declared: the address gives it.
 pub const CALLBACK: &str = "callback";
 
+/// The header (lower case) in which a sender offers a callback URL to be
+/// granted by (Web Hook §4.1.3): read by `listen`, written by `run`.
+pub const REQUEST_CALLBACK_HEADER: &str = "webhook-request-callback";
+
 /// The value of a case's `WebHook-Request-Callback` header that the runner
 /// replaces with a callback URL it serves for that exchange
 /// ([`crate::runner::callback`]); reports show the placeholder.

@@ -208,8 +208,7 @@ fn run_interop_puts_the_matrix_in_the_report_files() {
         "{}",
         ran.both()
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = json_file(&json);
     let interop = &report["interop"];
     assert_eq!(interop["participants"][0], "reference");
     assert_eq!(interop["suites"], serde_json::json!(["core-attributes"]));
@@ -247,6 +246,11 @@ fn path(p: &Path) -> &str {
 }
 
 /// Returns every `test ... VERDICT` line.
+/// Reads the JSON file `path` (a report or a bench's results).
+fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn result_lines(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
@@ -398,8 +402,7 @@ fn bench_load_carries_the_token_a_target_requires() {
         args.extend_from_slice(&["--json", path(&json)]);
         args.extend_from_slice(extra);
         let ran = run(&args);
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let report = json_file(&json);
         (ran.code(), report["results"][0].clone())
     };
     let (code, keyed) = row(&["--token", token]);
@@ -477,8 +480,7 @@ fn run_reaches_an_https_target_through_its_ca() {
         path(&json),
     ]);
     assert_eq!(ran.code(), 0, "{}", ran.both());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = json_file(&json);
     let row = &report["results"][0];
     assert_eq!(row["conformant"], true, "{row}");
     assert_eq!(row["errors"], 0, "{row}");
@@ -536,8 +538,7 @@ fn run_shows_a_client_certificate_to_a_target_that_wants_one() {
     );
     let ran = run(&[&load[..], &trusting, &client].concat());
     assert_eq!(ran.code(), 0, "{}", ran.both());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = json_file(&json);
     let row = &report["results"][0];
     assert_eq!(row["conformant"], true, "{row}");
     assert_eq!(row["errors"], 0, "{row}");
@@ -739,8 +740,7 @@ fn listen_judges_what_a_sender_sends_and_writes_reports() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("<testsuite"), "{xml}");
     assert!(xml.contains("<failure"), "{xml}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = json_file(&json);
     assert_eq!(
         report["results"].as_array().map(Vec::len),
         Some(2),
@@ -1080,8 +1080,7 @@ fn bench_measures_codec_and_load_and_flags_a_regression() {
         args.extend_from_slice(extra);
         let ran = run(&args);
         assert_eq!(ran.code(), 0, "{name}: {}", ran.both());
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let report = json_file(&json);
         let row = &report["results"][0];
         assert_eq!(report["mode"], "load", "{name}: {report}");
         assert_eq!(row["conformant"], true, "{name}: {row}");

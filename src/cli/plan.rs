@@ -520,7 +520,6 @@ fn capabilities(
     Ok(Some(names.iter().cloned().collect()))
 }
 
-/// Why a target cannot declare the `token` capability.
 /// Why `name` cannot be declared, for the capabilities cespec gives a
 /// target itself.
 fn given_not_declared(name: &str) -> Option<&'static str> {

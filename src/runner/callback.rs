@@ -34,6 +34,7 @@ use crate::codec::Encoding;
 use crate::server::{Handler, Limits, Reply, RunningServer};
 use crate::suite::Case;
 use crate::target::{Echo, Target, echo_case};
+use crate::webhook::REQUEST_CALLBACK_HEADER;
 use crate::wire::{HttpMessage, Message};
 
 pub use crate::webhook::{CALLBACK, CALLBACK_PLACEHOLDER};
@@ -60,15 +61,12 @@ pub enum CallbackOutcome {
     },
 }
 
-/// The header a sender offers its callback URL in.
-const REQUEST_CALLBACK: &str = "webhook-request-callback";
-
 /// Whether `input` offers the placeholder callback URL, which only the
 /// runner can fill in.
 pub fn offers_callback(input: &Message) -> bool {
     match input {
         Message::Http(m) => m
-            .header_values(REQUEST_CALLBACK)
+            .header_values(REQUEST_CALLBACK_HEADER)
             .any(|v| v == CALLBACK_PLACEHOLDER.as_bytes()),
         _ => false,
     }
@@ -97,7 +95,7 @@ pub async fn echo_offering_callback(
     let mut input = case.input.clone();
     if let Message::Http(m) = &mut input {
         for (name, value) in &mut m.headers {
-            if name.eq_ignore_ascii_case(REQUEST_CALLBACK)
+            if name.eq_ignore_ascii_case(REQUEST_CALLBACK_HEADER)
                 && value == CALLBACK_PLACEHOLDER.as_bytes()
             {
                 *value = offered.url.clone().into_bytes();

@@ -352,8 +352,8 @@ impl Driver {
             // A validation request offering a callback URL is sent with one
             // the runner serves, and the wait for the call is part of the
             // exchange, within the same timeout.
-            let offers_callback = callback::offers_callback(&case.input)
-                && ctx.capabilities.contains(callback::CALLBACK);
+            let offers_callback = ctx.capabilities.contains(callback::CALLBACK)
+                && callback::offers_callback(&case.input);
             let (echo, called) = match &ctx.target {
                 Ok(target) => {
                     let target = target.as_ref();

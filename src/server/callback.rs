@@ -20,10 +20,8 @@ use std::time::Duration;
 use crate::rules::Level;
 use crate::runner::Finding;
 use crate::target::http::{HttpOptions, HttpTarget, HttpUrl};
+use crate::webhook::REQUEST_CALLBACK_HEADER;
 use crate::wire::HttpMessage;
-
-/// The header a sender offers its callback URL in.
-const REQUEST_CALLBACK: &str = "webhook-request-callback";
 
 /// How long a sender's callback URL has to answer.
 pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -62,7 +60,7 @@ pub(crate) enum Offer {
 
 /// Reads the callback a validation request offers.
 pub(crate) fn offer(request: &HttpMessage) -> Offer {
-    let Some(raw) = request.header_values(REQUEST_CALLBACK).next() else {
+    let Some(raw) = request.header_values(REQUEST_CALLBACK_HEADER).next() else {
         return Offer::Headers;
     };
     let text = String::from_utf8_lossy(raw).trim().to_owned();
