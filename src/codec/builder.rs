@@ -282,9 +282,8 @@ impl<'a> EventBuilder<'a> {
     /// and the violations so far. Decoders then attach data and call [`conclude`].
     pub fn finish(mut self) -> (Event, Vec<Violation>) {
         let version = self.specversion();
-        let mut event = Event::new(version.unwrap_or(SpecVersion::V1_0));
         let raw = std::mem::take(&mut self.raw);
-        event.reserve(raw.len());
+        let mut event = Event::with_capacity(version.unwrap_or(SpecVersion::V1_0), raw.len());
         // Names seen so far: compared by fingerprint while few, hashed after,
         // so an event with very many attributes costs no quadratic time.
         let mut many: Option<std::collections::HashSet<&str>> = None;

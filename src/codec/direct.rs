@@ -18,7 +18,7 @@
 //! the two over the corpus and its mutations.
 
 use super::builder::{RawValue, fingerprint};
-use super::typing::{Checker, typed_by_version};
+use super::typing::{Chars, Checker, typed_by_version};
 use crate::event::{Event, Known, SpecVersion};
 use crate::rules::Violation;
 
@@ -31,9 +31,15 @@ pub(crate) struct Direct {
     event: Event,
     version: Option<SpecVersion>,
     violations: Vec<Violation>,
-    /// Fingerprints of the names read so far.
+    /// The attributes the spec defines that were read so far, one bit per
+    /// [`Known`] class: those names are told apart without hashing them.
+    known_seen: u16,
+    /// Fingerprints of the other names read so far.
     seen: [u64; MAX_ATTRIBUTES],
+    /// How many names were read, of either kind.
     count: usize,
+    /// How many of `seen` are fingerprints.
+    others: usize,
     /// Whether id, source and type were read.
     required: [bool; 3],
 }
@@ -41,27 +47,40 @@ pub(crate) struct Direct {
 impl Direct {
     /// Returns an empty event with room for `capacity` attributes.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        let mut event = Event::new(SpecVersion::V1_0);
-        event.reserve(capacity);
         Self {
-            event,
+            event: Event::with_capacity(SpecVersion::V1_0, capacity),
             version: None,
             violations: Vec::new(),
+            known_seen: 0,
             seen: [0; MAX_ATTRIBUTES],
             count: 0,
+            others: 0,
             required: [false; 3],
         }
     }
 
-    /// Notes that a member or attribute `name` was read; `None` when it
-    /// (or a name with its fingerprint) was read before, or there are too many.
+    /// Notes that a member or attribute `name`, classified `known`, was
+    /// read; `None` when it (or, for a name the spec does not define, a
+    /// name with its fingerprint) was read before, or there are too many.
     #[inline]
-    pub(crate) fn note(&mut self, name: &str) -> Option<()> {
-        let fp = fingerprint(name);
-        if self.count == MAX_ATTRIBUTES || self.seen[..self.count].contains(&fp) {
+    pub(crate) fn note(&mut self, known: Known, name: &str) -> Option<()> {
+        if self.count == MAX_ATTRIBUTES {
             return None;
         }
-        self.seen[self.count] = fp;
+        if known == Known::Other {
+            let fp = fingerprint(name);
+            if self.seen[..self.others].contains(&fp) {
+                return None;
+            }
+            self.seen[self.others] = fp;
+            self.others += 1;
+        } else {
+            let bit = 1 << known as u16;
+            if self.known_seen & bit != 0 {
+                return None;
+            }
+            self.known_seen |= bit;
+        }
         self.count += 1;
         Some(())
     }
@@ -83,10 +102,18 @@ impl Direct {
     }
 
     /// Checks and pushes attribute `name` (classified `known`, not
-    /// `specversion`) with a string value.
-    pub(crate) fn string(&mut self, known: Known, name: &str, text: &str) -> Option<()> {
+    /// `specversion`) with a string value, of whose characters the caller
+    /// knows `chars`.
+    pub(crate) fn string(
+        &mut self,
+        known: Known,
+        name: &str,
+        text: &str,
+        chars: Chars,
+    ) -> Option<()> {
         let checked = self.check(known, name, |checker, version| {
-            checker.check_string(name, known, text, known.attribute_type(version), version)
+            let kind = known.attribute_type(version);
+            checker.check_string(name, known, text, chars, kind, version)
         })?;
         // The text is copied only now that it is known to be valid.
         let value = checked?.into_value(text);
@@ -95,10 +122,10 @@ impl Direct {
     }
 
     /// Reads a binary-mode message's content type as `datacontenttype`.
-    pub(crate) fn content_type(&mut self, ct: &[u8]) -> Option<()> {
-        self.note("datacontenttype")?;
+    pub(crate) fn content_type(&mut self, ct: &[u8], chars: Chars) -> Option<()> {
+        self.note(Known::DataContentType, "datacontenttype")?;
         let ct = std::str::from_utf8(ct).ok()?;
-        self.string(Known::DataContentType, "datacontenttype", ct)
+        self.string(Known::DataContentType, "datacontenttype", ct, chars)
     }
 
     /// Checks and pushes attribute `name` (classified `known`, not
@@ -163,5 +190,33 @@ impl Direct {
         let mut event = self.event;
         event.set_specversion(version);
         Some((event, self.violations))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_read_twice_is_refused_whichever_kind_it_is() {
+        let mut direct = Direct::with_capacity(4);
+        for name in ["id", "source", "specversion", "myext", "myext2"] {
+            assert_eq!(direct.note(Known::of(name), name), Some(()), "{name}");
+        }
+        for name in ["id", "specversion", "myext"] {
+            assert_eq!(direct.note(Known::of(name), name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn more_names_than_the_limit_are_refused_whichever_kind_they_are() {
+        let mut direct = Direct::with_capacity(4);
+        assert_eq!(direct.note(Known::Id, "id"), Some(()));
+        for n in 1..MAX_ATTRIBUTES {
+            let name = format!("ext{n}");
+            assert_eq!(direct.note(Known::Other, &name), Some(()), "{name}");
+        }
+        assert_eq!(direct.note(Known::Source, "source"), None);
+        assert_eq!(direct.note(Known::Other, "one-more"), None);
     }
 }

@@ -94,14 +94,23 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// Returns a raw `ce-` header value as its own text when it needs no
+/// decoding: printable ASCII, no `%`, not quoted. Most values are plain,
+/// and one pass over the bytes finds that; the text is then printable
+/// ASCII, which callers may rely on.
+pub(crate) fn plain(raw: &[u8]) -> Option<&str> {
+    if raw.first() != Some(&b'"') && crate::event::value::is_printable_ascii_but::<b'%'>(raw) {
+        // Printable ASCII is UTF-8: this never fails.
+        std::str::from_utf8(raw).ok()
+    } else {
+        None
+    }
+}
+
 /// Decodes a raw `ce-` header value into the attribute's canonical string.
 pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
-    // Most values are plain: printable ASCII, no '%', not quoted. One pass
-    // over the bytes finds that, and such a value is its own text.
-    if raw.first() != Some(&b'"') && crate::event::value::is_printable_ascii_but::<b'%'>(raw) {
-        return std::str::from_utf8(raw)
-            .map(Cow::Borrowed)
-            .map_err(|_| DecodeError::NotUtf8);
+    if let Some(text) = plain(raw) {
+        return Ok(Cow::Borrowed(text));
     }
     // Tabs are allowed around and inside field values by HTTP; the binding
     // still requires printable ASCII for the value itself. Checked eight
@@ -169,6 +178,31 @@ mod tests {
         assert_eq!(decode(b"\"%41\"").unwrap(), "A");
         assert_eq!(decode(b"a+b").unwrap(), "a+b");
         assert_eq!(decode(b"").unwrap(), "");
+    }
+
+    #[test]
+    fn plain_values_are_their_own_text_and_hold_no_forbidden_character() {
+        // Every byte in each position of short values and of one longer
+        // than a word (the eight-bytes-at-a-time check and its tail).
+        for b in 0..=u8::MAX {
+            for template in [&b"x"[..], b"ab", b"abcdefghijk"] {
+                for at in 0..template.len() {
+                    let mut raw = template.to_vec();
+                    raw[at] = b;
+                    let expected =
+                        (0x20..0x7f).contains(&b) && b != b'%' && !(at == 0 && b == b'"');
+                    match plain(&raw) {
+                        Some(text) => {
+                            assert!(expected, "{raw:?}");
+                            assert_eq!(text.as_bytes(), raw);
+                            assert_eq!(crate::event::value::forbidden_char(text), None);
+                            assert_eq!(decode(&raw).unwrap(), text);
+                        }
+                        None => assert!(!expected, "{raw:?}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

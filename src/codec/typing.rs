@@ -41,6 +41,17 @@ impl Known {
     }
 }
 
+/// What a decoder already knows of a string value's characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Chars {
+    /// Nothing: the value is searched for characters a String may not hold.
+    Unchecked,
+    /// Every byte is printable ASCII (0x20 to 0x7E), which the decoder
+    /// checked on the way (a plain HTTP header value): such text holds no
+    /// control character and no noncharacter, so it is not searched again.
+    PrintableAscii,
+}
+
 /// A string value that passed every check: text kept as it is (a String,
 /// URI or URI-reference), or a value parsed from it.
 pub(crate) enum Checked {
@@ -254,7 +265,7 @@ impl Checker<'_> {
         known: Option<AttributeType>,
         version: SpecVersion,
     ) -> Option<AttributeValue> {
-        self.check_string(name, class, text, known, version)
+        self.check_string(name, class, text, Chars::Unchecked, known, version)
             .map(|checked| checked.into_value(text))
     }
 
@@ -282,6 +293,7 @@ impl Checker<'_> {
         name: &str,
         class: Known,
         text: &str,
+        chars: Chars,
         known: Option<AttributeType>,
         version: SpecVersion,
     ) -> Option<Checked> {
@@ -292,7 +304,11 @@ impl Checker<'_> {
                 .push(Violation::new(rule, format!("{name} must not be empty")).at(at()));
             return None;
         }
-        if let Some((c, what)) = value::forbidden_char(text) {
+        let forbidden = match chars {
+            Chars::Unchecked => value::forbidden_char(text),
+            Chars::PrintableAscii => None,
+        };
+        if let Some((c, what)) = forbidden {
             let ts_rule = if what == "a control character" {
                 "CORE-TS-6"
             } else {

@@ -291,9 +291,14 @@ impl Event {
         self.attributes.push((name, value));
     }
 
-    /// Reserves room for `additional` more attributes.
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        self.attributes.reserve(additional);
+    /// Returns an event like [`Event::new`] with room for `capacity`
+    /// attributes, for the decoders (which know about how many to expect).
+    pub(crate) fn with_capacity(specversion: SpecVersion, capacity: usize) -> Self {
+        Self {
+            specversion,
+            attributes: Vec::with_capacity(capacity),
+            data: LazyData::default(),
+        }
     }
 
     /// Removes attribute `name`, returning its value.

@@ -9,8 +9,12 @@
 //! and reports the problem. A test compares the two over every binary-mode
 //! message of the corpus and their mutations.
 
+use std::borrow::Cow;
+
 use super::{ce_attribute, percent};
 use crate::codec::direct::Direct;
+use crate::codec::typing::Chars;
+use crate::event::value::is_printable_ascii;
 use crate::event::{Event, Known};
 use crate::rules::Violation;
 
@@ -34,11 +38,16 @@ pub(super) fn binary<'h>(
         if attribute.bytes().any(|b| b.is_ascii_uppercase()) || attribute == "datacontenttype" {
             return None;
         }
-        direct.note(attribute)?;
-        let text = percent::decode(raw).ok()?;
-        match Known::of(attribute) {
+        let known = Known::of(attribute);
+        direct.note(known, attribute)?;
+        // A plain value is its own text, and known printable ASCII.
+        let (text, chars) = match percent::plain(raw) {
+            Some(text) => (Cow::Borrowed(text), Chars::PrintableAscii),
+            None => (percent::decode(raw).ok()?, Chars::Unchecked),
+        };
+        match known {
             Known::Specversion => direct.specversion(&text)?,
-            known => direct.string(known, attribute, &text)?,
+            known => direct.string(known, attribute, &text, chars)?,
         }
     }
     if !any_ce {
@@ -46,10 +55,10 @@ pub(super) fn binary<'h>(
     }
     if let Some(ct) = ct {
         // Content-Type is not percent-decoded, only required printable.
-        if !ct.iter().all(|b| (0x20..0x7f).contains(b)) {
+        if !is_printable_ascii(ct) {
             return None;
         }
-        direct.content_type(ct)?;
+        direct.content_type(ct, Chars::PrintableAscii)?;
     }
     direct.finish()
 }

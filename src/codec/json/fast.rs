@@ -12,6 +12,7 @@
 use super::{Kept, member_value, payload};
 use crate::codec::direct::Direct;
 use crate::codec::scan::Scanner;
+use crate::codec::typing::Chars;
 use crate::event::{Event, Known, SpecVersion};
 use crate::rules::Violation;
 
@@ -27,21 +28,22 @@ pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)
         // A name with escapes is rare enough to leave to the full decoder.
         let name = scanner.plain_string()?;
         scanner.expect(b':', "").ok()?;
-        direct.note(name)?;
+        let known = Known::of(name);
+        direct.note(known, name)?;
         match name {
             "data" => data = Some(Kept::read(scanner).ok()?),
             "data_base64" => data_base64 = Some(Kept::read(scanner).ok()?),
-            _ => match Known::of(name) {
+            _ => match known {
                 Known::Specversion => direct.specversion(scanner.plain_string()?)?,
                 known if scanner.peek() == Some(b'"') => {
                     // Strings, most values, skip the RawValue.
                     let at = scanner.pos();
                     match scanner.plain_string() {
-                        Some(text) => direct.string(known, name, text)?,
+                        Some(text) => direct.string(known, name, text, Chars::Unchecked)?,
                         None => {
                             scanner.seek(at);
                             let text = scanner.string().ok()?.decode(at).ok()?;
-                            direct.string(known, name, &text)?
+                            direct.string(known, name, &text, Chars::Unchecked)?
                         }
                     }
                 }

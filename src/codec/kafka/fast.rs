@@ -11,6 +11,7 @@
 
 use super::content_types;
 use crate::codec::direct::Direct;
+use crate::codec::typing::Chars;
 use crate::event::{Event, Known};
 use crate::rules::Violation;
 use crate::wire::KafkaRecord;
@@ -28,11 +29,12 @@ pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
         if attribute == "datacontenttype" {
             return None;
         }
-        direct.note(attribute)?;
+        let known = Known::of(attribute);
+        direct.note(known, attribute)?;
         let text = std::str::from_utf8(raw).ok()?;
-        match Known::of(attribute) {
+        match known {
             Known::Specversion => direct.specversion(text)?,
-            known => direct.string(known, attribute, text)?,
+            known => direct.string(known, attribute, text, Chars::Unchecked)?,
         }
     }
     if !any_ce {
@@ -43,7 +45,7 @@ pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
         if cts.next().is_some() {
             return None;
         }
-        direct.content_type(ct)?;
+        direct.content_type(ct, Chars::Unchecked)?;
     }
     direct.finish()
 }
