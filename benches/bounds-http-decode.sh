@@ -69,6 +69,8 @@ if variant == "no-alloc":
     patch("src/event/mod.rs", "attributes: Vec<(Name, AttributeValue)>,",
           "attributes: smallvec::SmallVec<[(Name, AttributeValue); 4]>,")
     patch("src/event/mod.rs", "attributes: Vec::new(),", "attributes: smallvec::SmallVec::new(),")
+    patch("src/event/mod.rs", "attributes: Vec::with_capacity(capacity),",
+          "attributes: smallvec::SmallVec::with_capacity(capacity),")
     patch("src/codec/http/fast.rs", "Direct::with_capacity(12)", "Direct::with_capacity(0)")
     patch("src/codec/http.rs", "/// Returns the first Content-Type of `headers`, and whether there is\n", """
 pub fn decode_one_binary_owned(
