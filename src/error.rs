@@ -103,8 +103,9 @@ pub enum SaveError {
         #[source]
         source: std::io::Error,
     },
-    /// The file exists but is not a suite the case can be added to.
-    #[error("{}: {message}", path.display())]
+    /// The file exists but is not a suite the case can be added to;
+    /// `message` may start with the line and column.
+    #[error("{}{}", path.display(), located(message))]
     NotASuite { path: PathBuf, message: String },
     /// The case could not be written as YAML.
     #[error("{}: cannot write YAML: {message}", path.display())]

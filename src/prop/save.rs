@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::roundtrip::{Disagreement, DisagreementKind};
 use crate::codec::Encoding;
-use crate::error::SaveError;
+use crate::error::{LoadError, SaveError};
 
 /// A saved case's expectation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -214,7 +214,15 @@ pub fn save(path: &Path, found: &Disagreement, seed: u64) -> Result<Saved, SaveE
         path: PathBuf::from(path),
         message,
     };
-    let mut suite: Value = serde_saphyr::from_str(&text).map_err(|e| not_a_suite(e.to_string()))?;
+    // Read as suites are read, so that a file that is not one is named with
+    // the line and column where it stops being YAML (or a mapping).
+    let mut suite: Value = match crate::suite::load::parse_yaml(&text, path) {
+        Ok(suite) => suite,
+        Err(LoadError::Yaml { message, .. } | LoadError::Invalid { message, .. }) => {
+            return Err(not_a_suite(message));
+        }
+        Err(other) => return Err(not_a_suite(other.to_string())),
+    };
     let Some(cases) = suite.get_mut("cases").and_then(Value::as_array_mut) else {
         return Err(not_a_suite("no `cases:` list".to_owned()));
     };
@@ -312,6 +320,17 @@ mod tests {
             save(&path, &first, 1),
             Err(SaveError::NotASuite { .. })
         ));
+        // Not YAML at all: the error names the file, line and column, and
+        // the file is left as it was.
+        std::fs::write(&path, "cases:\n  - id: a\n   bad: [\n").unwrap();
+        let error = save(&path, &first, 1).unwrap_err().to_string();
+        let expected = format!("{}:3:", path.display());
+        assert!(error.starts_with(&expected), "{error}");
+        assert!(!error.contains("<input>"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "cases:\n  - id: a\n   bad: [\n"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
