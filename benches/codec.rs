@@ -20,33 +20,10 @@ use cespec::codec::{self, Encoding, floor, json};
 use cespec::event::Event;
 use cespec::wire::{HttpMessage, Message};
 use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
-use serde::{Deserialize, Serialize};
 
-/// The raw-parser baseline: the CloudEvents members as a fixed schema,
-/// owned Strings, `data` kept as its raw JSON text (`Box<RawValue>`, the
-/// cheapest faithful form), no validation at all. Unknown members (the
-/// extensions) are skipped, so it does less work than a codec on the
-/// `extensions-30` class.
-#[derive(Deserialize, Serialize)]
-struct PlainEvent {
-    specversion: String,
-    id: String,
-    source: String,
-    #[serde(rename = "type")]
-    ty: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    subject: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    datacontenttype: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    dataschema: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    data: Option<Box<serde_json::value::RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    data_base64: Option<String>,
-}
+#[path = "common/peers.rs"]
+mod peers;
+use peers::{PlainEvent, header_map};
 
 fn throughput(events: usize, bytes: usize) -> Throughput {
     Throughput::ElementsAndBytes {
@@ -178,17 +155,6 @@ fn json_batch(c: &mut Criterion, inputs: &Inputs) {
         });
     }
     group.finish();
-}
-
-fn header_map(message: &HttpMessage) -> http::HeaderMap {
-    let mut map = http::HeaderMap::with_capacity(message.headers.len());
-    for (name, value) in &message.headers {
-        map.append(
-            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
-            http::header::HeaderValue::from_bytes(value).expect("header value"),
-        );
-    }
-    map
 }
 
 /// HTTP binary mode, both sides on the same `http` crate types: decode
