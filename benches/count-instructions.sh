@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Instructions per decode, the reference beside its peers, counted by
+# Instructions per decode and per HTTP binary encode, the reference beside
+# its peers, counted by
 # callgrind (benches/bench-notes.md quotes these counts). Instruction counts
 # do not move with the machine's load as times do, so they show what one
 # change saves where wall-clock differences of a few percent are noise.
 #
 # Builds examples/instructions.rs in release (the bench's profile), runs each
 # row CALLS times under `valgrind --tool=callgrind`, collecting only inside
-# the row's measured function (decode and drop), and prints the count per
+# the row's measured function (decode and drop, or encode and drop), and
+# prints the count per
 # call, per class, with the peer / reference ratios. About a minute and a
 # half on 2 cores (data-64kib through the SDK is most of it).
 #
@@ -36,17 +38,19 @@ count() {
     echo "$log" | awk -v calls="$CALLS" '/Collected :/ { gsub(",", "", $NF); printf "%.0f\n", $NF / calls }'
 }
 
-echo "Instructions per call (callgrind, $CALLS calls; decode and drop), $(date -u +%F)"
+echo "Instructions per call (callgrind, $CALLS calls; decode and drop, encode and drop), $(date -u +%F)"
 echo
-echo "| class | json reference | json cloudevents-sdk | json serde-struct | sdk / reference | struct / reference | http-binary reference | http-binary cloudevents-sdk | sdk / reference |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| class | json-decode reference | cloudevents-sdk | serde-struct | sdk / reference | struct / reference | http-binary-decode reference | cloudevents-sdk | sdk / reference | http-binary-encode reference | cloudevents-sdk | sdk / reference |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for class in "${CLASSES[@]}"; do
     jr="$(count json-decode/reference "$class")"
     js="$(count json-decode/cloudevents-sdk "$class")"
     jp="$(count json-decode/serde-struct "$class")"
     hr="$(count http-binary-decode/reference "$class")"
     hs="$(count http-binary-decode/cloudevents-sdk "$class")"
-    awk -v c="$class" -v jr="$jr" -v js="$js" -v jp="$jp" -v hr="$hr" -v hs="$hs" 'BEGIN {
-        printf "| %s | %d | %d | %d | %.2f× | %.2f× | %d | %d | %.2f× |\n", c, jr, js, jp, js / jr, jp / jr, hr, hs, hs / hr
+    er="$(count http-binary-encode/reference "$class")"
+    es="$(count http-binary-encode/cloudevents-sdk "$class")"
+    awk -v c="$class" -v jr="$jr" -v js="$js" -v jp="$jp" -v hr="$hr" -v hs="$hs" -v er="$er" -v es="$es" 'BEGIN {
+        printf "| %s | %d | %d | %d | %.2f× | %.2f× | %d | %d | %.2f× | %d | %d | %.2f× |\n", c, jr, js, jp, js / jr, jp / jr, hr, hs, hs / hr, er, es, es / er
     }'
 done

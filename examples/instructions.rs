@@ -1,9 +1,10 @@
 //! One benchmark row, run a given number of times with nothing else around
 //! it: the program `benches/count-instructions.sh` runs under callgrind to
-//! count the instructions a decode executes, the reference beside its peers.
+//! count the instructions a decode or an encode executes, the reference
+//! beside its peers.
 //!
 //! Each row's work (decode, then drop what was decoded: an event's whole
-//! life in a receiver) runs in a function of its own, never inlined, whose
+//! life in a receiver; or encode an event, then drop the message) runs in a function of its own, never inlined, whose
 //! name starts with `measured_`; callgrind collects only inside those, so
 //! the count divided by the calls is the row's cost per call. Inputs come
 //! from the embedded `bench` suite, as in `benches/codec.rs`, and the
@@ -17,18 +18,21 @@ use std::process::ExitCode;
 
 use cespec::bench::inputs::Inputs;
 use cespec::codec::{self, Encoding, json};
+use cespec::event::Event;
 use cespec::wire::Message;
 
 #[path = "../benches/common/peers.rs"]
 mod peers;
 use peers::{PlainEvent, header_map};
 
-const ROWS: [&str; 5] = [
+const ROWS: [&str; 7] = [
     "json-decode/reference",
     "json-decode/cloudevents-sdk",
     "json-decode/serde-struct",
     "http-binary-decode/reference",
     "http-binary-decode/cloudevents-sdk",
+    "http-binary-encode/reference",
+    "http-binary-encode/cloudevents-sdk",
 ];
 
 #[inline(never)]
@@ -56,6 +60,17 @@ fn measured_http_sdk(map: &http::HeaderMap, body: Vec<u8>) -> bool {
     cloudevents::binding::http::to_event(black_box(map), body).is_ok()
 }
 
+#[inline(never)]
+fn measured_encode_reference(event: Event) -> usize {
+    codec::http::into_binary_response(event).headers().len()
+}
+
+#[inline(never)]
+fn measured_encode_sdk(event: cloudevents::Event) -> usize {
+    cloudevents::binding::http::builder::adapter::to_response(event)
+        .map_or(0, |response| response.headers().len())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--rows") {
@@ -80,6 +95,15 @@ fn main() -> ExitCode {
         _ => unreachable!("every bench class has an HTTP binary input"),
     };
     let map = header_map(http);
+    // The events the encoders consume, decoded once; each call encodes a
+    // clone made outside the measured function.
+    let (ours, sdk) = match (
+        codec::http::decode_header_map(&map, &http.body),
+        cloudevents::binding::http::to_event(&map, http.body.clone()),
+    ) {
+        (Ok(mut decoded), Ok(sdk)) => (decoded.events.remove(0), sdk),
+        _ => unreachable!("both sides decode every bench input"),
+    };
     // Every call must decode, or the count would be of a rejection.
     let mut decoded = 0;
     for _ in 0..calls {
@@ -89,6 +113,8 @@ fn main() -> ExitCode {
             "json-decode/serde-struct" => measured_json_struct(bytes),
             "http-binary-decode/reference" => measured_http_reference(&map, http.body.clone()),
             "http-binary-decode/cloudevents-sdk" => measured_http_sdk(&map, http.body.clone()),
+            "http-binary-encode/reference" => measured_encode_reference(ours.clone()) > 0,
+            "http-binary-encode/cloudevents-sdk" => measured_encode_sdk(sdk.clone()) > 0,
             _ => {
                 eprintln!("instructions: no row {row:?} (rows: instructions --rows)");
                 return ExitCode::from(2);

@@ -417,8 +417,11 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     let v0_3 = event.specversion() == crate::event::SpecVersion::V0_3;
     let mut headers = hyper::HeaderMap::with_capacity(event.attribute_count() + 2);
     headers.insert(
-        hyper::header::HeaderName::from_static("ce-specversion"),
-        HeaderValue::from_static(event.specversion().as_str()),
+        const { hyper::header::HeaderName::from_static("ce-specversion") },
+        match event.specversion() {
+            crate::event::SpecVersion::V1_0 => const { HeaderValue::from_static("1.0") },
+            crate::event::SpecVersion::V0_3 => const { HeaderValue::from_static("0.3") },
+        },
     );
     let mut name_buf = Vec::with_capacity(32);
     let body = event.into_each_attribute(|name, value| {
@@ -474,13 +477,15 @@ fn escaped_or_same(text: String) -> String {
 /// attribute name (a-z0-9) never is.
 fn ce_header_name(name: &str, buf: &mut Vec<u8>) -> Option<hyper::header::HeaderName> {
     use hyper::header::HeaderName;
+    // Made at compile time: at run time `from_static` checks the name and
+    // looks it up among the standard headers, every call.
     Some(match name {
-        "id" => HeaderName::from_static("ce-id"),
-        "source" => HeaderName::from_static("ce-source"),
-        "type" => HeaderName::from_static("ce-type"),
-        "subject" => HeaderName::from_static("ce-subject"),
-        "time" => HeaderName::from_static("ce-time"),
-        "dataschema" => HeaderName::from_static("ce-dataschema"),
+        "id" => const { HeaderName::from_static("ce-id") },
+        "source" => const { HeaderName::from_static("ce-source") },
+        "type" => const { HeaderName::from_static("ce-type") },
+        "subject" => const { HeaderName::from_static("ce-subject") },
+        "time" => const { HeaderName::from_static("ce-time") },
+        "dataschema" => const { HeaderName::from_static("ce-dataschema") },
         _ => {
             buf.clear();
             buf.extend_from_slice(b"ce-");
@@ -703,6 +708,34 @@ mod tests {
             assert_eq!(moved.headers(), response.headers(), "{ct}");
             assert_eq!(moved.body(), response.body(), "{ct}");
         }
+    }
+
+    #[test]
+    fn the_response_encoder_escapes_a_value_that_is_one_escape() {
+        // A value of one character to escape encodes to one "%XY", which
+        // the percent-encoding crate hands back borrowed from its table:
+        // the moving encoder once took that for "unchanged" and sent the
+        // raw character.
+        let mut event = Event::new(crate::event::SpecVersion::V1_0);
+        for (name, value) in [("id", "1"), ("source", "/s"), ("type", "t.x")] {
+            event.set(name, AttributeValue::String(value.to_owned()));
+        }
+        for (name, value) in [
+            ("space", " "),
+            ("percent", "%"),
+            ("quote", "\""),
+            ("plain", "a"),
+        ] {
+            event.set(name, AttributeValue::String(value.to_owned()));
+        }
+        let message = encode_binary(&event);
+        let response = into_binary_response(event);
+        for (name, value) in &message.headers {
+            let sent = response.headers().get(name.as_str()).map(|v| v.as_bytes());
+            assert_eq!(sent, Some(value.as_slice()), "{name}");
+        }
+        assert_eq!(response.headers()["ce-percent"], "%25");
+        assert_eq!(response.headers()["ce-space"], "%20");
     }
 
     #[test]

@@ -13,9 +13,33 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 /// Bytes the binding requires to be encoded, besides every non-ASCII byte.
 const HEADER_SET: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'%');
 
-/// Encodes a canonical string for a `ce-` header value.
+/// Encodes a canonical string for a `ce-` header value: borrowed exactly
+/// when nothing needed encoding, so a caller holding the text may keep it.
 pub fn encode(text: &str) -> Cow<'_, str> {
-    utf8_percent_encode(text, HEADER_SET).into()
+    // Most values need nothing encoded; eight bytes at a time find that
+    // where the general encoder looks up every byte in its set.
+    if needs_no_encoding(text.as_bytes()) {
+        return Cow::Borrowed(text);
+    }
+    // Not `.into()`: that borrows a lone escape such as "%25" from the
+    // encoder's table, which would read as "nothing changed".
+    Cow::Owned(utf8_percent_encode(text, HEADER_SET).to_string())
+}
+
+/// Returns true when no byte is in the set [`encode`] escapes: every byte
+/// is within U+0021..U+007E and none is `"` or `%`.
+fn needs_no_encoding(bytes: &[u8]) -> bool {
+    use crate::event::value::{no_byte_flagged, swar};
+    no_byte_flagged(
+        bytes,
+        |w| {
+            swar::below(w, 0x21)
+                | swar::above_tilde(w)
+                | swar::equal(w, b'"')
+                | swar::equal(w, b'%')
+        },
+        |b| (0x21..0x7f).contains(&b) && b != b'"' && b != b'%',
+    )
 }
 
 /// Why a header value could not be decoded.
@@ -159,6 +183,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_value_is_borrowed_back_only_when_nothing_was_encoded() {
+        assert!(matches!(encode("abc"), Cow::Borrowed("abc")));
+        for (text, escaped) in [(" ", "%20"), ("%", "%25"), ("\"", "%22"), ("é", "%C3%A9")] {
+            let encoded = encode(text);
+            assert!(matches!(encoded, Cow::Owned(_)), "{text:?}");
+            assert_eq!(encoded, escaped);
+        }
+    }
+
+    #[test]
     fn encodes_exactly_the_required_set() {
         assert_eq!(encode("Euro € 😀"), "Euro%20%E2%82%AC%20%F0%9F%98%80");
         assert_eq!(encode("100%"), "100%25");
@@ -166,6 +200,32 @@ mod tests {
         assert_eq!(encode("tab\there"), "tab%09here");
         assert_eq!(encode("!~/:;=?@[]"), "!~/:;=?@[]");
         assert_eq!(encode("\u{85}"), "%C2%85");
+    }
+
+    #[test]
+    fn values_needing_no_encoding_are_found_at_every_byte_and_place() {
+        // Every byte value at every position of texts from 1 to 19 bytes
+        // (whole words, a tail, both), against the set's definition.
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=u8::MAX {
+                    for fill in [b'!', b'~'] {
+                        let mut text = vec![fill; len];
+                        text[at] = b;
+                        let plain = text
+                            .iter()
+                            .all(|&b| (0x21..0x7f).contains(&b) && b != b'"' && b != b'%');
+                        assert_eq!(needs_no_encoding(&text), plain, "{text:?}");
+                        // The general encoder agrees wherever it can run.
+                        if let Ok(text) = std::str::from_utf8(&text) {
+                            let general = Cow::from(utf8_percent_encode(text, HEADER_SET));
+                            assert_eq!(general == text, plain, "{text:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(needs_no_encoding(b""));
     }
 
     #[test]

@@ -190,25 +190,38 @@ pub(crate) fn is_printable_ascii(bytes: &[u8]) -> bool {
 /// no percent-decoding (`EXCEPT` = `%`) in the pass that checks it.
 #[inline]
 pub(crate) fn is_printable_ascii_but<const EXCEPT: u8>(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of some byte is set when any byte is below 0x20 (the
-    // borrow trick, exact for "any byte" below a bound up to 0x80) or above
-    // 0x7E (adding one carries 0x7F into the high bit; 0x80 and up have it),
-    // or, XORed with EXCEPT, is zero (the same trick with a bound of 1).
-    let outside = |w: u64| {
-        let mut high = (w.wrapping_sub(ONES * 0x20) & !w) | w.wrapping_add(ONES) | w;
-        if EXCEPT != 0 {
-            let x = w ^ (ONES * u64::from(EXCEPT));
-            high |= x.wrapping_sub(ONES) & !x;
-        }
-        high & HIGHS
+    no_byte_flagged(
+        bytes,
+        |w| {
+            let mut flags = swar::below(w, 0x20) | swar::above_tilde(w);
+            if EXCEPT != 0 {
+                flags |= swar::equal(w, EXCEPT);
+            }
+            flags
+        },
+        |b| (0x20..0x7f).contains(&b) && (EXCEPT == 0 || b != EXCEPT),
+    )
+}
+
+/// Returns true when no byte of `bytes` is flagged, eight bytes at a time.
+/// `flag_word` sets the high bit of some byte of a (little-endian) word
+/// when, and only when, the word holds a flagged byte (the [`swar`] tests
+/// are exact in that sense); `byte_ok` decides one byte, for texts
+/// shorter than a word.
+#[inline(always)]
+pub(crate) fn no_byte_flagged(
+    bytes: &[u8],
+    flag_word: impl Fn(u64) -> u64,
+    byte_ok: impl Fn(u8) -> bool,
+) -> bool {
+    let flagged = |chunk: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        flag_word(u64::from_le_bytes(word)) & swar::HIGHS != 0
     };
     let mut words = bytes.chunks_exact(8);
     for chunk in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if outside(u64::from_le_bytes(word)) != 0 {
+        if flagged(chunk) {
             return false;
         }
     }
@@ -216,15 +229,38 @@ pub(crate) fn is_printable_ascii_but<const EXCEPT: u8>(bytes: &[u8]) -> bool {
     // word assembled from fewer bytes would be read back wider than it was
     // written, a store-forwarding stall), else one byte at a time.
     match bytes.len().checked_sub(8) {
-        Some(last) if !words.remainder().is_empty() => {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[last..]);
-            outside(u64::from_le_bytes(word)) == 0
-        }
+        Some(last) if !words.remainder().is_empty() => !flagged(&bytes[last..]),
         Some(_) => true,
-        None => bytes
-            .iter()
-            .all(|&b| (0x20..0x7f).contains(&b) && (EXCEPT == 0 || b != EXCEPT)),
+        None => bytes.iter().all(|&b| byte_ok(b)),
+    }
+}
+
+/// Byte tests on eight bytes at once: each returns a word whose bytes have
+/// their high bit set (among other bits, which [`HIGHS`] masks off) for
+/// some byte that passes the test, and no high bit at all when none does.
+pub(crate) mod swar {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    /// The high bit of every byte.
+    pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// Some byte is below `bound` (at most 0x80): subtracting borrows
+    /// into its high bit, which `!w` keeps only for bytes that had none.
+    #[inline(always)]
+    pub(crate) fn below(w: u64, bound: u8) -> u64 {
+        w.wrapping_sub(ONES * u64::from(bound)) & !w
+    }
+
+    /// Some byte is above `~` (0x7E): adding one carries 0x7F into the
+    /// high bit, and 0x80 and up have it already.
+    #[inline(always)]
+    pub(crate) fn above_tilde(w: u64) -> u64 {
+        w.wrapping_add(ONES) | w
+    }
+
+    /// Some byte is `byte`: XORed with it, that byte is zero, below 1.
+    #[inline(always)]
+    pub(crate) fn equal(w: u64, byte: u8) -> u64 {
+        below(w ^ (ONES * u64::from(byte)), 1)
     }
 }
 
