@@ -71,6 +71,59 @@ fn measured_encode_sdk(event: cloudevents::Event) -> usize {
         .map_or(0, |response| response.headers().len())
 }
 
+/// Why a row was not counted: a wrong argument, or a call that failed.
+#[derive(Debug)]
+enum Refusal {
+    Usage(String),
+    Failed(String),
+}
+
+/// Runs `row` on `class` `calls` times.
+fn run(inputs: &Inputs, row: &str, class: &str, calls: usize) -> Result<(), Refusal> {
+    if !ROWS.contains(&row) {
+        return Err(Refusal::Usage(format!(
+            "no row {row:?} (rows: instructions --rows)"
+        )));
+    }
+    let (Some(bytes), Some(Message::Http(http))) = (
+        inputs.json(class),
+        inputs.get(class, Encoding::HttpBinary).map(|i| &i.message),
+    ) else {
+        return Err(Refusal::Usage(format!("no bench class {class:?}")));
+    };
+    let map = header_map(http);
+    // The events the encoders consume, decoded once; each call encodes a
+    // clone made outside the measured function.
+    let (ours, sdk) = match (
+        codec::http::decode_header_map(&map, &http.body),
+        cloudevents::binding::http::to_event(&map, http.body.clone()),
+    ) {
+        (Ok(mut decoded), Ok(sdk)) => (decoded.events.remove(0), sdk),
+        _ => return Err(Refusal::Failed(format!("{class} does not decode"))),
+    };
+    // Every call must succeed, or the count would be of a rejection.
+    let mut succeeded = 0;
+    for _ in 0..calls {
+        let ok = match row {
+            "json-decode/reference" => measured_json_reference(bytes),
+            "json-decode/cloudevents-sdk" => measured_json_sdk(bytes),
+            "json-decode/serde-struct" => measured_json_struct(bytes),
+            "http-binary-decode/reference" => measured_http_reference(&map, http.body.clone()),
+            "http-binary-decode/cloudevents-sdk" => measured_http_sdk(&map, http.body.clone()),
+            "http-binary-encode/reference" => measured_encode_reference(ours.clone()) > 0,
+            "http-binary-encode/cloudevents-sdk" => measured_encode_sdk(sdk.clone()) > 0,
+            other => unreachable!("{other} is in ROWS without a function to run"),
+        };
+        succeeded += usize::from(ok);
+    }
+    if succeeded != calls {
+        return Err(Refusal::Failed(format!(
+            "{row} succeeded in {succeeded} of {calls} calls on {class}"
+        )));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--rows") {
@@ -86,45 +139,43 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let inputs = Inputs::load().expect("the embedded bench suite loads");
-    let Some(bytes) = inputs.json(class) else {
-        eprintln!("instructions: no bench class {class:?}");
-        return ExitCode::from(2);
-    };
-    let http = match inputs.get(class, Encoding::HttpBinary).map(|i| &i.message) {
-        Some(Message::Http(m)) => m,
-        _ => unreachable!("every bench class has an HTTP binary input"),
-    };
-    let map = header_map(http);
-    // The events the encoders consume, decoded once; each call encodes a
-    // clone made outside the measured function.
-    let (ours, sdk) = match (
-        codec::http::decode_header_map(&map, &http.body),
-        cloudevents::binding::http::to_event(&map, http.body.clone()),
-    ) {
-        (Ok(mut decoded), Ok(sdk)) => (decoded.events.remove(0), sdk),
-        _ => unreachable!("both sides decode every bench input"),
-    };
-    // Every call must decode, or the count would be of a rejection.
-    let mut decoded = 0;
-    for _ in 0..calls {
-        let ok = match row.as_str() {
-            "json-decode/reference" => measured_json_reference(bytes),
-            "json-decode/cloudevents-sdk" => measured_json_sdk(bytes),
-            "json-decode/serde-struct" => measured_json_struct(bytes),
-            "http-binary-decode/reference" => measured_http_reference(&map, http.body.clone()),
-            "http-binary-decode/cloudevents-sdk" => measured_http_sdk(&map, http.body.clone()),
-            "http-binary-encode/reference" => measured_encode_reference(ours.clone()) > 0,
-            "http-binary-encode/cloudevents-sdk" => measured_encode_sdk(sdk.clone()) > 0,
-            _ => {
-                eprintln!("instructions: no row {row:?} (rows: instructions --rows)");
-                return ExitCode::from(2);
+    match run(&inputs, row, class, calls) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Refusal::Usage(message)) => {
+            eprintln!("instructions: {message}");
+            ExitCode::from(2)
+        }
+        Err(Refusal::Failed(message)) => {
+            eprintln!("instructions: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// `cargo test` runs these (`test = true` in Cargo.toml), so that a row the
+// script counts cannot quietly stop working.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cespec::bench::inputs::CLASSES;
+
+    #[test]
+    fn every_row_runs_on_every_class() {
+        let inputs = Inputs::load().unwrap();
+        for row in ROWS {
+            for class in CLASSES {
+                let result = run(&inputs, row, class, 2);
+                assert!(result.is_ok(), "{row} {class}: {result:?}");
             }
-        };
-        decoded += usize::from(ok);
+        }
     }
-    if decoded != calls {
-        eprintln!("instructions: {row} decoded {decoded} of {calls} calls of {class}");
-        return ExitCode::FAILURE;
+
+    #[test]
+    fn an_unknown_row_or_class_is_a_usage_error() {
+        let inputs = Inputs::load().unwrap();
+        for (row, class) in [("json-decode/nobody", "minimal"), (ROWS[0], "huge")] {
+            let result = run(&inputs, row, class, 1);
+            assert!(matches!(result, Err(Refusal::Usage(_))), "{result:?}");
+        }
     }
-    ExitCode::SUCCESS
 }
