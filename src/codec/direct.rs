@@ -36,8 +36,6 @@ pub(crate) struct Direct {
     known_seen: u16,
     /// Fingerprints of the other names read so far.
     seen: [u64; MAX_ATTRIBUTES],
-    /// How many names were read, of either kind.
-    count: usize,
     /// How many of `seen` are fingerprints.
     others: usize,
     /// Whether id, source and type were read.
@@ -53,7 +51,6 @@ impl Direct {
             violations: Vec::new(),
             known_seen: 0,
             seen: [0; MAX_ATTRIBUTES],
-            count: 0,
             others: 0,
             required: [false; 3],
         }
@@ -64,7 +61,8 @@ impl Direct {
     /// name with its fingerprint) was read before, or there are too many.
     #[inline]
     pub(crate) fn note(&mut self, known: Known, name: &str) -> Option<()> {
-        if self.count == MAX_ATTRIBUTES {
+        // Names read so far, of either kind.
+        if self.known_seen.count_ones() as usize + self.others == MAX_ATTRIBUTES {
             return None;
         }
         if known == Known::Other {
@@ -81,7 +79,6 @@ impl Direct {
             }
             self.known_seen |= bit;
         }
-        self.count += 1;
         Some(())
     }
 

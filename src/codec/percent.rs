@@ -133,9 +133,15 @@ pub(crate) fn plain(raw: &[u8]) -> Option<&str> {
 
 /// Decodes a raw `ce-` header value into the attribute's canonical string.
 pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
-    if let Some(text) = plain(raw) {
-        return Ok(Cow::Borrowed(text));
+    match plain(raw) {
+        Some(text) => Ok(Cow::Borrowed(text)),
+        None => decode_not_plain(raw),
     }
+}
+
+/// Decodes a raw value [`plain`] found not plain (so it is not looked at
+/// that way twice): quoted, with a `%`, or with a byte to refuse.
+pub(crate) fn decode_not_plain(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     // Tabs are allowed around and inside field values by HTTP; the binding
     // still requires printable ASCII for the value itself. Checked eight
     // bytes at a time; the byte that breaks it is looked for only then.

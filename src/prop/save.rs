@@ -216,13 +216,12 @@ pub fn save(path: &Path, found: &Disagreement, seed: u64) -> Result<Saved, SaveE
     };
     // Read as suites are read, so that a file that is not one is named with
     // the line and column where it stops being YAML (or a mapping).
-    let mut suite: Value = match crate::suite::load::parse_yaml(&text, path) {
-        Ok(suite) => suite,
-        Err(LoadError::Yaml { message, .. } | LoadError::Invalid { message, .. }) => {
-            return Err(not_a_suite(message));
-        }
-        Err(other) => return Err(not_a_suite(other.to_string())),
-    };
+    // parse_yaml's errors are Yaml ones; their message already starts
+    // with the line and column, and the path is named once, by SaveError.
+    let mut suite: Value = crate::suite::load::parse_yaml(&text, path).map_err(|e| match e {
+        LoadError::Yaml { message, .. } => not_a_suite(message),
+        other => not_a_suite(other.to_string()),
+    })?;
     let Some(cases) = suite.get_mut("cases").and_then(Value::as_array_mut) else {
         return Err(not_a_suite("no `cases:` list".to_owned()));
     };

@@ -43,7 +43,7 @@ pub(super) fn binary<'h>(
         // A plain value is its own text, and known printable ASCII.
         let (text, chars) = match percent::plain(raw) {
             Some(text) => (Cow::Borrowed(text), Chars::PrintableAscii),
-            None => (percent::decode(raw).ok()?, Chars::Unchecked),
+            None => (percent::decode_not_plain(raw).ok()?, Chars::Unchecked),
         };
         match known {
             Known::Specversion => direct.specversion(&text)?,
