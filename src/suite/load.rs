@@ -599,32 +599,33 @@ fn build_case(
                 .value
                 .to_case_input(ctx.resolve, &mut ctx.budget.borrow_mut())
                 .map_err(|e| ctx.invalid(at(input.referenced), format!("input: {e}")))?;
-            // The token goes only to a target that has one to give.
-            if let Message::Http(m) = &message
-                && m.path.contains(crate::webhook::TOKEN_PLACEHOLDER)
-                && !common.requires.contains(crate::webhook::TOKEN)
-            {
-                return Err(ctx.invalid(
-                    at(input.referenced),
-                    format!(
-                        "input: the path holds {}, so the case requires `{}`",
-                        crate::webhook::TOKEN_PLACEHOLDER,
-                        crate::webhook::TOKEN
-                    ),
-                ));
-            }
-            // So does a callback URL, which only the runner can serve.
-            if crate::runner::callback::offers_callback(&message)
-                && !common.requires.contains(crate::webhook::CALLBACK)
-            {
-                return Err(ctx.invalid(
-                    at(input.referenced),
-                    format!(
-                        "input: WebHook-Request-Callback is {}, so the case requires `{}`",
-                        crate::webhook::CALLBACK_PLACEHOLDER,
-                        crate::webhook::CALLBACK
-                    ),
-                ));
+            // A placeholder the runner fills needs the capability that
+            // fills it: the token goes only to a target that has one to
+            // give, and a callback URL only the runner can serve.
+            let placeholders = [
+                (
+                    matches!(&message, Message::Http(m)
+                        if m.path.contains(crate::webhook::TOKEN_PLACEHOLDER)),
+                    "the path holds",
+                    crate::webhook::TOKEN_PLACEHOLDER,
+                    crate::webhook::TOKEN,
+                ),
+                (
+                    crate::runner::callback::offers_callback(&message),
+                    "WebHook-Request-Callback is",
+                    crate::webhook::CALLBACK_PLACEHOLDER,
+                    crate::webhook::CALLBACK,
+                ),
+            ];
+            for (present, where_, placeholder, capability) in placeholders {
+                if present && !common.requires.contains(capability) {
+                    return Err(ctx.invalid(
+                        at(input.referenced),
+                        format!(
+                            "input: {where_} {placeholder}, so the case requires `{capability}`"
+                        ),
+                    ));
+                }
             }
             let encoding = input_encoding(&message);
             let events = concrete_expected(ctx, expect, encoding, name)?;
