@@ -8,9 +8,9 @@
 # Builds examples/instructions.rs in release (the bench's profile), runs each
 # row CALLS times under `valgrind --tool=callgrind`, collecting only inside
 # the row's measured function (decode and drop, or encode and drop), and
-# prints the count per
-# call, per class, with the peer / reference ratios. About a minute and a
-# half on 2 cores (data-64kib through the SDK is most of it).
+# prints the count per call, per class, with the peer / reference ratios.
+# About two minutes on 2 cores after the release build (data-64kib through
+# the SDK is most of it).
 #
 # Usage: bash benches/count-instructions.sh [CLASS...]   (default: all six)
 # Environment: CALLS (500; the counts move by well under 1% from 500 to 2000)

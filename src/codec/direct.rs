@@ -38,6 +38,11 @@ pub(crate) struct Direct {
     seen: [u64; MAX_ATTRIBUTES],
     /// How many of `seen` are fingerprints.
     others: usize,
+    /// How many names were read, of either kind: `others` plus the bits
+    /// of `known_seen`, kept rather than counted because, built for no
+    /// particular CPU, counting bits takes a dozen instructions on every
+    /// name (a minimal event's decode and drop: 4.15k, and 4.21k counted).
+    count: usize,
     /// Whether id, source and type were read.
     required: [bool; 3],
 }
@@ -52,6 +57,7 @@ impl Direct {
             known_seen: 0,
             seen: [0; MAX_ATTRIBUTES],
             others: 0,
+            count: 0,
             required: [false; 3],
         }
     }
@@ -61,8 +67,7 @@ impl Direct {
     /// name with its fingerprint) was read before, or there are too many.
     #[inline]
     pub(crate) fn note(&mut self, known: Known, name: &str) -> Option<()> {
-        // Names read so far, of either kind.
-        if self.known_seen.count_ones() as usize + self.others == MAX_ATTRIBUTES {
+        if self.count == MAX_ATTRIBUTES {
             return None;
         }
         if known == Known::Other {
@@ -79,6 +84,7 @@ impl Direct {
             }
             self.known_seen |= bit;
         }
+        self.count += 1;
         Some(())
     }
 
