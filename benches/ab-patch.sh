@@ -46,16 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Prints the path of the codec bench built from the tree at $1 into $2.
-build() {
-    (cd "$1" && CARGO_TARGET_DIR="$2" cargo bench --locked --bench codec --no-run \
-        --message-format=json 2>/dev/null) |
-        python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "codec" and m.get("executable"):
-        print(m["executable"])'
-}
+source benches/common/codec-bench.sh
 
 declare -A BENCH
 mkdir -p "$ROOT"
@@ -70,7 +61,7 @@ for tree in base patched; do
     label="$COMMIT"
     [ "$tree" = base ] || label="$COMMIT + $(basename "$PATCH")"
     log "building $tree ($label)"
-    BENCH[$tree]="$(build "$ROOT/$tree" "$ROOT/$tree-target")"
+    BENCH[$tree]="$(codec_bench_binary "$ROOT/$tree" "$ROOT/$tree-target" --locked)"
     [ -x "${BENCH[$tree]}" ] || { echo "ab-patch: the $tree build failed" >&2; exit 1; }
 done
 

@@ -35,17 +35,7 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 log() { echo "== $*" >&2; }
 
-# Prints the path of the codec bench binary built from the tree at $1 into
-# the target directory $2.
-build() {
-    (cd "$1" && CARGO_TARGET_DIR="$2" cargo bench --bench codec --no-run \
-        --message-format=json 2>/dev/null) |
-        python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "codec" and m.get("executable"):
-        print(m["executable"])'
-}
+source benches/common/codec-bench.sh
 
 # Applies the patches of variant $2 to the tree at $1; fails loudly when a
 # file no longer looks as the patch expects, rather than measure the tree as is.
@@ -97,7 +87,7 @@ BINARIES=()
 for variant in "${BUILDS[@]}"; do
     if [ "$variant" = as-is ]; then
         log "building the codec bench as it is"
-        binary="$(build "$ROOT" "$ROOT/target")"
+        binary="$(codec_bench_binary "$ROOT" "$ROOT/target")"
         cp "$binary" "$WORK/$variant"
         BINARIES+=("$variant: $binary")
         continue
@@ -106,7 +96,7 @@ for variant in "${BUILDS[@]}"; do
     mkdir "$WORK/tree-$variant"
     git archive HEAD | tar -x -C "$WORK/tree-$variant"
     patch_tree "$WORK/tree-$variant" "$variant"
-    binary="$(build "$WORK/tree-$variant" "$ROOT/target/bounds-$variant")"
+    binary="$(codec_bench_binary "$WORK/tree-$variant" "$ROOT/target/bounds-$variant")"
     cp "$binary" "$WORK/$variant"
     BINARIES+=("$variant: $binary")
 done

@@ -1,0 +1,19 @@
+# Shell functions shared by the bench scripts that build the codec bench
+# more than once (bounds-http-decode.sh, ab-patch.sh); sourced, not run.
+
+# Builds the codec bench from the tree at $1 into the target directory $2
+# (further arguments go to cargo, such as --locked) and prints the path of
+# its binary. Each tree needs a target directory of its own: cargo names a
+# package's artifacts the same from any tree, so a shared one could hand
+# one build's binary back as another's.
+codec_bench_binary() {
+    local tree="$1" target="$2"
+    shift 2
+    (cd "$tree" && CARGO_TARGET_DIR="$target" cargo bench "$@" --bench codec --no-run \
+        --message-format=json 2>/dev/null) |
+        python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "codec" and m.get("executable"):
+        print(m["executable"])'
+}
