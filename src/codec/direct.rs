@@ -62,6 +62,19 @@ impl Direct {
         }
     }
 
+    /// Returns an empty event with room for the attributes of a binary-mode
+    /// message with `headers` header names: one each, less the specversion
+    /// header (not stored as an attribute), the content type standing for
+    /// datacontenttype. Exact for a message of CloudEvents headers and a
+    /// content type, never regrown for a large one, and bounded by
+    /// [`MAX_ATTRIBUTES`] (past which decoding gives up anyway). A fixed
+    /// dozen slots (768 bytes) was four times a minimal event's need, held
+    /// as long as a receiver keeps the event; the bench's time did not move
+    /// either way (benches/bench-notes.md).
+    pub(crate) fn for_headers(headers: usize) -> Self {
+        Self::with_capacity(headers.saturating_sub(1).clamp(1, MAX_ATTRIBUTES))
+    }
+
     /// Notes that a member or attribute `name`, classified `known`, was
     /// read; `None` when it (or, for a name the spec does not define, a
     /// name with its fingerprint) was read before, or there are too many.

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use super::{ce_attribute, percent};
-use crate::codec::direct::{Direct, MAX_ATTRIBUTES};
+use crate::codec::direct::Direct;
 use crate::codec::typing::Chars;
 use crate::event::value::is_printable_ascii;
 use crate::event::{Event, Known};
@@ -28,14 +28,9 @@ pub(super) fn binary<'h>(
     if repeated_ct {
         return None;
     }
-    // Room for an attribute per distinct header name, less `ce-specversion`
-    // (not stored as one), Content-Type standing for datacontenttype: exact
-    // for a message of `ce-` headers and a Content-Type, and never regrown
-    // for a large one. A fixed dozen slots (768 bytes) was four times what a
-    // minimal event needs, held for as long as a receiver keeps the event;
-    // the bench's time does not move either way (benches/bench-notes.md).
-    let names = headers.size_hint().0;
-    let mut direct = Direct::with_capacity(names.saturating_sub(1).clamp(1, MAX_ATTRIBUTES));
+    // A header map's size hint counts distinct names, a list every header
+    // (a repeated ce- header leaves this path anyway).
+    let mut direct = Direct::for_headers(headers.size_hint().0);
     let mut any_ce = false;
     for (name, raw) in headers {
         let Some(attribute) = ce_attribute(name) else {

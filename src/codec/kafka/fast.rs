@@ -10,7 +10,7 @@
 //! mutations.
 
 use super::content_types;
-use crate::codec::direct::{Direct, MAX_ATTRIBUTES};
+use crate::codec::direct::Direct;
 use crate::codec::typing::Chars;
 use crate::event::{Event, Known};
 use crate::rules::Violation;
@@ -19,14 +19,7 @@ use crate::wire::KafkaRecord;
 /// Decodes the attributes of a binary-mode record; the caller attaches
 /// the value as data.
 pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
-    // As in HTTP's fast path: a slot per header, less ce_specversion.
-    let mut direct = Direct::with_capacity(
-        record
-            .headers
-            .len()
-            .saturating_sub(1)
-            .clamp(1, MAX_ATTRIBUTES),
-    );
+    let mut direct = Direct::for_headers(record.headers.len());
     let mut any_ce = false;
     for (name, raw) in &record.headers {
         let Some(attribute) = name.strip_prefix("ce_") else {
