@@ -83,7 +83,7 @@ mod tests {
     #[test]
     fn events_built_by_hand_are_checked_too() {
         let mut e = Event::new(SpecVersion::V1_0);
-        e.set("id", AttributeValue::String(String::new()));
+        e.set("id", AttributeValue::String("".into()));
         e.set("source", AttributeValue::UriRef("urn:x".into()));
         e.set("type", AttributeValue::String("com.example.t".into()));
         e.set("MyExt", AttributeValue::Integer(1));

@@ -18,8 +18,8 @@
 //! the two over the corpus and its mutations.
 
 use super::builder::{RawValue, fingerprint};
-use super::typing::{Chars, Checker, typed_by_version};
-use crate::event::{Event, Known, SpecVersion};
+use super::typing::{Chars, Checked, Checker, typed_by_version};
+use crate::event::{Event, Known, SpecVersion, Text};
 use crate::rules::Violation;
 
 /// Events with more attributes than this take the full path, whose name
@@ -127,14 +127,41 @@ impl Direct {
         text: &str,
         chars: Chars,
     ) -> Option<()> {
-        let checked = self.check(known, name, |checker, version| {
+        let checked = self.check_string(known, name, text, chars)?;
+        // The text is copied only now that it is known to be valid.
+        self.push(known, name, checked.into_value(text));
+        Some(())
+    }
+
+    /// Checks attribute `name`'s name and string value like
+    /// [`Direct::string`], without pushing it: for a decoder that then moves
+    /// the value's text into the event ([`Direct::push_checked`]) rather
+    /// than copying it.
+    #[inline]
+    pub(crate) fn check_string(
+        &mut self,
+        known: Known,
+        name: &str,
+        text: &str,
+        chars: Chars,
+    ) -> Option<Checked> {
+        self.check(known, name, |checker, version| {
             let kind = known.attribute_type(version);
             checker.check_string(name, known, text, chars, kind, version)
-        })?;
-        // The text is copied only now that it is known to be valid.
-        let value = checked?.into_value(text);
-        self.push(known, name, value);
-        Some(())
+        })?
+    }
+
+    /// Pushes attribute `name` with a value [`Direct::check_string`]
+    /// checked, its text (when it is kept as it is) made by `text`.
+    #[inline]
+    pub(crate) fn push_checked(
+        &mut self,
+        known: Known,
+        name: &str,
+        checked: Checked,
+        text: impl FnOnce() -> Text,
+    ) {
+        self.push(known, name, checked.into_value_with(text));
     }
 
     /// Reads a binary-mode message's content type as `datacontenttype`.
@@ -196,11 +223,23 @@ impl Direct {
         self.event.push_new_known(known, name, value);
     }
 
+    /// Returns the event as read so far, whatever it lacks: for a decoder
+    /// that gives up and must recover what it moved into it.
+    pub(crate) fn into_partial_event(self) -> Event {
+        self.event
+    }
+
+    /// Whether `specversion` and every other required attribute were read:
+    /// whether [`Direct::finish`] returns the event.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.version.is_some() && !self.required.contains(&false)
+    }
+
     /// Returns the event (without data) and its warnings; `None` when
     /// `specversion` or another required attribute was not read.
     pub(crate) fn finish(self) -> Option<(Event, Vec<Violation>)> {
         let version = self.version?;
-        if self.required.contains(&false) {
+        if !self.is_complete() {
             return None;
         }
         let mut event = self.event;

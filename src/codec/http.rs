@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::{Decoded, Encoding, Mode, json, percent};
-use crate::event::{AttributeValue, Data, Event, is_json_content_type};
+use crate::event::{AttributeValue, Data, Event, Text, is_json_content_type};
 use crate::rules::Violation;
 use crate::wire::{HttpMessage, MEDIA_JSON, MEDIA_JSON_BATCH};
 
@@ -78,6 +78,32 @@ pub fn decode_header_map_owned(
         map_content_type(headers),
         Body::Owned(body),
     )
+}
+
+/// Decodes like [`decode_header_map_owned`], taking the header values too,
+/// for a caller that owns the message and is done with it (a server holding
+/// hyper's request parts): in binary mode each plain `ce-` value and the
+/// Content-Type move out of `headers` into the event, leaving empty values
+/// there, instead of being copied; the owned encoder
+/// ([`into_binary_response`]) moves them on again. Other headers, and every
+/// header of a message in another mode or one the fast path gives up on,
+/// are left as they are.
+pub fn decode_header_map_taking(
+    headers: &mut hyper::HeaderMap,
+    body: Vec<u8>,
+) -> Result<Decoded, Vec<Violation>> {
+    let (ct, repeated_ct) = map_content_type(headers);
+    if detect_mode(ct) == Mode::Binary
+        && let Some((mut event, warnings)) = fast::binary_taking(headers, repeated_ct)
+    {
+        set_body(&mut event, Body::Owned(body));
+        return Ok(Decoded {
+            events: vec![event],
+            encoding: Encoding::HttpBinary,
+            warnings,
+        });
+    }
+    decode_header_map_owned(headers, body)
 }
 
 /// Returns the first Content-Type of `headers`, and whether there is
@@ -427,7 +453,13 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     let body = event.into_each_attribute(|name, value| {
         if name == "datacontenttype" {
             if let AttributeValue::String(ct) = value {
-                content_type = HeaderValue::from_maybe_shared(bytes::Bytes::from(ct)).ok();
+                // Not percent-encoded: a header it was read from goes back.
+                content_type = match ct.into_header() {
+                    Ok(value) => Some(value),
+                    Err(ct) => {
+                        HeaderValue::from_maybe_shared(bytes::Bytes::from(ct.into_string())).ok()
+                    }
+                };
             }
             return;
         }
@@ -444,12 +476,12 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
                 Ok(HeaderValue::from_static(if b { "true" } else { "false" }))
             }
             AttributeValue::String(s) | AttributeValue::Uri(s) | AttributeValue::UriRef(s) => {
-                HeaderValue::from_maybe_shared(bytes::Bytes::from(escaped_or_same(s)))
+                header_value(s, percent::needs_no_encoding)
             }
-            other => {
-                let text = other.canonical().into_owned();
-                HeaderValue::from_maybe_shared(bytes::Bytes::from(escaped_or_same(text)))
-            }
+            other => header_value(
+                other.canonical().into_owned().into(),
+                percent::needs_no_encoding,
+            ),
         };
         if let Ok(v) = value {
             headers.append(header, v);
@@ -463,12 +495,18 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     response
 }
 
-/// Returns `text` percent-encoded for a header, moving it when nothing
-/// needs escaping.
-fn escaped_or_same(text: String) -> String {
-    match percent::encode(&text) {
-        Cow::Owned(escaped) => escaped,
-        Cow::Borrowed(_) => text,
+/// Returns a header value carrying `text`, moving it in as it is when
+/// `as_is` accepts its bytes (a header it was read from is handed back, a
+/// `String`'s allocation moves), else percent-encoded.
+fn header_value(
+    text: Text,
+    as_is: impl FnOnce(&[u8]) -> bool,
+) -> Result<hyper::header::HeaderValue, hyper::header::InvalidHeaderValue> {
+    match text.into_header_value(as_is) {
+        Ok(value) => Ok(value),
+        Err(text) => hyper::header::HeaderValue::from_maybe_shared(bytes::Bytes::from(
+            percent::encode(&text).into_owned(),
+        )),
     }
 }
 
@@ -718,7 +756,7 @@ mod tests {
         // raw character.
         let mut event = Event::new(crate::event::SpecVersion::V1_0);
         for (name, value) in [("id", "1"), ("source", "/s"), ("type", "t.x")] {
-            event.set(name, AttributeValue::String(value.to_owned()));
+            event.set(name, AttributeValue::String(Text::new(value)));
         }
         for (name, value) in [
             ("space", " "),
@@ -726,7 +764,7 @@ mod tests {
             ("quote", "\""),
             ("plain", "a"),
         ] {
-            event.set(name, AttributeValue::String(value.to_owned()));
+            event.set(name, AttributeValue::String(Text::new(value)));
         }
         let message = encode_binary(&event);
         let response = into_binary_response(event);

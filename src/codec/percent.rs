@@ -28,7 +28,7 @@ pub fn encode(text: &str) -> Cow<'_, str> {
 
 /// Returns true when no byte is in the set [`encode`] escapes: every byte
 /// is within U+0021..U+007E and none is `"` or `%`.
-fn needs_no_encoding(bytes: &[u8]) -> bool {
+pub(crate) fn needs_no_encoding(bytes: &[u8]) -> bool {
     use crate::event::value::{no_byte_flagged, swar};
     no_byte_flagged(
         bytes,

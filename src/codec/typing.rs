@@ -4,7 +4,7 @@
 //! ([`super::direct`]), so both apply one set of rules with one wording.
 
 use crate::event::value::{self, AttributeType, AttributeValue};
-use crate::event::{Known, SpecVersion, Timestamp};
+use crate::event::{Known, SpecVersion, Text, Timestamp};
 use crate::rules::{Level, Violation};
 
 use super::builder::RawValue;
@@ -63,10 +63,17 @@ impl Checked {
     /// Returns the value, copying `text` (the checked text) when it is kept as it is.
     #[inline]
     pub(crate) fn into_value(self, text: &str) -> AttributeValue {
+        self.into_value_with(|| Text::new(text))
+    }
+
+    /// Returns the value, with the checked text made by `text` when it is
+    /// kept as it is.
+    #[inline]
+    pub(crate) fn into_value_with(self, text: impl FnOnce() -> Text) -> AttributeValue {
         match self {
-            Self::Text(AttributeType::Uri) => AttributeValue::Uri(text.to_owned()),
-            Self::Text(AttributeType::UriRef) => AttributeValue::UriRef(text.to_owned()),
-            Self::Text(_) => AttributeValue::String(text.to_owned()),
+            Self::Text(AttributeType::Uri) => AttributeValue::Uri(text()),
+            Self::Text(AttributeType::UriRef) => AttributeValue::UriRef(text()),
+            Self::Text(_) => AttributeValue::String(text()),
             Self::Parsed(value) => value,
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod equivalence;
 mod lazy_data;
+mod text;
 pub mod timestamp;
 pub mod value;
 
@@ -14,6 +15,7 @@ use std::fmt;
 
 pub(crate) use lazy_data::Classifier;
 use lazy_data::LazyData;
+pub use text::Text;
 pub use timestamp::Timestamp;
 pub use value::{AttributeType, AttributeValue};
 

@@ -11,6 +11,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use super::text::Text;
 use super::timestamp::Timestamp;
 
 /// The abstract type of an attribute value.
@@ -45,10 +46,10 @@ impl AttributeType {
 pub enum AttributeValue {
     Boolean(bool),
     Integer(i32),
-    String(String),
+    String(Text),
     Binary(Vec<u8>),
-    Uri(String),
-    UriRef(String),
+    Uri(Text),
+    UriRef(Text),
     Timestamp(Timestamp),
 }
 
@@ -94,16 +95,16 @@ impl AttributeValue {
             AttributeType::Integer => Self::Integer(parse_integer(text)?),
             AttributeType::String => {
                 check_string(text)?;
-                Self::String(text.to_owned())
+                Self::String(Text::new(text))
             }
             AttributeType::Binary => Self::Binary(parse_binary(text)?),
             AttributeType::Uri => {
                 check_uri(text)?;
-                Self::Uri(text.to_owned())
+                Self::Uri(Text::new(text))
             }
             AttributeType::UriRef => {
                 check_uri_reference(text)?;
-                Self::UriRef(text.to_owned())
+                Self::UriRef(Text::new(text))
             }
             AttributeType::Timestamp => Self::Timestamp(Timestamp::parse(text).map_err(|e| e.0)?),
         })

@@ -363,10 +363,10 @@ pub fn extension_value() -> impl Strategy<Value = AttributeValue> {
             any::<i32>()
         ]
         .prop_map(AttributeValue::Integer),
-        ce_string(0, 12).prop_map(AttributeValue::String),
+        ce_string(0, 12).prop_map(|s| AttributeValue::String(s.into())),
         vec(any::<u8>(), 0..12).prop_map(AttributeValue::Binary),
-        uri().prop_map(AttributeValue::Uri),
-        uri_reference().prop_map(AttributeValue::UriRef),
+        uri().prop_map(|s| AttributeValue::Uri(s.into())),
+        uri_reference().prop_map(|s| AttributeValue::UriRef(s.into())),
         timestamp().prop_map(AttributeValue::Timestamp),
     ]
 }
@@ -408,22 +408,26 @@ fn assemble(version: SpecVersion, parts: Parts) -> Event {
     let ((id, source, kind), (subject, time, schema), extensions, (content_type, data), marker) =
         parts;
     let mut event = Event::new(version);
-    event.set("id", AttributeValue::String(id));
-    event.set("source", AttributeValue::UriRef(source));
-    event.set("type", AttributeValue::String(kind));
+    event.set("id", AttributeValue::String(id.into()));
+    event.set("source", AttributeValue::UriRef(source.into()));
+    event.set("type", AttributeValue::String(kind.into()));
     if let Some(subject) = subject {
-        event.set("subject", AttributeValue::String(subject));
+        event.set("subject", AttributeValue::String(subject.into()));
     }
     if let Some(time) = time {
         event.set("time", AttributeValue::Timestamp(time));
     }
     match (version, schema) {
-        (SpecVersion::V1_0, Some((uri, _))) => event.set("dataschema", AttributeValue::Uri(uri)),
-        (SpecVersion::V0_3, Some((_, r))) => event.set("schemaurl", AttributeValue::UriRef(r)),
+        (SpecVersion::V1_0, Some((uri, _))) => {
+            event.set("dataschema", AttributeValue::Uri(uri.into()))
+        }
+        (SpecVersion::V0_3, Some((_, r))) => {
+            event.set("schemaurl", AttributeValue::UriRef(r.into()))
+        }
         (_, None) => {}
     }
     if let Some(ct) = content_type {
-        event.set("datacontenttype", AttributeValue::String(ct));
+        event.set("datacontenttype", AttributeValue::String(ct.into()));
     }
     for (mut name, value) in extensions {
         if version == SpecVersion::V0_3 && name.starts_with(|c: char| c.is_ascii_digit()) {

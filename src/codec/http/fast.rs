@@ -13,9 +13,12 @@ use std::borrow::Cow;
 
 use super::{ce_attribute, percent};
 use crate::codec::direct::Direct;
+use hyper::HeaderMap;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+
 use crate::codec::typing::Chars;
 use crate::event::value::is_printable_ascii;
-use crate::event::{Event, Known};
+use crate::event::{AttributeValue, Event, Known, Text};
 use crate::rules::Violation;
 
 /// Decodes the attributes of a binary-mode message (its headers, in order,
@@ -63,6 +66,118 @@ pub(super) fn binary<'h>(
         direct.content_type(ct, Chars::PrintableAscii)?;
     }
     direct.finish()
+}
+
+/// Decodes the attributes of a binary-mode message like [`binary`], from a
+/// header map the caller owns and is done with: each plain value (printable
+/// ASCII that percent-decodes to itself), and the Content-Type, moves out of
+/// the map into the event instead of being copied, leaving an empty value
+/// behind. When it gives up (`None`), every value it moved is put back
+/// first, so the full path reads the map as it came.
+pub(super) fn binary_taking(
+    headers: &mut HeaderMap,
+    repeated_ct: bool,
+) -> Option<(Event, Vec<Violation>)> {
+    if repeated_ct {
+        return None;
+    }
+    let mut direct = Direct::for_headers(headers.keys_len());
+    if take_attributes(&mut direct, headers).is_some() && direct.is_complete() {
+        return direct.finish();
+    }
+    put_back(direct.into_partial_event(), headers);
+    None
+}
+
+/// The loop of [`binary_taking`]; `None` where it gives up, with what it
+/// took so far left in `direct`'s event.
+fn take_attributes(direct: &mut Direct, headers: &mut HeaderMap) -> Option<()> {
+    let mut any_ce = false;
+    for (name, value) in headers.iter_mut() {
+        // A HeaderName is lowercase: no capitals to refuse here.
+        let Some(attribute) = ce_attribute(name.as_str()) else {
+            continue;
+        };
+        any_ce = true;
+        if attribute == "datacontenttype" {
+            return None;
+        }
+        let known = Known::of(attribute);
+        direct.note(known, attribute)?;
+        let Some(text) = percent::plain(value.as_bytes()) else {
+            let text = percent::decode_not_plain(value.as_bytes()).ok()?;
+            match known {
+                Known::Specversion => direct.specversion(&text)?,
+                known => direct.string(known, attribute, &text, Chars::Unchecked)?,
+            }
+            continue;
+        };
+        if known == Known::Specversion {
+            direct.specversion(text)?;
+            continue;
+        }
+        let checked = direct.check_string(known, attribute, text, Chars::PrintableAscii)?;
+        // Only text kept as it is moves; a parsed value (a time) leaves
+        // its header where it was.
+        direct.push_checked(known, attribute, checked, || {
+            Text::from_header(std::mem::replace(value, empty_value()))
+        });
+    }
+    if !any_ce {
+        return None;
+    }
+    if let Some(ct) = headers.get_mut(CONTENT_TYPE) {
+        // Content-Type is not percent-decoded, only required printable.
+        if !is_printable_ascii(ct.as_bytes()) {
+            return None;
+        }
+        direct.note(Known::DataContentType, "datacontenttype")?;
+        let text = std::str::from_utf8(ct.as_bytes()).ok()?;
+        let checked = direct.check_string(
+            Known::DataContentType,
+            "datacontenttype",
+            text,
+            Chars::PrintableAscii,
+        )?;
+        direct.push_checked(Known::DataContentType, "datacontenttype", checked, || {
+            Text::from_header(std::mem::replace(ct, empty_value()))
+        });
+    }
+    Some(())
+}
+
+/// Puts every header value [`take_attributes`] moved into `event` back
+/// where it came from: the first header of its name (a repeated name is
+/// given up on at its second header, before anything of it moves).
+fn put_back(event: Event, headers: &mut HeaderMap) {
+    let mut header = String::new();
+    event.into_each_attribute(|name, value| {
+        let (AttributeValue::String(text)
+        | AttributeValue::Uri(text)
+        | AttributeValue::UriRef(text)) = value
+        else {
+            return;
+        };
+        let Ok(taken) = text.into_header() else {
+            return;
+        };
+        let slot = if name == "datacontenttype" {
+            headers.get_mut(CONTENT_TYPE)
+        } else {
+            header.clear();
+            header.push_str("ce-");
+            header.push_str(name);
+            headers.get_mut(header.as_str())
+        };
+        if let Some(slot) = slot {
+            *slot = taken;
+        }
+    });
+}
+
+/// What a moved header value leaves behind.
+fn empty_value() -> HeaderValue {
+    HeaderValue::from_static("")
 }
 
 #[cfg(test)]
@@ -135,5 +250,99 @@ mod tests {
         assert!(binary(base.iter().copied(), Some(b"text/pl\x01ain"), false).is_none());
         assert!(binary(base[1..].iter().copied(), None, false).is_none());
         assert!(binary(std::iter::empty(), None, false).is_none());
+    }
+
+    /// `m`'s headers as an `http` header map; `None` when one is not a
+    /// valid name or value there, or there are more than a map holds
+    /// (hyper would have refused the request).
+    fn header_map(m: &HttpMessage) -> Option<HeaderMap> {
+        let mut map = HeaderMap::try_with_capacity(m.headers.len()).ok()?;
+        for (name, value) in &m.headers {
+            map.try_append(
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                HeaderValue::from_bytes(value).ok()?,
+            )
+            .ok()?;
+        }
+        Some(map)
+    }
+
+    #[test]
+    fn taking_the_headers_returns_what_borrowing_them_returns() {
+        let (mut taken, mut declined) = (0, 0);
+        for m in binary_messages() {
+            let Some(map) = header_map(&m) else {
+                continue;
+            };
+            let expected = super::super::decode_header_map(&map, &m.body);
+            let mut owned = map.clone();
+            let got = super::super::decode_header_map_taking(&mut owned, m.body.clone());
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{m:?}");
+            // Every header is still there, as it came or emptied.
+            assert_eq!(owned.len(), map.len(), "{m:?}");
+            for ((name, before), (same, after)) in map.iter().zip(owned.iter()) {
+                assert_eq!(name, same, "{m:?}");
+                assert!(after == before || after.is_empty(), "{name}: {m:?}");
+            }
+            // Where the fast path gives up, the map is left as it came.
+            let mut probe = map.clone();
+            let repeated_ct = map.get_all(CONTENT_TYPE).iter().count() > 1;
+            match binary_taking(&mut probe, repeated_ct) {
+                Some(_) => taken += 1,
+                None => {
+                    assert_eq!(probe, map, "{m:?}");
+                    declined += 1;
+                }
+            }
+        }
+        assert!(taken > 100, "fast path took {taken}");
+        assert!(declined > 100, "fast path declined {declined}");
+    }
+
+    #[test]
+    fn values_moved_before_giving_up_are_put_back() {
+        let map = |extra: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in [
+                ("ce-specversion", "1.0"),
+                ("ce-id", "1"),
+                ("ce-source", "/s"),
+                ("ce-time", "2020-01-01T00:00:00Z"),
+                ("content-type", "text/plain"),
+            ]
+            .iter()
+            .chain(extra)
+            {
+                map.append(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        // Given up on in the loop (a value that does not percent-decode,
+        // a repeat), and at the end (no ce-type).
+        for extra in [
+            &[("ce-type", "t"), ("ce-x", "%zz")][..],
+            &[("ce-type", "t"), ("ce-id", "2")],
+            &[],
+        ] {
+            let before = map(extra);
+            let mut after = before.clone();
+            assert!(binary_taking(&mut after, false).is_none(), "{extra:?}");
+            assert_eq!(after, before, "{extra:?}");
+        }
+        // Taken: the text values and the content type are moved out; the
+        // time, parsed, and the specversion stay.
+        let mut taken = map(&[("ce-type", "t")]);
+        let (event, _) = binary_taking(&mut taken, false).expect("valid");
+        assert_eq!(
+            event.get("id").map(AttributeValue::canonical).as_deref(),
+            Some("1")
+        );
+        assert_eq!(event.datacontenttype(), Some("text/plain"));
+        let emptied: Vec<&str> = taken
+            .iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(emptied, ["ce-id", "ce-source", "content-type", "ce-type"]);
     }
 }
