@@ -1,5 +1,5 @@
-# Shell functions shared by the bench scripts that build the codec bench
-# more than once (bounds-http-decode.sh, ab-patch.sh); sourced, not run.
+# Shell functions for the bench scripts that build the codec bench from
+# other trees (ab-patch.sh); sourced, not run.
 
 # Builds the codec bench from the tree at $1 into the target directory $2
 # (further arguments go to cargo, such as --locked) and prints the path of
