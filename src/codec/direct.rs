@@ -101,6 +101,21 @@ impl Direct {
         Some(())
     }
 
+    /// Classifies and notes the attribute a binary-mode header names (what
+    /// follows its `ce-` or `ce_` prefix); `None` where [`Direct::note`]
+    /// gives up, and for `datacontenttype`, which a binding carries in its
+    /// content type: a header of that name is a binding fault, left to the
+    /// full path to report.
+    #[inline]
+    pub(crate) fn note_header(&mut self, attribute: &str) -> Option<Known> {
+        if attribute == "datacontenttype" {
+            return None;
+        }
+        let known = Known::of(attribute);
+        self.note(known, attribute)?;
+        Some(known)
+    }
+
     /// Reads the `specversion` value.
     pub(crate) fn specversion(&mut self, text: &str) -> Option<()> {
         self.version = Some(SpecVersion::parse(text)?);

@@ -40,11 +40,10 @@ pub(super) fn binary<'h>(
             continue;
         };
         any_ce = true;
-        if attribute.bytes().any(|b| b.is_ascii_uppercase()) || attribute == "datacontenttype" {
+        if attribute.bytes().any(|b| b.is_ascii_uppercase()) {
             return None;
         }
-        let known = Known::of(attribute);
-        direct.note(known, attribute)?;
+        let known = direct.note_header(attribute)?;
         // A plain value is its own text, and known printable ASCII.
         let (text, chars) = match percent::plain(raw) {
             Some(text) => (Cow::Borrowed(text), Chars::PrintableAscii),
@@ -99,11 +98,7 @@ fn take_attributes(direct: &mut Direct, headers: &mut HeaderMap) -> Option<()> {
             continue;
         };
         any_ce = true;
-        if attribute == "datacontenttype" {
-            return None;
-        }
-        let known = Known::of(attribute);
-        direct.note(known, attribute)?;
+        let known = direct.note_header(attribute)?;
         let Some(text) = percent::plain(value.as_bytes()) else {
             let text = percent::decode_not_plain(value.as_bytes()).ok()?;
             match known {

@@ -26,11 +26,7 @@ pub(super) fn binary(record: &KafkaRecord) -> Option<(Event, Vec<Violation>)> {
             continue;
         };
         any_ce = true;
-        if attribute == "datacontenttype" {
-            return None;
-        }
-        let known = Known::of(attribute);
-        direct.note(known, attribute)?;
+        let known = direct.note_header(attribute)?;
         let text = std::str::from_utf8(raw).ok()?;
         match known {
             Known::Specversion => direct.specversion(text)?,
