@@ -89,6 +89,23 @@ impl Message {
 }
 
 impl HttpMessage {
+    /// Returns the headers as an `http` header map (as hyper hands a server
+    /// a request's), in order, repeats kept; `None` when a name or a value
+    /// is not one the map takes, or there are more than it holds (hyper
+    /// would have refused such a request).
+    pub fn to_header_map(&self) -> Option<hyper::HeaderMap> {
+        use hyper::header::{HeaderName, HeaderValue};
+        let mut map = hyper::HeaderMap::try_with_capacity(self.headers.len()).ok()?;
+        for (name, value) in &self.headers {
+            map.try_append(
+                HeaderName::from_bytes(name.as_bytes()).ok()?,
+                HeaderValue::from_bytes(value).ok()?,
+            )
+            .ok()?;
+        }
+        Some(map)
+    }
+
     /// Returns a `POST /` request with these headers and body.
     pub fn post(headers: Vec<Header>, body: Vec<u8>) -> Self {
         Self {

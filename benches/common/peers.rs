@@ -34,14 +34,9 @@ pub struct PlainEvent {
 
 /// The message's headers as an `http::HeaderMap`, in order, repeats kept:
 /// the form `cloudevents-sdk`'s `to_event` and the reference's
-/// `decode_header_map_owned` both take.
+/// `decode_header_map_taking` both take.
 pub fn header_map(message: &HttpMessage) -> http::HeaderMap {
-    let mut map = http::HeaderMap::with_capacity(message.headers.len());
-    for (name, value) in &message.headers {
-        map.append(
-            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
-            http::header::HeaderValue::from_bytes(value).expect("header value"),
-        );
-    }
-    map
+    message
+        .to_header_map()
+        .expect("a bench input's headers make a header map")
 }

@@ -247,26 +247,11 @@ mod tests {
         assert!(binary(std::iter::empty(), None, false).is_none());
     }
 
-    /// `m`'s headers as an `http` header map; `None` when one is not a
-    /// valid name or value there, or there are more than a map holds
-    /// (hyper would have refused the request).
-    fn header_map(m: &HttpMessage) -> Option<HeaderMap> {
-        let mut map = HeaderMap::try_with_capacity(m.headers.len()).ok()?;
-        for (name, value) in &m.headers {
-            map.try_append(
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
-                HeaderValue::from_bytes(value).ok()?,
-            )
-            .ok()?;
-        }
-        Some(map)
-    }
-
     #[test]
     fn taking_the_headers_returns_what_borrowing_them_returns() {
         let (mut taken, mut declined) = (0, 0);
         for m in binary_messages() {
-            let Some(map) = header_map(&m) else {
+            let Some(map) = m.to_header_map() else {
                 continue;
             };
             let expected = super::super::decode_header_map(&map, &m.body);
