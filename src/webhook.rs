@@ -13,7 +13,7 @@
 //! validated origin (HOOK-DEL-4), with any token sent as §3 says
 //! (HOOK-AUTH-3 to -6, `authorization_findings`) and, with `--token`, the
 //! token agreed, as a Bearer token in the header or in the query (HOOK-AUTH-1,
-//! -2, [`presented_token`]; 401 otherwise), and no more often than
+//! -2, `presented_token`; 401 otherwise), and no more often than
 //! the rate granted (HOOK-AP-14, `Grant`'s count of the last minute;
 //! `--grant-rate` caps what is granted). With `--throttle-every`,
 //! `--redirect-every` and `--retire-after` the listener also answers some
@@ -384,7 +384,7 @@ fn without_token(target: &str) -> String {
 /// sent (HOOK-AUTH-6, a warning: only the sender knows whether it could).
 /// A delivery with no token is not judged here: the spec requires one
 /// (HOOK-AUTH-1) but leaves the token to what sender and target agreed,
-/// so only a listener given one (`--token`, [`presented_token`]) has
+/// so only a listener given one (`--token`, `presented_token`) has
 /// grounds to refuse.
 fn authorization_findings(request: &HttpMessage) -> Vec<Finding> {
     let mut findings = Vec::new();

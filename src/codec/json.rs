@@ -1,7 +1,7 @@
 //! The JSON event format (`formats/json-format.md`): single events and
 //! batches, decoded in one pass from bytes to typed events.
 //!
-//! Members are read by the tokenizer in [`super::scan`] into borrowed
+//! Members are read by the tokenizer in `super::scan` into borrowed
 //! slices: attribute values go straight to the [`EventBuilder`], and `data`
 //! is kept as its exact JSON text (no detour through a JSON tree). Duplicate
 //! members are detected, which a `serde_json::Map` would silently hide.

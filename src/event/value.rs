@@ -41,7 +41,10 @@ impl AttributeType {
     }
 }
 
-/// A typed attribute value. URI and URI-reference keep their validated text.
+/// A typed attribute value. String, URI and URI-reference values keep their
+/// validated text as a [`Text`]: a `String` (`"x".into()`,
+/// `String::from(..).into()`), or the HTTP header value a decoder that took
+/// the headers moved in; either reads as a `&str`.
 #[derive(Clone, Debug)]
 pub enum AttributeValue {
     Boolean(bool),

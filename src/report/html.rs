@@ -16,7 +16,7 @@
 //! for the interop matrix.
 //!
 //! Hand-written rather than templated: the page is small, the escaping is
-//! explicit at each insertion (every string goes through [`escape::html`];
+//! explicit at each insertion (every string goes through [`super::escape::html`];
 //! links only when they are `http(s)` URLs), and the output is
 //! deterministic for snapshot tests.
 

@@ -29,7 +29,7 @@ pub enum ReadError {
     Version { found: String },
 }
 
-/// Reads a report saved by [`write`], refusing other format versions.
+/// Reads a report saved by [`write()`], refusing other format versions.
 pub fn read(input: &mut dyn Read) -> Result<Report, ReadError> {
     let mut text = String::new();
     input.read_to_string(&mut text)?;

@@ -8,9 +8,9 @@
 //! [`Options::max_bytes`] (900 KiB by default) at a block boundary and says
 //! where it was cut and how much is missing.
 //!
-//! Escaping: inline text and table cells go through [`escape::markdown`];
+//! Escaping: inline text and table cells go through [`super::escape::markdown`];
 //! text inside HTML elements (`<summary>`, `<pre>`) through
-//! [`escape::html`], since GitHub does not read Markdown there.
+//! [`super::escape::html`], since GitHub does not read Markdown there.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -4,7 +4,7 @@
 //!
 //! Everything a target sends (reasons, headers, bodies) may hold escape
 //! sequences that would move the cursor, recolour the screen or rewrite
-//! what the user reads; so every such string goes through [`line`] or
+//! what the user reads; so every such string goes through [`line()`] or
 //! [`block`] before it is written.
 
 use std::borrow::Cow;
@@ -54,7 +54,7 @@ pub fn line(text: &str) -> Cow<'_, str> {
     sanitize(text, false)
 }
 
-/// Returns `text` safe for a multi-line block: like [`line`], but newlines
+/// Returns `text` safe for a multi-line block: like [`line()`], but newlines
 /// and tabs are kept.
 pub fn block(text: &str) -> Cow<'_, str> {
     sanitize(text, true)

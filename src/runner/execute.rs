@@ -502,7 +502,7 @@ impl Driver {
 /// - A listed result that passes "now passes" when it was listed by name, or
 ///   when every result of the group listed by case id passes. It gets
 ///   `known_failure.now_passes` and the message "known failure now passes:
-///   remove it from <origin>"; under `strict_expectations` its status becomes
+///   remove it from `<origin>`"; under `strict_expectations` its status becomes
 ///   `Fail`, so the run fails until the list is tightened.
 /// - A passing reply of a case that still fails on another reply is left
 ///   alone, and skipped results are never marked.

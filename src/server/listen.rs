@@ -12,7 +12,7 @@
 //! slow) is an error: it could not be judged.
 //!
 //! With `webhook` set, the listener is also a web hook delivery target
-//! ([`super::webhook`]): it grants the `OPTIONS` abuse-protection handshake
+//! ([`crate::webhook`]): it grants the `OPTIONS` abuse-protection handshake
 //! (in its answer, or by calling back the URL the sender offers:
 //! [`super::callback`]) and adds the Web Hook spec's sender rules to every
 //! delivery's findings.
