@@ -11,11 +11,11 @@
 
 use std::borrow::Cow;
 
-use super::{ce_attribute, percent};
-use crate::codec::direct::Direct;
 use hyper::HeaderMap;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 
+use super::{ce_attribute, percent};
+use crate::codec::direct::Direct;
 use crate::codec::typing::Chars;
 use crate::event::value::is_printable_ascii;
 use crate::event::{AttributeValue, Event, Known, Text};
