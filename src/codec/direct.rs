@@ -181,9 +181,20 @@ impl Direct {
 
     /// Reads a binary-mode message's content type as `datacontenttype`.
     pub(crate) fn content_type(&mut self, ct: &[u8], chars: Chars) -> Option<()> {
-        self.note(Known::DataContentType, "datacontenttype")?;
         let ct = std::str::from_utf8(ct).ok()?;
-        self.string(Known::DataContentType, "datacontenttype", ct, chars)
+        let checked = self.check_content_type(ct, chars)?;
+        self.push_checked(Known::DataContentType, "datacontenttype", checked, || {
+            Text::new(ct)
+        });
+        Some(())
+    }
+
+    /// Notes and checks a binary-mode message's content type as
+    /// `datacontenttype` like [`Direct::content_type`], without pushing it
+    /// (see [`Direct::check_string`]).
+    pub(crate) fn check_content_type(&mut self, ct: &str, chars: Chars) -> Option<Checked> {
+        self.note(Known::DataContentType, "datacontenttype")?;
+        self.check_string(Known::DataContentType, "datacontenttype", ct, chars)
     }
 
     /// Checks and pushes attribute `name` (classified `known`, not

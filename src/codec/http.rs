@@ -476,12 +476,9 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
                 Ok(HeaderValue::from_static(if b { "true" } else { "false" }))
             }
             AttributeValue::String(s) | AttributeValue::Uri(s) | AttributeValue::UriRef(s) => {
-                header_value(s, percent::needs_no_encoding)
+                header_value(s)
             }
-            other => header_value(
-                other.canonical().into_owned().into(),
-                percent::needs_no_encoding,
-            ),
+            other => header_value(other.canonical().into_owned().into()),
         };
         if let Ok(v) = value {
             headers.append(header, v);
@@ -495,14 +492,13 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
     response
 }
 
-/// Returns a header value carrying `text`, moving it in as it is when
-/// `as_is` accepts its bytes (a header it was read from is handed back, a
-/// `String`'s allocation moves), else percent-encoded.
+/// Returns a header value carrying `text`: as it is when it needs no
+/// percent-encoding (a header it was read from is handed back, a `String`'s
+/// allocation moves), else percent-encoded.
 fn header_value(
     text: Text,
-    as_is: impl FnOnce(&[u8]) -> bool,
 ) -> Result<hyper::header::HeaderValue, hyper::header::InvalidHeaderValue> {
-    match text.into_header_value(as_is) {
+    match text.into_header_value(percent::needs_no_encoding) {
         Ok(value) => Ok(value),
         Err(text) => hyper::header::HeaderValue::from_maybe_shared(bytes::Bytes::from(
             percent::encode(&text).into_owned(),

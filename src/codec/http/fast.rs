@@ -126,14 +126,8 @@ fn take_attributes(direct: &mut Direct, headers: &mut HeaderMap) -> Option<()> {
         if !is_printable_ascii(ct.as_bytes()) {
             return None;
         }
-        direct.note(Known::DataContentType, "datacontenttype")?;
         let text = std::str::from_utf8(ct.as_bytes()).ok()?;
-        let checked = direct.check_string(
-            Known::DataContentType,
-            "datacontenttype",
-            text,
-            Chars::PrintableAscii,
-        )?;
+        let checked = direct.check_content_type(text, Chars::PrintableAscii)?;
         direct.push_checked(Known::DataContentType, "datacontenttype", checked, || {
             Text::from_header(std::mem::replace(ct, empty_value()))
         });
