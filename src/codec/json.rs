@@ -11,12 +11,9 @@ mod fast;
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::scan::{Kind, RawString, ScanError, Scanner, line_column, needs_escape};
-use crate::event::{Data, Event, SpecVersion, is_json_content_type};
+use crate::event::{Data, Event, SpecVersion, binary, is_json_content_type};
 use crate::rules::Violation;
 
 /// A batch longer than this is refused rather than allocated for.
@@ -570,9 +567,9 @@ fn payload(
             Data::None
         }
         (None, Some(b64)) => match b64.read() {
-            Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
-                Ok(bytes) => Data::Bytes(bytes),
-                Err(_) => {
+            Ok(RawValue::Str(text)) => match binary::decode(text.as_bytes()) {
+                Some(bytes) => Data::Bytes(bytes),
+                None => {
                     violations.push(
                         Violation::new(
                             "JSON-DATA-10",
@@ -606,9 +603,9 @@ fn decode_data(
     let at = "member data";
     if version == SpecVersion::V0_3 && encoding == Some("base64") {
         return match raw.read() {
-            Ok(RawValue::Str(text)) => match BASE64.decode(text.as_bytes()) {
-                Ok(bytes) => Data::Bytes(bytes),
-                Err(_) => {
+            Ok(RawValue::Str(text)) => match binary::decode(text.as_bytes()) {
+                Some(bytes) => Data::Bytes(bytes),
+                None => {
                     violations.push(
                         Violation::new(
                             "CORE-TS-9",
@@ -712,10 +709,7 @@ fn write_integer(out: &mut Vec<u8>, n: i32) {
 /// (base64 text never needs escaping).
 fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
-    let start = out.len();
-    out.resize(start + bytes.len().div_ceil(3) * 4, 0);
-    let written = BASE64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
-    out.truncate(start + written);
+    binary::encode_into(out, bytes);
     out.push(b'"');
 }
 
@@ -948,7 +942,7 @@ mod tests {
             let bytes: Vec<u8> = (0..len).map(|i| i * 37).collect();
             let mut out = Vec::new();
             write_base64(&mut out, &bytes);
-            assert_eq!(out, format!("\"{}\"", BASE64.encode(&bytes)).into_bytes());
+            assert_eq!(out, format!("\"{}\"", binary::encode(&bytes)).into_bytes());
         }
     }
 }

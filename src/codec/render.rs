@@ -7,12 +7,10 @@
 //! as compact JSON); `datacontenttype` becomes the content-type header;
 //! `data` becomes the body by the same rules the JSON format uses.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::{EncodeError, Encoding, percent};
-use crate::event::is_json_content_type;
+use crate::event::{binary, is_json_content_type};
 use crate::wire::{HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, MEDIA_JSON_BATCH, Message};
 
 /// Renders `event` (an object, or an array of objects for batch encodings).
@@ -109,15 +107,13 @@ fn binary_parts(
             ));
         }
         (_, Some(Value::String(b64))) => Some(
-            BASE64
-                .decode(b64)
-                .map_err(|_| unrenderable("data_base64 is not base64"))?,
+            binary::decode(b64.as_bytes())
+                .ok_or_else(|| unrenderable("data_base64 is not base64"))?,
         ),
         (_, Some(v)) if !v.is_null() => return Err(unrenderable("data_base64 is not a string")),
         (Some(Value::String(b64)), _) if base64_03 => Some(
-            BASE64
-                .decode(b64)
-                .map_err(|_| unrenderable("0.3 base64 data is not base64"))?,
+            binary::decode(b64.as_bytes())
+                .ok_or_else(|| unrenderable("0.3 base64 data is not base64"))?,
         ),
         (Some(data), _) => match (&content_type, data) {
             (Some(ct), Value::String(s)) if !is_json_content_type(ct) => {

@@ -5,6 +5,7 @@
 //! the reference enforces; invalid input never becomes an `Event`, it becomes
 //! a list of violations. Equivalence of two events lives in [`equivalence`].
 
+pub(crate) mod binary;
 pub mod equivalence;
 mod lazy_data;
 mod text;

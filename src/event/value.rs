@@ -8,9 +8,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-
 use super::text::Text;
 use super::timestamp::Timestamp;
 
@@ -77,7 +74,7 @@ impl AttributeValue {
             Self::Boolean(false) => Cow::Borrowed("false"),
             Self::Integer(n) => Cow::Owned(n.to_string()),
             Self::String(s) | Self::Uri(s) | Self::UriRef(s) => Cow::Borrowed(s),
-            Self::Binary(bytes) => Cow::Owned(BASE64.encode(bytes)),
+            Self::Binary(bytes) => Cow::Owned(super::binary::encode(bytes)),
             Self::Timestamp(t) => Cow::Borrowed(t.as_str()),
         }
     }
@@ -156,9 +153,8 @@ pub fn parse_integer(text: &str) -> Result<i32, &'static str> {
 
 /// Decodes strict RFC 4648 base64: standard alphabet, canonical padding (CORE-TS-9).
 pub fn parse_binary(text: &str) -> Result<Vec<u8>, &'static str> {
-    BASE64
-        .decode(text)
-        .map_err(|_| "not RFC 4648 base64 (standard alphabet, with padding)")
+    super::binary::decode(text.as_bytes())
+        .ok_or("not RFC 4648 base64 (standard alphabet, with padding)")
 }
 
 /// Returns the first character a CloudEvents String may not hold, if any

@@ -15,7 +15,7 @@ use super::load::{At, CaseCommon, Ctx, SuiteDefaults, input_encoding};
 use super::{Case, Expectation, ReplyExpectation, Verdict};
 use crate::codec::{self, Encoding};
 use crate::error::LoadError;
-use crate::event::Event;
+use crate::event::{Event, binary};
 use crate::target::RAW_HTTP;
 use crate::wire::{Message, RawHttp};
 
@@ -196,16 +196,10 @@ fn reply_expectation(
     let body = match (&spec.body, &spec.body_base64) {
         (None, None) => None,
         (Some(t), None) => Some(t.as_bytes().to_vec()),
-        (None, Some(b)) => {
-            use base64::Engine as _;
-            Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b)
-                    .map_err(|_| {
-                        ctx.invalid(at, "expect.reply: body_base64 is not valid base64")
-                    })?,
-            )
-        }
+        (None, Some(b)) => Some(
+            binary::decode(b.as_bytes())
+                .ok_or_else(|| ctx.invalid(at, "expect.reply: body_base64 is not valid base64"))?,
+        ),
         (Some(_), Some(_)) => {
             return Err(ctx.invalid(at, "expect.reply: give body or body_base64, not both"));
         }

@@ -16,11 +16,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use super::generate::{Budget, Generate, HeadersGenerate};
+use crate::event::binary;
 use crate::http1;
 use crate::wire::{
     Header, HttpMessage, JsonDocument, KafkaRecord, MEDIA_JSON, Message, Pace, RawHttp,
@@ -185,9 +184,10 @@ fn err<T>(message: impl Into<String>) -> Result<T, InputError> {
 }
 
 fn decode_base64(what: &str, text: &str) -> Result<Vec<u8>, InputError> {
-    BASE64
-        .decode(text)
-        .or_else(|_| err(format!("{what} is not valid base64")))
+    match binary::decode(text.as_bytes()) {
+        Some(bytes) => Ok(bytes),
+        None => err(format!("{what} is not valid base64")),
+    }
 }
 
 /// Resolves a `*_file` name (relative to a fixtures directory) to its bytes;
@@ -282,7 +282,7 @@ impl HeadersSpec {
                     Ok(text) => HeaderSpec::Pair(n.clone(), text.to_owned()),
                     Err(_) => HeaderSpec::Raw {
                         name: n.clone(),
-                        value_base64: BASE64.encode(v),
+                        value_base64: binary::encode(v),
                     },
                 })
                 .collect(),
@@ -293,7 +293,7 @@ impl HeadersSpec {
 fn text_or_base64(bytes: &[u8]) -> (Option<String>, Option<String>) {
     match std::str::from_utf8(bytes) {
         Ok(t) => (Some(t.to_owned()), None),
-        Err(_) => (None, Some(BASE64.encode(bytes))),
+        Err(_) => (None, Some(binary::encode(bytes))),
     }
 }
 
@@ -533,7 +533,7 @@ impl InputSpec {
         let h = self.http.as_ref()?;
         let bytes = match (&h.raw, &h.raw_base64) {
             (Some(text), _) => text.as_bytes().to_vec(),
-            (None, Some(b64)) => BASE64.decode(b64).ok()?,
+            (None, Some(b64)) => binary::decode(b64.as_bytes())?,
             (None, None) => return None,
         };
         Some((

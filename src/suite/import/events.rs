@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use super::{ImportedCase, Input, slug, unique};
 use crate::codec::percent;
 use crate::error::LoadError;
-use crate::event::is_json_content_type;
+use crate::event::{binary, is_json_content_type};
 
 /// Attribute name and text, in file order; `extension` marks members of
 /// the nested `Extensions` map.
@@ -280,15 +280,12 @@ fn convert(
                 (Some(value), Some(_)) => ("data", value.clone()),
                 (None, Some(_)) if !json_type => ("data", Value::String(data.clone())),
                 _ => {
-                    use base64::Engine as _;
                     if json_type {
                         notes.push_str(" The Data is not JSON although the content type says so; the expectation takes it as bytes: check the verdict.");
                     }
                     (
                         "data_base64",
-                        Value::String(
-                            base64::engine::general_purpose::STANDARD.encode(data.as_bytes()),
-                        ),
+                        Value::String(binary::encode(data.as_bytes())),
                     )
                 }
             };

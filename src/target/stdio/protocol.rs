@@ -5,11 +5,10 @@
 //! with the same types. Validation of what a child sends, with messages
 //! that say what is wrong, lives in the target, not here.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Encoding;
+use crate::event::binary;
 use crate::suite::input::InputSpec;
 use crate::wire::Message;
 
@@ -83,7 +82,7 @@ pub enum Stage {
 pub fn wire_spec(message: &Message) -> InputSpec {
     fn to_base64(text: &mut Option<String>, b64: &mut Option<String>) {
         if let Some(t) = text.take() {
-            *b64 = Some(BASE64.encode(t));
+            *b64 = Some(binary::encode(t.as_bytes()));
         }
     }
     let mut spec = InputSpec::from_message(message);
