@@ -184,18 +184,35 @@ enum Name {
 }
 
 impl Name {
-    #[inline]
     fn new(name: &str) -> Self {
+        let mut slot = Self::Static("");
+        slot.set(Known::Other, name);
+        slot
+    }
+
+    /// Makes this slot name `name`, classified `known`, writing an inline
+    /// name's bytes where the slot is. A name built apart and then moved
+    /// into its slot went through the stack: its bytes written by a copy of
+    /// their length, then read back by wider loads, which wait until those
+    /// writes retire (store forwarding fails); under `perf annotate` those
+    /// loads were the hottest instructions of a decode (benches/bench-notes.md).
+    #[inline]
+    fn set(&mut self, known: Known, name: &str) {
+        if let Some(name) = known.name() {
+            *self = Self::Static(name);
+            return;
+        }
         let len = name.len();
         if len <= 22 && name.is_ascii() {
-            let mut bytes = [0u8; 22];
-            bytes[..len].copy_from_slice(name.as_bytes());
-            Self::Inline {
+            *self = Self::Inline {
                 len: len as u8,
-                bytes,
+                bytes: [0; 22],
+            };
+            if let Self::Inline { bytes, .. } = self {
+                bytes[..len].copy_from_slice(name.as_bytes());
             }
         } else {
-            Self::Heap(name.into())
+            *self = Self::Heap(name.into());
         }
     }
 
@@ -285,13 +302,13 @@ impl Event {
     /// Appends attribute `name`, classified as `known`, which the caller
     /// knows is not set yet (the decoders, which refuse repeated names
     /// before they get here).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_new_known(&mut self, known: Known, name: &str, value: AttributeValue) {
-        let name = match known.name() {
-            Some(name) => Name::Static(name),
-            None => Name::new(name),
-        };
-        self.attributes.push((name, value));
+        // The name is written in place (see `Name::set`).
+        self.attributes.push((Name::Static(""), value));
+        if let Some((slot, _)) = self.attributes.last_mut() {
+            slot.set(known, name);
+        }
     }
 
     /// Returns an event like [`Event::new`] with room for `capacity`
