@@ -2,7 +2,8 @@
 //!
 //! Besides not panicking, the reference must be consistent with itself:
 //! whatever it accepts, it re-encodes into a document it accepts again,
-//! holding an equivalent event.
+//! holding an equivalent event; and decoding the input held as `Bytes`
+//! (values kept as slices of it) returns what decoding it borrowed does.
 
 #![no_main]
 
@@ -11,7 +12,10 @@ use cespec::event::equivalence;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((event, _)) = json::decode_event(data) {
+    let borrowed = json::decode_event(data);
+    let shared = json::decode_event_shared(&bytes::Bytes::copy_from_slice(data));
+    assert_eq!(format!("{shared:?}"), format!("{borrowed:?}"));
+    if let Ok((event, _)) = borrowed {
         let encoded = json::encode_event(&event);
         let (again, _) = json::decode_event(&encoded)
             .unwrap_or_else(|v| panic!("re-encoded event refused: {v:?}"));

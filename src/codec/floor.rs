@@ -9,7 +9,10 @@
 //! what any decoder could reach: [`json_tokenize`] only checks the JSON
 //! syntax; [`json_keep`] and [`http_keep`] also keep every member or
 //! `ce-` header, as an event must, with one allocation for all of their
-//! text. `benches/codec.rs` times them beside the peers (groups
+//! text; [`json_spans`] keeps where each member lies instead, copying no
+//! text, as a decoder that shares the body it reads can
+//! ([`crate::codec::json::decode_event_shared`]). `benches/codec.rs` times
+//! them beside the peers (groups
 //! `json-decode-floor` and `http-binary-decode-floor`), and
 //! `reports/bench.md` reads the ratios.
 
@@ -57,6 +60,31 @@ pub fn json_keep(text: &str) -> Option<Members> {
         match scanner.peek() {
             Some(b',') => scanner.bump(),
             Some(b'}') => return Some(members),
+            _ => return None,
+        }
+    }
+}
+
+/// Reads the object `text` starts with like [`json_keep`], but copies no
+/// text: records, for every member, where its name and its value text
+/// start in `text` and their lengths, in one allocation.
+pub fn json_spans(text: &str) -> Option<Vec<[usize; 4]>> {
+    let mut scanner = Scanner::new(text);
+    scanner.expect(b'{', "").ok()?;
+    let at = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
+    let mut spans = Vec::with_capacity((text.len() / 24).clamp(4, 48));
+    loop {
+        let name = scanner.plain_string()?;
+        scanner.expect(b':', "").ok()?;
+        let value = if scanner.peek() == Some(b'"') {
+            scanner.plain_string()?
+        } else {
+            scanner.skip_value().ok()?
+        };
+        spans.push([at(name), name.len(), at(value), value.len()]);
+        match scanner.peek() {
+            Some(b',') => scanner.bump(),
+            Some(b'}') => return Some(spans),
             _ => return None,
         }
     }
@@ -118,6 +146,17 @@ mod tests {
             ]
         );
         assert_eq!(json_tokenize(text), Some(text.len() - " trailing".len()));
+        let spans: Vec<(&str, &str)> = json_spans(text)
+            .expect("an object")
+            .iter()
+            .map(|&[name, name_len, value, value_len]| {
+                (
+                    &text[name..name + name_len],
+                    &text[value..value + value_len],
+                )
+            })
+            .collect();
+        assert_eq!(spans, read);
     }
 
     #[test]
@@ -130,6 +169,7 @@ mod tests {
             r#"{"a":1"#,
         ] {
             assert!(json_keep(bad).is_none(), "{bad}");
+            assert!(json_spans(bad).is_none(), "{bad}");
         }
         assert_eq!(json_tokenize(r#"{"a":[1,]}"#), None);
     }

@@ -165,7 +165,11 @@ where
             })
         }
         Mode::Structured => {
-            let (event, warnings) = json::decode_event(body.as_slice())?;
+            let (event, warnings) = match body {
+                // Held as Bytes, an owned body lends the event its values.
+                Body::Owned(body) => json::decode_event_shared(&bytes::Bytes::from(body))?,
+                Body::Borrowed(body) => json::decode_event(body)?,
+            };
             Ok(Decoded {
                 events: vec![event],
                 encoding: Encoding::HttpStructured,

@@ -11,6 +11,8 @@ mod fast;
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use bytes::Bytes;
+
 use super::builder::{Built, EventBuilder, Origin, RawValue, conclude};
 use super::scan::{Kind, RawString, ScanError, Scanner, line_column, needs_escape};
 use crate::event::{Data, Event, SpecVersion, binary, is_json_content_type};
@@ -24,6 +26,20 @@ const FEW_MEMBERS: usize = 64;
 
 /// Decodes one JSON-format event.
 pub fn decode_event(bytes: &[u8]) -> Built {
+    decode_event_in(bytes, None)
+}
+
+/// Decodes one JSON-format event like [`decode_event`], from a body held as
+/// `Bytes` (a server's request body): each string attribute value without
+/// escapes is kept as a slice of `body`, a reference count raised, instead
+/// of a copy of its own, an allocation ([`Text`](crate::event::Text)). The
+/// event then keeps `body` alive until its last such value is dropped.
+pub fn decode_event_shared(body: &Bytes) -> Built {
+    decode_event_in(body, Some(body))
+}
+
+/// Decodes one event from `bytes`, which is `shared` when given.
+fn decode_event_in(bytes: &[u8], shared: Option<&Bytes>) -> Built {
     if let Some(reason) = not_an_object(bytes) {
         return Err(vec![reason]);
     }
@@ -32,7 +48,7 @@ pub fn decode_event(bytes: &[u8]) -> Built {
         Err(v) => return Err(vec![v]),
     };
     let mut scanner = Scanner::new(text);
-    let built = parse_event(&mut scanner).and_then(|b| {
+    let built = parse_event(&mut scanner, shared).and_then(|b| {
         if scanner.at_end() {
             Ok(b)
         } else {
@@ -76,7 +92,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, Violation> {
             let mut scanner = Scanner::new(prefix);
             let earlier = match first_byte(bytes) {
                 Some(b'[') => parse_batch(&mut scanner).err(),
-                _ => parse_event(&mut scanner).err(),
+                _ => parse_event(&mut scanner, None).err(),
             };
             match earlier {
                 Some(e) if e.at() < valid => Err(syntax_violation(bytes, &e)),
@@ -204,7 +220,7 @@ fn parse_batch(scanner: &mut Scanner<'_>) -> Result<Vec<Element>, ScanError> {
         }
         let start = scanner.pos();
         if scanner.peek() == Some(b'{') {
-            match parse_event(scanner) {
+            match parse_event(scanner, None) {
                 Ok(built) => out.push(Some(built)),
                 // A lone surrogate in a member name spoils this element only:
                 // skip it as plain JSON (which allows it) and go on.
@@ -389,11 +405,12 @@ impl Repeats {
     }
 }
 
-/// Parses one event object; the error is a grammar error (or a lone
+/// Parses one event object, from a text that is `shared` when given (see
+/// [`decode_event_shared`]); the error is a grammar error (or a lone
 /// surrogate in a member name), which spoils the whole object.
-fn parse_event(scanner: &mut Scanner<'_>) -> Result<Built, ScanError> {
+fn parse_event(scanner: &mut Scanner<'_>, shared: Option<&Bytes>) -> Result<Built, ScanError> {
     let start = scanner.pos();
-    if let Some(decoded) = fast::event(scanner) {
+    if let Some(decoded) = fast::event(scanner, shared) {
         return Ok(Ok(decoded));
     }
     scanner.seek(start);

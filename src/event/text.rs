@@ -1,5 +1,6 @@
 //! The text of a String, URI or URI-reference attribute value: a `String`,
-//! or the HTTP header value it was read from.
+//! the HTTP header value it was read from, or a slice of the JSON body it
+//! was read from.
 //!
 //! Decoding an attribute copies its checked text out of the message, and
 //! with a `String` per value that copy is an allocation (and later a free)
@@ -10,9 +11,15 @@
 //! percent-encoded) into the event as it is: no allocation and no copy, and
 //! the owned binary encoder moves it back into a response the same way. An
 //! `http::HeaderValue` holds reference-counted `bytes::Bytes`, usually a
-//! slice of the buffer the request was read into.
+//! slice of the buffer the request was read into. Likewise a decoder that
+//! holds a structured-mode body as `bytes::Bytes`
+//! ([`crate::codec::json::decode_event_shared`]) keeps each string value
+//! without escapes as a slice of the body: a reference count raised, where a
+//! copy took an allocation. Such an event keeps the whole body alive until
+//! its last value is dropped, as a header value keeps hyper's buffer.
 //!
-//! Header text is always ASCII; reading it as a `&str` checks that again
+//! Header text is always ASCII, and a body slice is the UTF-8 the JSON
+//! tokenizer checked; reading either as a `&str` checks it again
 //! (`str::from_utf8`, a few dozen instructions on short ASCII) rather than
 //! trusting it with `unsafe` code, which cespec has none of.
 
@@ -22,6 +29,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
+use bytes::Bytes;
 use hyper::header::HeaderValue;
 
 /// Attribute text: a `str`, owned or kept in the header it was read from.
@@ -36,6 +44,8 @@ enum Repr {
     Owned(String),
     /// A header value of printable ASCII only, holding the text as it is.
     Header(HeaderValue),
+    /// A slice of a body: the UTF-8 text of a JSON string with no escapes.
+    Shared(Bytes),
 }
 
 impl Text {
@@ -54,6 +64,19 @@ impl Text {
         Self(Repr::Header(value))
     }
 
+    /// Returns `text`, a part of `body` (a JSON string's content, without
+    /// escapes), kept as a slice of `body`; a copy when `text` does not lie
+    /// inside `body`.
+    #[inline]
+    pub(crate) fn from_shared(body: &Bytes, text: &str) -> Self {
+        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        if start <= body.len() && text.len() <= body.len() - start {
+            Self(Repr::Shared(body.slice(start..start + text.len())))
+        } else {
+            Self::new(text)
+        }
+    }
+
     /// Returns the header value the text is kept in, if it is; otherwise
     /// the text unchanged.
     pub(crate) fn into_header(self) -> Result<HeaderValue, Self> {
@@ -70,6 +93,8 @@ impl Text {
             Repr::Owned(text) => text,
             // Only printable ASCII is kept so: this never falls back.
             Repr::Header(value) => std::str::from_utf8(value.as_bytes()).unwrap_or_default(),
+            // Kept only from a `&str`: this never falls back either.
+            Repr::Shared(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
         }
     }
 
@@ -79,21 +104,23 @@ impl Text {
         match &self.0 {
             Repr::Owned(text) => text.as_bytes(),
             Repr::Header(value) => value.as_bytes(),
+            Repr::Shared(bytes) => bytes,
         }
     }
 
     /// Returns the text as a `String`, allocating only when it was kept in a
-    /// header.
+    /// header or a body.
     pub fn into_string(self) -> String {
         match self.0 {
             Repr::Owned(text) => text,
-            Repr::Header(_) => self.as_str().to_owned(),
+            Repr::Header(_) | Repr::Shared(_) => self.as_str().to_owned(),
         }
     }
 
     /// Returns the text as an HTTP header value when it can be one as it is
     /// (`needs_no_encoding` says whether its bytes can): a header it was read
-    /// from is handed back, a `String`'s allocation moves into the value.
+    /// from is handed back, a `String`'s allocation moves into the value, a
+    /// body slice becomes the value's bytes.
     /// Otherwise returns the text unchanged.
     #[inline]
     pub(crate) fn into_header_value(
@@ -105,12 +132,13 @@ impl Text {
         }
         match self.0 {
             Repr::Header(value) => Ok(value),
+            // Unreachable errors for bytes `needs_no_encoding` accepts; the
+            // text is lost only if it were not.
             Repr::Owned(text) => {
-                HeaderValue::from_maybe_shared(bytes::Bytes::from(text)).map_err(|_| {
-                    // Unreachable for bytes `needs_no_encoding` accepts;
-                    // the text is lost only if it were not.
-                    Self::default()
-                })
+                HeaderValue::from_maybe_shared(Bytes::from(text)).map_err(|_| Self::default())
+            }
+            Repr::Shared(bytes) => {
+                HeaderValue::from_maybe_shared(bytes).map_err(|_| Self::default())
             }
         }
     }
@@ -242,13 +270,39 @@ mod tests {
         assert_eq!(header.as_str(), "/sensors/tn-1234567");
         assert_eq!(header.as_bytes(), b"/sensors/tn-1234567");
         assert_eq!(header.into_string(), "/sensors/tn-1234567");
+
+        let body = Bytes::from_static("{\"id\":\"日本-1\"}".as_bytes());
+        let inside = std::str::from_utf8(&body[7..15]).unwrap();
+        let shared = Text::from_shared(&body, inside);
+        assert!(matches!(&shared.0, Repr::Shared(b) if b.as_ptr() == inside.as_ptr()));
+        assert_eq!(shared.as_str(), "日本-1");
+        assert_eq!(shared.as_bytes(), "日本-1".as_bytes());
+        assert_eq!(shared.into_string(), "日本-1");
+        // Text from elsewhere, even equal to a part of the body, is copied.
+        let copied = Text::from_shared(&body, "日本-1");
+        assert!(matches!(copied.0, Repr::Owned(_)));
+        assert_eq!(copied, "日本-1");
+        let empty = Text::from_shared(&body, &inside[..0]);
+        assert_eq!(empty, "");
+    }
+
+    #[test]
+    fn text_is_no_larger_than_a_header_value() {
+        // Every attribute value holds one; the encoders move them around.
+        assert_eq!(
+            std::mem::size_of::<Text>(),
+            std::mem::size_of::<HeaderValue>()
+        );
     }
 
     #[test]
     fn text_compares_by_content_however_kept() {
         let header = Text::from_header(HeaderValue::from_static("orders/A-10001"));
         let owned = Text::from("orders/A-10001".to_owned());
+        let body = Bytes::from_static(b"xorders/A-10001");
+        let shared = Text::from_shared(&body, std::str::from_utf8(&body[1..]).unwrap());
         assert_eq!(header, owned);
+        assert_eq!(shared, owned);
         assert_eq!(header, "orders/A-10001");
         assert_eq!(header.cmp(&owned), Ordering::Equal);
         assert!(Text::new("a") < Text::from_header(HeaderValue::from_static("b")));
@@ -259,6 +313,7 @@ mod tests {
             h.finish()
         };
         assert_eq!(hash(&header), hash(&owned));
+        assert_eq!(hash(&shared), hash(&owned));
         assert_eq!(format!("{header:?}"), "\"orders/A-10001\"");
     }
 
@@ -272,5 +327,11 @@ mod tests {
         let owned = Text::new("x");
         assert_eq!(owned.clone().into_header_value(always).unwrap(), "x");
         assert_eq!(owned.into_header_value(never).unwrap_err(), "x");
+        let body = Bytes::from_static(b"\"y z\"");
+        let shared = Text::from_shared(&body, std::str::from_utf8(&body[1..4]).unwrap());
+        let value = shared.clone().into_header_value(always).unwrap();
+        assert_eq!(value, "y z");
+        assert_eq!(value.as_bytes().as_ptr(), body[1..].as_ptr(), "not copied");
+        assert_eq!(shared.into_header_value(never).unwrap_err(), "y z");
     }
 }

@@ -9,16 +9,27 @@
 //! data rules are the full decoder's ([`super::payload`]). A test compares
 //! the two over the corpus and thousands of mutations of it.
 
+use bytes::Bytes;
+
 use super::{Kept, member_value, payload};
 use crate::codec::direct::Direct;
 use crate::codec::scan::Scanner;
 use crate::codec::typing::Chars;
-use crate::event::{Event, Known, SpecVersion};
+use crate::event::{Event, Known, SpecVersion, Text};
 use crate::rules::Violation;
 
 /// Decodes the event object at the scanner, or returns `None` (the scanner
-/// then stands anywhere inside it) when the full decoder must decide.
-pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)> {
+/// then stands anywhere inside it) when the full decoder must decide. With
+/// `shared`, the bytes of the scanner's text, a string value without
+/// escapes is kept as a slice of them instead of being copied.
+pub(super) fn event(
+    scanner: &mut Scanner<'_>,
+    shared: Option<&Bytes>,
+) -> Option<(Event, Vec<Violation>)> {
+    let keep = |text: &str| match shared {
+        Some(body) => Text::from_shared(body, text),
+        None => Text::new(text),
+    };
     scanner.expect(b'{', "").ok()?;
     let mut direct =
         Direct::with_capacity(((scanner.text().len() - scanner.pos()) / 24).clamp(4, 16));
@@ -39,7 +50,11 @@ pub(super) fn event(scanner: &mut Scanner<'_>) -> Option<(Event, Vec<Violation>)
                     // Strings, most values, skip the RawValue.
                     let at = scanner.pos();
                     match scanner.plain_string() {
-                        Some(text) => direct.string(known, name, text, Chars::Unchecked)?,
+                        Some(text) => {
+                            let checked =
+                                direct.check_string(known, name, text, Chars::Unchecked)?;
+                            direct.push_checked(known, name, checked, || keep(text));
+                        }
                         None => {
                             scanner.seek(at);
                             let text = scanner.string().ok()?.decode(at).ok()?;
@@ -88,7 +103,12 @@ mod tests {
     /// Runs the fast path on the object `text` starts with; `None` when it
     /// gives up.
     fn fast(text: &str) -> Option<(Event, Vec<Violation>)> {
-        event(&mut Scanner::new(text))
+        event(&mut Scanner::new(text), None)
+    }
+
+    /// Whether `text` lies inside `body`.
+    fn inside(body: &[u8], text: &str) -> bool {
+        body.as_ptr_range().contains(&text.as_ptr())
     }
 
     #[test]
@@ -104,10 +124,25 @@ mod tests {
             }
             let mut full = Scanner::new(text);
             let expected = parse_event_fully(&mut full);
-            let Some((event, warnings)) = event(&mut quick) else {
+            // The same text held as Bytes, its values kept as slices of it.
+            let body = Bytes::copy_from_slice(doc);
+            let Ok(shared_text) = std::str::from_utf8(&body) else {
+                unreachable!("the same bytes");
+            };
+            let mut shared_scanner = Scanner::new(shared_text);
+            let shared = event(&mut shared_scanner, Some(&body));
+            let Some((event, warnings)) = event(&mut quick, None) else {
+                assert!(shared.is_none(), "only the shared decode took {text:?}");
                 declined += 1;
                 return;
             };
+            let Some((shared, shared_warnings)) = shared else {
+                panic!("only the copying decode took {text:?}");
+            };
+            assert_eq!(shared_scanner.pos(), quick.pos(), "{text:?}");
+            assert_eq!(shared_warnings, warnings, "{text:?}");
+            assert_eq!(format!("{shared:?}"), format!("{event:?}"), "{text:?}");
+            assert_eq!(encode_event(&shared), encode_event(&event), "{text:?}");
             taken += 1;
             let Ok(Ok((expected, expected_warnings))) = expected else {
                 panic!("the fast path accepts what the full decoder refuses: {text:?}");
@@ -122,6 +157,32 @@ mod tests {
         // mutations that spoil them.
         assert!(taken > 300, "fast path took {taken}");
         assert!(declined > 3_000, "fast path declined {declined}");
+    }
+
+    #[test]
+    fn shared_values_are_slices_of_the_body_unless_escaped() {
+        let body = Bytes::from_static(
+            br#"{"specversion":"1.0","id":"a\u0062c","source":"/s","type":"t.x","n":5,"e":"plain"}"#,
+        );
+        let text = std::str::from_utf8(&body).unwrap();
+        let (event, _) = event(&mut Scanner::new(text), Some(&body)).expect("valid");
+        for (name, value) in event.attributes() {
+            let kept = value.as_str().map(|s| inside(&body, s));
+            let expected = match name {
+                "id" => Some(false), // decoded from an escape: a copy
+                "n" => None,         // an Integer: no text
+                _ => Some(true),
+            };
+            assert_eq!(kept, expected, "{name}");
+        }
+        assert_eq!(event.get_str("id"), Some("abc"));
+        // Without a body to share, every value is a copy.
+        let (copied, _) = fast(text).expect("valid");
+        assert!(
+            copied
+                .attributes()
+                .all(|(_, v)| !v.as_str().is_some_and(|s| inside(&body, s)))
+        );
     }
 
     #[test]
