@@ -38,41 +38,39 @@ pub fn json_tokenize(text: &str) -> Option<usize> {
 /// `None` for anything but an object whose names and string values have no
 /// escapes.
 pub fn json_keep(text: &str) -> Option<Members> {
-    let mut scanner = Scanner::new(text);
-    scanner.expect(b'{', "").ok()?;
     let mut members = Members {
         text: String::with_capacity(text.len()),
         spans: Vec::with_capacity((text.len() / 24).clamp(4, 48)),
     };
-    loop {
-        let name = scanner.plain_string()?;
-        scanner.expect(b':', "").ok()?;
-        let value = if scanner.peek() == Some(b'"') {
-            scanner.plain_string()?
-        } else {
-            scanner.skip_value().ok()?
-        };
+    each_member(text, |name, value| {
         members
             .spans
             .push((members.text.len(), name.len(), value.len()));
         members.text.push_str(name);
         members.text.push_str(value);
-        match scanner.peek() {
-            Some(b',') => scanner.bump(),
-            Some(b'}') => return Some(members),
-            _ => return None,
-        }
-    }
+    })?;
+    Some(members)
 }
 
 /// Reads the object `text` starts with like [`json_keep`], but copies no
 /// text: records, for every member, where its name and its value text
 /// start in `text` and their lengths, in one allocation.
 pub fn json_spans(text: &str) -> Option<Vec<[usize; 4]>> {
-    let mut scanner = Scanner::new(text);
-    scanner.expect(b'{', "").ok()?;
     let at = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
     let mut spans = Vec::with_capacity((text.len() / 24).clamp(4, 48));
+    each_member(text, |name, value| {
+        spans.push([at(name), name.len(), at(value), value.len()]);
+    })?;
+    Some(spans)
+}
+
+/// Calls `member` with the name and value text of every member of the
+/// object `text` starts with, as [`json_keep`] reads them; `None` where
+/// `json_keep` refuses the object.
+#[inline(always)]
+fn each_member<'t>(text: &'t str, mut member: impl FnMut(&'t str, &'t str)) -> Option<()> {
+    let mut scanner = Scanner::new(text);
+    scanner.expect(b'{', "").ok()?;
     loop {
         let name = scanner.plain_string()?;
         scanner.expect(b':', "").ok()?;
@@ -81,10 +79,10 @@ pub fn json_spans(text: &str) -> Option<Vec<[usize; 4]>> {
         } else {
             scanner.skip_value().ok()?
         };
-        spans.push([at(name), name.len(), at(value), value.len()]);
+        member(name, value);
         match scanner.peek() {
             Some(b',') => scanner.bump(),
-            Some(b'}') => return Some(spans),
+            Some(b'}') => return Some(()),
             _ => return None,
         }
     }

@@ -32,7 +32,8 @@ use std::ops::Deref;
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 
-/// Attribute text: a `str`, owned or kept in the header it was read from.
+/// Attribute text: a `str`, owned or kept in the header or body it was read
+/// from.
 ///
 /// It reads as a `&str` (it derefs to one) and compares, orders and hashes
 /// as its text, however it is stored.
