@@ -142,9 +142,24 @@ impl Direct {
         text: &str,
         chars: Chars,
     ) -> Option<()> {
+        self.string_kept(known, name, text, chars, Text::new)
+    }
+
+    /// Checks and pushes attribute `name` like [`Direct::string`], its text
+    /// (when it is kept as it is) made by `keep`: a copy, or a slice of a
+    /// body the decoder shares.
+    #[inline]
+    pub(crate) fn string_kept(
+        &mut self,
+        known: Known,
+        name: &str,
+        text: &str,
+        chars: Chars,
+        keep: impl FnOnce(&str) -> Text,
+    ) -> Option<()> {
         let checked = self.check_string(known, name, text, chars)?;
-        // The text is copied only now that it is known to be valid.
-        self.push(known, name, checked.into_value(text));
+        // The text is kept only now that it is known to be valid.
+        self.push_checked(known, name, checked, || keep(text));
         Some(())
     }
 

@@ -51,9 +51,7 @@ pub(super) fn event(
                     let at = scanner.pos();
                     match scanner.plain_string() {
                         Some(text) => {
-                            let checked =
-                                direct.check_string(known, name, text, Chars::Unchecked)?;
-                            direct.push_checked(known, name, checked, || keep(text));
+                            direct.string_kept(known, name, text, Chars::Unchecked, keep)?
                         }
                         None => {
                             scanner.seek(at);
