@@ -499,6 +499,7 @@ pub fn into_binary_response(event: Event) -> hyper::Response<bytes::Bytes> {
 /// Returns a header value carrying `text`: as it is when it needs no
 /// percent-encoding (a header it was read from is handed back, a `String`'s
 /// allocation moves), else percent-encoded.
+#[inline(always)]
 fn header_value(
     text: Text,
 ) -> Result<hyper::header::HeaderValue, hyper::header::InvalidHeaderValue> {

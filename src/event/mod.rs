@@ -348,12 +348,17 @@ impl Event {
     /// bytes a binary-mode body carries for the data. For binary encoders
     /// that move the values into their output; an unclassified body passes
     /// through without being read.
-    pub fn into_each_attribute(self, mut each: impl FnMut(&str, AttributeValue)) -> Vec<u8> {
-        for (name, value) in self.attributes {
+    pub fn into_each_attribute(mut self, mut each: impl FnMut(&str, AttributeValue)) -> Vec<u8> {
+        // Each value is taken out of its slot and the name read where it
+        // lies: moving whole (name, value) pairs out of the vector copied
+        // each through the stack and read the name back with loads that
+        // waited for those copies (store forwarding fails), the hottest
+        // instructions of the HTTP binary encoder under `perf annotate`.
+        for (name, value) in &mut self.attributes {
+            let value = std::mem::replace(value, AttributeValue::Boolean(false));
             each(name.as_str(), value);
         }
-        let mut data = self.data;
-        data.take_body()
+        self.data.take_body()
     }
 
     /// Takes the data out, leaving none: for encoders that consume the event.
