@@ -191,7 +191,11 @@ impl Direct {
         checked: Checked,
         text: impl FnOnce() -> Text,
     ) {
-        self.push(known, name, checked.into_value_with(text));
+        self.mark_required(known);
+        match checked {
+            Checked::Text(kind) => self.event.push_new_text(known, name, kind, text),
+            Checked::Parsed(value) => self.event.push_new_known(known, name, *value),
+        }
     }
 
     /// Reads a binary-mode message's content type as `datacontenttype`.
@@ -255,13 +259,18 @@ impl Direct {
 
     #[inline]
     fn push(&mut self, known: Known, name: &str, value: crate::event::AttributeValue) {
+        self.mark_required(known);
+        self.event.push_new_known(known, name, value);
+    }
+
+    #[inline(always)]
+    fn mark_required(&mut self, known: Known) {
         match known {
             Known::Id => self.required[0] = true,
             Known::Source => self.required[1] = true,
             Known::Type => self.required[2] = true,
             _ => {}
         }
-        self.event.push_new_known(known, name, value);
     }
 
     /// Returns the event as read so far, whatever it lacks: for a decoder

@@ -50,6 +50,10 @@ enum Repr {
 }
 
 impl Text {
+    /// The empty text, owned (allocating nothing): what a decoder's slot
+    /// holds until the value's text is moved in.
+    pub(crate) const EMPTY: Self = Self(Repr::Owned(String::new()));
+
     /// Returns a copy of `text`.
     #[inline]
     pub fn new(text: &str) -> Self {
@@ -147,7 +151,7 @@ impl Text {
 
 impl Default for Text {
     fn default() -> Self {
-        Self(Repr::Owned(String::new()))
+        Self::EMPTY
     }
 }
 
