@@ -191,10 +191,12 @@ impl Direct {
         checked: Checked,
         text: impl FnOnce() -> Text,
     ) {
-        self.mark_required(known);
         match checked {
-            Checked::Text(kind) => self.event.push_new_text(known, name, kind, text),
-            Checked::Parsed(value) => self.event.push_new_known(known, name, *value),
+            Checked::Text(kind) => {
+                self.mark_required(known);
+                self.event.push_new_text(known, name, kind, text);
+            }
+            Checked::Parsed(value) => self.push(known, name, *value),
         }
     }
 

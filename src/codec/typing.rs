@@ -64,20 +64,14 @@ pub(crate) enum Checked {
 }
 
 impl Checked {
-    /// Returns the value, copying `text` (the checked text) when it is kept as it is.
-    #[inline]
+    /// Returns the value, copying `text` (the checked text) when it is kept
+    /// as it is. (The fast paths do not build the value apart: they push
+    /// it with [`super::direct::Direct::push_checked`].)
     pub(crate) fn into_value(self, text: &str) -> AttributeValue {
-        self.into_value_with(|| Text::new(text))
-    }
-
-    /// Returns the value, with the checked text made by `text` when it is
-    /// kept as it is.
-    #[inline]
-    pub(crate) fn into_value_with(self, text: impl FnOnce() -> Text) -> AttributeValue {
         match self {
-            Self::Text(AttributeType::Uri) => AttributeValue::Uri(text()),
-            Self::Text(AttributeType::UriRef) => AttributeValue::UriRef(text()),
-            Self::Text(_) => AttributeValue::String(text()),
+            Self::Text(AttributeType::Uri) => AttributeValue::Uri(Text::new(text)),
+            Self::Text(AttributeType::UriRef) => AttributeValue::UriRef(Text::new(text)),
+            Self::Text(_) => AttributeValue::String(Text::new(text)),
             Self::Parsed(value) => *value,
         }
     }
