@@ -4,10 +4,17 @@
 # struct), then the HTTP load comparison (cespec bench beside wrk, the same
 # request, the same cespec serve target, the same connections and duration),
 # and writes reports/bench.md with the machine, the versions, the ratios and
-# the exact commands. About 10 minutes on 2 cores.
+# the exact commands. About 25 minutes on 2 cores.
+#
+# The goals' rows (the reference and the peer each goal names) run again
+# after the full codec run, GOAL_RUNS times in all, and each goal's ratio on
+# a class is the median over those runs: on these shared 2-core guests a
+# ratio swings by 5-10% from run to run, and one disturbed row in one run
+# once decided a verdict (benches/bench-notes.md).
 #
 # Usage: bash benches/compare.sh            (from anywhere in the repository)
-# Environment: CONNECTIONS (32), DURATION (10, seconds), RUNS (3),
+# Environment: CONNECTIONS (32), DURATION (10, seconds), RUNS (3, load runs),
+#              GOAL_RUNS (3, runs of the goals' rows, the full run included),
 #              MEASUREMENT (3, criterion seconds), WARMUP (1, criterion seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +22,7 @@ cd "$(dirname "$0")/.."
 CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-10}"
 RUNS="${RUNS:-3}"
+GOAL_RUNS="${GOAL_RUNS:-3}"
 MEASUREMENT="${MEASUREMENT:-3}"
 WARMUP="${WARMUP:-1}"
 OUT=reports/bench.md
@@ -50,7 +58,19 @@ log "codec comparison (criterion: warm-up ${WARMUP} s, measurement ${MEASUREMENT
 rm -rf target/criterion
 CODEC_CMD="cargo bench --locked --bench codec -- --warm-up-time $WARMUP --measurement-time $MEASUREMENT"
 $CODEC_CMD > "$WORK/criterion.log" 2>&1 || { tail -40 "$WORK/criterion.log"; exit 1; }
-python3 benches/summarise.py target/criterion --json "$WORK/codec.json" > "$WORK/codec.md"
+# The rows the goals read (benches/summarise.py, GOAL_ROWS), run again into
+# directories of their own.
+GOAL_FILTER='^(json-decode/(reference|cloudevents-sdk|serde-struct)/|batch-decode/(reference|cloudevents-sdk)/batch-100$|http-binary-(decode|encode)/(reference|cloudevents-sdk)/)'
+ROUND_DIRS=()
+for run in $(seq 2 "$GOAL_RUNS"); do
+    log "goal rows, run $run of $GOAL_RUNS"
+    CRITERION_HOME="$WORK/goal-run-$run" $CODEC_CMD "$GOAL_FILTER" > "$WORK/goal-run-$run.log" 2>&1 ||
+        { tail -40 "$WORK/goal-run-$run.log"; exit 1; }
+    ROUND_DIRS+=("$WORK/goal-run-$run")
+done
+GOAL_CMD="CRITERION_HOME=DIR $CODEC_CMD '$GOAL_FILTER'"
+python3 benches/summarise.py target/criterion --json "$WORK/codec.json" \
+    ${ROUND_DIRS[@]+--rounds "${ROUND_DIRS[@]}"} > "$WORK/codec.md"
 LOAD_AFTER_CODEC="$(loadavg)"
 
 log "HTTP comparison: cespec serve, wrk and cespec bench, ${CONNECTIONS} connections, ${DURATION} s x ${RUNS}"
@@ -95,7 +115,7 @@ LOAD_AFTER="$(loadavg)"
 
 log "writing $OUT"
 export WORK RUNS CONNECTIONS DURATION LOAD_BEFORE LOAD_AFTER_CODEC LOAD_AFTER RATE
-export CODEC_CMD WRK_CMD CESPEC_CMD ALL_CMD OPEN_CMD
+export CODEC_CMD GOAL_CMD GOAL_RUNS WRK_CMD CESPEC_CMD ALL_CMD OPEN_CMD
 python3 - <<'EOF' > "$OUT"
 import json, os, re, statistics, subprocess
 
@@ -167,6 +187,11 @@ p("busy it was. On 2 cores, wrk (or cespec bench) and `cespec serve` share the C
 p("bounded by the server; CPU time per request is the figure that compares the two drivers.\n")
 p("## Codec comparison (criterion)\n")
 p(f"Command: `{env['CODEC_CMD']}` (inputs: `suites/bench.yaml`, through the suite loader).")
+goal_runs = int(env["GOAL_RUNS"])
+if goal_runs > 1:
+    p(f"The goals' rows then ran {goal_runs - 1} more times (`{env['GOAL_CMD']}`, each run into a directory of its own),")
+    p(f"and each goal's ratio on a class is the median of its {goal_runs} runs; the tables are the full run's, and")
+    p("the last tables give every run's ratio.")
 p("Ratios are peer time / reference time: above 1 means the reference is faster.\n")
 p(open(f"{work}/codec.md").read())
 p("## HTTP load comparison (cespec bench beside wrk)\n")

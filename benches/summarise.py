@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn criterion's results of `cargo bench --bench codec` into ratio tables (Markdown).
 
-Usage: python3 benches/summarise.py [CRITERION_DIR] [--json OUT.json]
+Usage: python3 benches/summarise.py [CRITERION_DIR] [--json OUT.json] [--rounds DIR ...]
 
 Reads every `<group>/<library>_<class>/new/{benchmark,estimates}.json` under CRITERION_DIR
 (default: target/criterion), and prints, per group, one row per class with the median time
@@ -10,12 +10,19 @@ reference time: above 1 means the reference is faster). The goals of the benchma
 checked at the end (met / missed). With --json it also writes the rows for `cespec report`
 style charts: {"results": [{name, target, events-per-second, conformant}]}.
 
-The medians are criterion's (bootstrapped) median of the per-iteration times; all figures
-come from one run of one binary, so ratios between libraries are side by side.
+The medians are criterion's (bootstrapped) median of the per-iteration times; within a run
+the reference and its peer are timed back to back by one binary, so each ratio is side by
+side. --rounds names the criterion directories of further runs of the goals' rows (compare.sh
+makes them with CRITERION_HOME): a goal's ratio on each class is then the median of that
+class's ratio over every run, CRITERION_DIR's included, so that one disturbed row in one run
+no longer decides a verdict; the tables stay those of CRITERION_DIR, and a table per goal
+gives every run's ratio.
 """
 
+import argparse
 import json
 import pathlib
+import statistics
 import sys
 
 LIBS = [
@@ -198,20 +205,77 @@ def geomean(values):
     return product ** (1 / len(values))
 
 
-def goals(data) -> str:
-    singles = ["minimal", "core", "extensions-30", "data-1kib", "data-64kib", "binary"]
+SINGLES = ["minimal", "core", "extensions-30", "data-1kib", "data-64kib", "binary"]
+
+
+def ratio_over_runs(runs, group, cls, peer, ours="reference"):
+    """The median over `runs` (the main run first) of `peer / ours` on
+    `cls`; None when no run measured both."""
+    values = [v for v in (ratio(d, group, cls, peer, ours) for d in runs) if v]
+    return statistics.median(values) if values else None
+
+
+def over_runs(runs) -> str:
+    """With one run, nothing; with more, how each run's ratio read, per goal
+    row: the spread the medians of `goals` are taken over."""
+    if len(runs) < 2:
+        return ""
+    lines = [
+        f"Goal ratios over {len(runs)} runs of their rows (run 1 is the run of the tables above; "
+        "a goal's figure takes each class's median):\n"
+    ]
+    for group, peer, classes in GOAL_ROWS:
+        head = ["class"] + [f"run {i + 1}" for i in range(len(runs))] + ["median"]
+        lines.append(f"{group}, {peer} / reference:\n")
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|---|" + "--:|" * (len(runs) + 1))
+        per_run = [[] for _ in runs]
+        for cls in classes:
+            values = [ratio(d, group, cls, peer) for d in runs]
+            for i, v in enumerate(values):
+                per_run[i].append(v)
+            med = ratio_over_runs(runs, group, cls, peer)
+            cells = [cls] + [f"{v:.2f}×" if v else "–" for v in values]
+            cells.append(f"**{med:.2f}×**" if med else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+        if len(classes) > 1:
+            means = [geomean(r) if all(r) else None for r in per_run]
+            meds = [ratio_over_runs(runs, group, c, peer) for c in classes]
+            cells = ["geomean"] + [f"{m:.2f}×" if m else "–" for m in means]
+            cells.append(f"**{geomean(meds):.2f}×**" if all(meds) else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# The rows each goal reads: (group, peer, classes).
+GOAL_ROWS = [
+    ("json-decode", "cloudevents-sdk", SINGLES),
+    ("json-decode", "serde-struct", SINGLES),
+    ("batch-decode", "cloudevents-sdk", ["batch-100"]),
+    ("http-binary-decode", "cloudevents-sdk", SINGLES),
+    ("http-binary-encode", "cloudevents-sdk", SINGLES),
+]
+
+
+def goals(runs) -> str:
+    """The goals' verdicts, each ratio the median over `runs` (the main run
+    first, whose floors give the ceilings)."""
+    data = runs[0]
+    singles = SINGLES
     rows = []
+    over = f"; median of {len(runs)} runs" if len(runs) > 1 else ""
 
     def add(goal, target, measured, detail):
         if measured is None:
             rows.append(f"| {goal} | ≥ {target}× | – | not measured |")
             return
         verdict = "met" if measured >= target else "**missed**"
-        rows.append(f"| {goal} | ≥ {target}× | {measured:.2f}× ({detail}) | {verdict} |")
+        rows.append(f"| {goal} | ≥ {target}× | {measured:.2f}× ({detail}{over}) | {verdict} |")
 
     for ours in ["reference", "reference-simd"]:
-        sdk = [ratio(data, "json-decode", c, "cloudevents-sdk", ours) for c in singles]
-        plain = [ratio(data, "json-decode", c, "serde-struct", ours) for c in singles]
+        sdk = [ratio_over_runs(runs, "json-decode", c, "cloudevents-sdk", ours) for c in singles]
+        plain = [ratio_over_runs(runs, "json-decode", c, "serde-struct", ours) for c in singles]
         if not any(sdk):
             continue
         worst = min((v, c) for v, c in zip(sdk, singles) if v)
@@ -233,11 +297,11 @@ def goals(data) -> str:
     add(
         "batch of 100 decode vs cloudevents-sdk",
         4.0,
-        ratio(data, "batch-decode", "batch-100", "cloudevents-sdk"),
+        ratio_over_runs(runs, "batch-decode", "batch-100", "cloudevents-sdk"),
         "batch-100",
     )
     for g in ["http-binary-decode", "http-binary-encode"]:
-        vals = [ratio(data, g, c, "cloudevents-sdk") for c in singles]
+        vals = [ratio_over_runs(runs, g, c, "cloudevents-sdk") for c in singles]
         if any(vals):
             worst = min((v, c) for v, c in zip(vals, singles) if v)
             at_target = sum(1 for v in vals if v and v >= 2.0)
@@ -245,7 +309,7 @@ def goals(data) -> str:
             top = geomean([ceiling(data, floor, c) for c in singles]) if floor in FLOORS else None
             # The body is classified on first read of the data; this is
             # the ratio when the receiver reads it (src/event/lazy_data.rs).
-            read = [ratio(data, g, c, "cloudevents-sdk", "reference-read-data") for c in singles]
+            read = [ratio_over_runs(runs, g, c, "cloudevents-sdk", "reference-read-data") for c in singles]
             add(
                 f"{g} vs cloudevents-sdk",
                 2.0,
@@ -277,16 +341,30 @@ def chart_rows(data):
 
 
 def main(argv):
-    args = [a for a in argv if not a.startswith("--")]
-    root = pathlib.Path(args[0]) if args else pathlib.Path("target/criterion")
-    data = load(root)
-    if not data:
-        sys.exit(f"no criterion results under {root}")
-    print(goals(data))
-    print(tables(data))
-    if "--json" in argv:
-        out = pathlib.Path(argv[argv.index("--json") + 1])
-        out.write_text(json.dumps(chart_rows(data), indent=2) + "\n")
+    parser = argparse.ArgumentParser(
+        description="Ratio tables and goal verdicts from criterion's results of the codec bench."
+    )
+    parser.add_argument("root", nargs="?", default="target/criterion", help="criterion's directory")
+    parser.add_argument("--json", metavar="OUT", help="also write chart rows to OUT")
+    parser.add_argument(
+        "--rounds",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="criterion directories of further runs of the goals' rows",
+    )
+    args = parser.parse_args(argv)
+    runs = []
+    for root in [args.root] + args.rounds:
+        data = load(pathlib.Path(root))
+        if not data:
+            sys.exit(f"summarise.py: no criterion results under {root}")
+        runs.append(data)
+    print(goals(runs))
+    print(tables(runs[0]))
+    print(over_runs(runs))
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(chart_rows(runs[0]), indent=2) + "\n")
 
 
 if __name__ == "__main__":
