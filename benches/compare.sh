@@ -4,7 +4,7 @@
 # struct), then the HTTP load comparison (cespec bench beside wrk, the same
 # request, the same cespec serve target, the same connections and duration),
 # and writes reports/bench.md with the machine, the versions, the ratios and
-# the exact commands. About 25 minutes on 2 cores.
+# the exact commands. About 20 minutes on 2 cores.
 #
 # The goals' rows (the reference and the peer each goal names) run again
 # after the full codec run, GOAL_RUNS times in all, and each goal's ratio on
