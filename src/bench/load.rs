@@ -495,7 +495,7 @@ async fn drive(shared: Arc<Shared>, index: u64) -> Tally {
     // One timer per connection, pushed later before each exchange: tokio
     // extends a registered timer's deadline with one atomic update, where a
     // `tokio::time::timeout` per request put an entry into the timer wheel
-    // and took it out again every time (about 3% of the driver's CPU under
+    // and took it out again every time (about 3.5% of the driver's CPU under
     // perf, benches/bench-notes.md).
     let mut timer = std::pin::pin!(tokio::time::sleep(shared.options.timeout));
     loop {
