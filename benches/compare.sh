@@ -58,9 +58,9 @@ log "codec comparison (criterion: warm-up ${WARMUP} s, measurement ${MEASUREMENT
 rm -rf target/criterion
 CODEC_CMD="cargo bench --locked --bench codec -- --warm-up-time $WARMUP --measurement-time $MEASUREMENT"
 $CODEC_CMD > "$WORK/criterion.log" 2>&1 || { tail -40 "$WORK/criterion.log"; exit 1; }
-# The rows the goals read (benches/summarise.py, GOAL_ROWS), run again into
-# directories of their own.
-GOAL_FILTER='^(json-decode/(reference|cloudevents-sdk|serde-struct)/|batch-decode/(reference|cloudevents-sdk)/batch-100$|http-binary-(decode|encode)/(reference|cloudevents-sdk)/)'
+# The rows the goals read (listed once, in benches/summarise.py's
+# GOAL_ROWS), run again into directories of their own.
+GOAL_FILTER="$(python3 benches/summarise.py --goal-filter)"
 ROUND_DIRS=()
 for run in $(seq 2 "$GOAL_RUNS"); do
     log "goal rows, run $run of $GOAL_RUNS"

@@ -258,11 +258,22 @@ GOAL_ROWS = [
 ]
 
 
+def goal_filter() -> str:
+    """The criterion filter that selects the rows of GOAL_ROWS, for
+    compare.sh's further runs (one list of the goals' rows, here)."""
+    alternatives = []
+    for group, peer, classes in GOAL_ROWS:
+        rows = f"{group}/(reference|{peer})/"
+        if classes != SINGLES:
+            rows += "(" + "|".join(classes) + ")$"
+        alternatives.append(rows)
+    return "^(" + "|".join(dict.fromkeys(alternatives)) + ")"
+
+
 def goals(runs) -> str:
     """The goals' verdicts, each ratio the median over `runs` (the main run
     first, whose floors give the ceilings)."""
     data = runs[0]
-    singles = SINGLES
     rows = []
     over = f"; median of {len(runs)} runs" if len(runs) > 1 else ""
 
@@ -274,19 +285,19 @@ def goals(runs) -> str:
         rows.append(f"| {goal} | ≥ {target}× | {measured:.2f}× ({detail}{over}) | {verdict} |")
 
     for ours in ["reference", "reference-simd"]:
-        sdk = [ratio_over_runs(runs, "json-decode", c, "cloudevents-sdk", ours) for c in singles]
-        plain = [ratio_over_runs(runs, "json-decode", c, "serde-struct", ours) for c in singles]
+        sdk = [ratio_over_runs(runs, "json-decode", c, "cloudevents-sdk", ours) for c in SINGLES]
+        plain = [ratio_over_runs(runs, "json-decode", c, "serde-struct", ours) for c in SINGLES]
         if not any(sdk):
             continue
-        worst = min((v, c) for v, c in zip(sdk, singles) if v)
+        worst = min((v, c) for v, c in zip(sdk, SINGLES) if v)
         add(
             f"structured JSON decode, {ours} vs cloudevents-sdk",
             3.0,
             geomean(sdk),
             f"geomean of 6 classes; lowest {worst[0]:.2f}× on {worst[1]}",
         )
-        worst = min((v, c) for v, c in zip(plain, singles) if v)
-        top = geomean([ceiling(data, "json-decode-floor", c) for c in singles])
+        worst = min((v, c) for v, c in zip(plain, SINGLES) if v)
+        top = geomean([ceiling(data, "json-decode-floor", c) for c in SINGLES])
         add(
             f"structured JSON decode, {ours} vs fixed-schema serde struct",
             1.5,
@@ -301,15 +312,15 @@ def goals(runs) -> str:
         "batch-100",
     )
     for g in ["http-binary-decode", "http-binary-encode"]:
-        vals = [ratio_over_runs(runs, g, c, "cloudevents-sdk") for c in singles]
+        vals = [ratio_over_runs(runs, g, c, "cloudevents-sdk") for c in SINGLES]
         if any(vals):
-            worst = min((v, c) for v, c in zip(vals, singles) if v)
+            worst = min((v, c) for v, c in zip(vals, SINGLES) if v)
             at_target = sum(1 for v in vals if v and v >= 2.0)
             floor = f"{g}-floor"
-            top = geomean([ceiling(data, floor, c) for c in singles]) if floor in FLOORS else None
+            top = geomean([ceiling(data, floor, c) for c in SINGLES]) if floor in FLOORS else None
             # The body is classified on first read of the data; this is
             # the ratio when the receiver reads it (src/event/lazy_data.rs).
-            read = [ratio_over_runs(runs, g, c, "cloudevents-sdk", "reference-read-data") for c in singles]
+            read = [ratio_over_runs(runs, g, c, "cloudevents-sdk", "reference-read-data") for c in SINGLES]
             add(
                 f"{g} vs cloudevents-sdk",
                 2.0,
@@ -353,7 +364,15 @@ def main(argv):
         metavar="DIR",
         help="criterion directories of further runs of the goals' rows",
     )
+    parser.add_argument(
+        "--goal-filter",
+        action="store_true",
+        help="print the criterion filter that selects the goals' rows, and stop",
+    )
     args = parser.parse_args(argv)
+    if args.goal_filter:
+        print(goal_filter())
+        return
     runs = []
     for root in [args.root] + args.rounds:
         data = load(pathlib.Path(root))

@@ -160,3 +160,71 @@ fn a_directory_without_results_is_an_error_that_names_it() {
     assert!(message.contains("no criterion results under"), "{message}");
     assert!(message.contains("empty"), "{message}");
 }
+
+#[test]
+fn the_goal_filter_selects_exactly_the_rows_the_goals_read() {
+    let Some(output) = summarise(&[Path::new("--goal-filter")]) else {
+        return;
+    };
+    let filter = stdout(&output).trim().to_owned();
+    // Criterion matches a filter as a regex search over `group/row/class`;
+    // Python's `re.search` reads this one alike.
+    // Rows of the codec bench (two classes of six for each single-event
+    // group), the goals' and others.
+    let mut ids = Vec::new();
+    for class in ["minimal", "binary"] {
+        for row in [
+            "json-decode/reference",
+            "json-decode/reference-borrowed",
+            "json-decode/cloudevents-sdk",
+            "json-decode/serde-struct",
+            "json-decode-floor/floor-spans",
+            "json-encode/reference",
+            "http-binary-decode/reference",
+            "http-binary-decode/reference-read-data",
+            "http-binary-decode/cloudevents-sdk",
+            "http-binary-decode-floor/floor-keep",
+            "http-binary-encode/reference",
+            "http-binary-encode/cloudevents-sdk",
+            "kafka-binary-decode/reference",
+        ] {
+            ids.push(format!("{row}/{class}"));
+        }
+    }
+    for class in ["batch-1", "batch-100", "batch-1000"] {
+        for row in [
+            "batch-decode/reference",
+            "batch-decode/cloudevents-sdk",
+            "batch-encode/reference",
+        ] {
+            ids.push(format!("{row}/{class}"));
+        }
+    }
+    let selected = Command::new("python3")
+        .args([
+            "-c",
+            "import re, sys\nf = re.compile(sys.argv[1])\nprint('\\n'.join(i for i in sys.argv[2:] if f.search(i)))",
+            &filter,
+        ])
+        .args(&ids)
+        .output()
+        .expect("python3 runs");
+    let selected = stdout(&selected);
+    let selected: Vec<&str> = selected.lines().collect();
+    let wanted = |id: &&String| {
+        let (row, class) = id.rsplit_once('/').unwrap();
+        match row {
+            "json-decode/reference"
+            | "json-decode/cloudevents-sdk"
+            | "json-decode/serde-struct"
+            | "http-binary-decode/reference"
+            | "http-binary-decode/cloudevents-sdk"
+            | "http-binary-encode/reference"
+            | "http-binary-encode/cloudevents-sdk" => true,
+            "batch-decode/reference" | "batch-decode/cloudevents-sdk" => class == "batch-100",
+            _ => false,
+        }
+    };
+    let expected: Vec<&str> = ids.iter().filter(wanted).map(String::as_str).collect();
+    assert_eq!(selected, expected, "{filter}");
+}
